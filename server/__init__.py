@@ -1,0 +1,1 @@
+"""WhatsApp-first contact center: routing server and agent desktop."""

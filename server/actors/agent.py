@@ -1,0 +1,215 @@
+"""AgentSessionActor: owns one agent's desk (domain.desk.AgentDesk).
+
+It is where an agent's own actions start (state, accept, reject), and the authority on what the agent
+can hold: it keeps the offers that fit, declines the rest, and tells its queues what it can take
+whenever that changed for reasons they cannot see (state, an interaction closed, another queue's
+offers). Unread counts of the agent's interactions arrive here from the interactions.
+"""
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from server.actors import mail
+from server.actors.events import (AgentStateChanged, InteractionOwned, InteractionReleased, OfferGone,
+                                  OfferShown, UnreadChanged)
+from server.actors.runtime import ActorPool, PooledActor
+from server.domain.desk import AgentDesk, AgentState, HeldOffer
+from server.domain.routing import Availability
+from server.errors import Conflict, Forbidden, Invalid, ProductError, Unavailable
+from server.persistence.writes import StoreAgentState
+
+if TYPE_CHECKING:
+    from server.actors.system import ActorSystem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeskView:
+    username: str
+    state: str
+    reason: str | None
+    capacity: int
+    offers: list[HeldOffer]
+    open: list[int]
+    unread: dict[int, int]
+
+
+class AgentSessionActor(PooledActor):
+    def __init__(self, pool: ActorPool, system: ActorSystem, desk: AgentDesk, queues: list[str],
+                 unread: dict[int, int] | None = None) -> None:
+        super().__init__(pool)
+        self.system = system
+        self.desk = desk
+        self.queues = list(queues)
+        self.unread: dict[int, int] = dict(unread or {})
+        self._reported: dict[str, Availability] = {q: desk.availability_for(q) for q in queues}
+        self._recently_gone: OrderedDict[int, mail.Gone] = OrderedDict()  # to answer a late accept exactly
+
+    @property
+    def username(self) -> str:
+        return self.desk.username
+
+    def on_receive(self, message: Any) -> Any:
+        now = self.system.now()
+        match message:
+            case mail.DeskMail():
+                self._take_mail(message, now)
+            case mail.SetState(state, reason, reply):
+                self._request_state(state, reason, reply)
+            case mail.StateStored():
+                self._apply_state(message, now)
+            case mail.Accept(interaction_id, reply):
+                self._accept(interaction_id, reply)
+            case mail.Reject(interaction_id, reply):
+                self._reject(interaction_id, reply)
+            case mail.Released(interaction_id, reason):
+                self.desk.released(interaction_id, now)
+                self.unread.pop(interaction_id, None)
+                self.system.hub.publish(InteractionReleased(self.username, interaction_id, reason))
+            case mail.UnreadNotice(interaction_id, unread):
+                if interaction_id in self.desk.open:
+                    self.unread[interaction_id] = unread
+                    self.system.hub.publish(UnreadChanged(self.username, interaction_id, unread,
+                                                          sum(self.unread.values())))
+            case mail.Snapshot(reply):
+                reply.ok(DeskView(self.username, self.desk.state.value, self.desk.reason, self.desk.capacity,
+                                  sorted(self.desk.offers.values(), key=lambda o: o.priority),
+                                  sorted(self.desk.open), dict(self.unread)))
+            case _:
+                log.warning("%s got unexpected %r", self, message)
+
+    def on_slice_end(self) -> None:
+        """Tell each queue what the agent can take now, where that changed."""
+        for queue in self.queues:
+            availability = self.desk.availability_for(queue)
+            if self._reported.get(queue) != availability:
+                self._reported[queue] = availability
+                ref = self.system.queue(queue)
+                if ref is not None:
+                    ref.tell(mail.MemberReport(self.username, availability))
+
+    # --- offers ----------------------------------------------------------------------------------
+    def _take_mail(self, desk_mail: mail.DeskMail, now: float) -> None:
+        for gone in desk_mail.gone:
+            if self.desk.withdraw(gone.interaction_id) is not None:
+                self._remember_gone(gone)
+                self.system.hub.publish(OfferGone(self.username, gone.interaction_id, gone.reason, gone.by))
+        for interaction_id in desk_mail.opened:
+            self.desk.opened(interaction_id)
+            self.system.hub.publish(InteractionOwned(self.username, interaction_id))
+        if desk_mail.offers:
+            intake = self.desk.receive(list(desk_mail.offers))
+            for offer in intake.shown:
+                self.system.hub.publish(OfferShown(self.username, offer.interaction_id, offer.queue, offer.kind,
+                                                   offer.deadline))
+            for offer in [*intake.declined, *intake.bumped]:
+                self._decline(offer)
+            for offer in intake.bumped:
+                self.system.hub.publish(OfferGone(self.username, offer.interaction_id, "declined"))
+
+    def _decline(self, offer: HeldOffer) -> None:
+        if offer.kind == "transfer":
+            ref = self.system.interaction(offer.interaction_id)
+            if ref is not None:
+                ref.tell(mail.DeclineTransfer(self.username, _Ignore()))
+            return
+        ref = self.system.queue(offer.queue)
+        if ref is not None:
+            ref.tell(mail.DeclineOffer(self.username, offer.interaction_id))
+            self._reported.pop(offer.queue, None)  # the queue now counts no room: report afresh
+
+    def _remember_gone(self, gone: mail.Gone) -> None:
+        self._recently_gone[gone.interaction_id] = gone
+        while len(self._recently_gone) > 500:
+            self._recently_gone.popitem(last=False)
+
+    def _no_offer(self, interaction_id: int) -> ProductError:
+        gone = self._recently_gone.get(interaction_id)
+        if gone is None:
+            return Forbidden("You have no offer for this interaction.", code="no_offer")
+        if gone.reason == "taken":
+            return Conflict(f"Already taken by {gone.by}." if gone.by else "Already taken.", code="taken")
+        return Conflict(f"This offer is no longer open ({gone.reason}).", code="offer_gone")
+
+    def _accept(self, interaction_id: int, reply: Any) -> None:
+        if interaction_id not in self.desk.offers:
+            reply.fail(self._no_offer(interaction_id))
+            return
+        try:
+            offer = self.desk.offer_for_accept(interaction_id)
+        except Conflict as error:
+            reply.fail(error)
+            return
+        if offer.kind == "transfer":
+            target = self.system.interaction(interaction_id)
+            message: Any = mail.AcceptTransfer(self.username, reply)
+        else:
+            target = self.system.queue(offer.queue)
+            message = mail.AcceptOffer(self.username, interaction_id, reply)
+        if target is None:
+            reply.fail(Unavailable("That offer cannot be reached now; try again."))
+        else:
+            target.tell(message)
+
+    def _reject(self, interaction_id: int, reply: Any) -> None:
+        offer = self.desk.withdraw(interaction_id)
+        if offer is None:
+            reply.fail(self._no_offer(interaction_id))
+            return
+        self._remember_gone(mail.Gone(interaction_id, "rejected"))
+        self.system.hub.publish(OfferGone(self.username, interaction_id, "rejected"))
+        if offer.kind == "transfer":
+            target = self.system.interaction(interaction_id)
+            message: Any = mail.DeclineTransfer(self.username, reply)
+        else:
+            target = self.system.queue(offer.queue)
+            message = mail.RejectOffer(self.username, interaction_id, reply)
+        if target is None:
+            reply.ok({"interaction_id": interaction_id, "rejected": True})
+        else:
+            target.tell(message)
+
+    # --- state -----------------------------------------------------------------------------------
+    def _request_state(self, state: str, reason: str | None, reply: Any) -> None:
+        try:
+            parsed = AgentState(state)
+        except ValueError:
+            reply.fail(Invalid(f"Unknown state {state!r}: use online, paused or offline."))
+            return
+        reason = (reason or "").strip() or None
+        if reason and len(reason) > 100:
+            reply.fail(Invalid("The pause reason is limited to 100 characters."))
+            return
+        reason = reason if parsed is AgentState.PAUSED else None
+
+        def stored(_: Any, error: BaseException | None) -> None:
+            self.actor_ref.tell(mail.StateStored(parsed.value, reason, reply, error))
+
+        self.system.writer.submit_threadsafe(StoreAgentState(self.username, parsed.value, reason), stored)
+
+    def _apply_state(self, stored: mail.StateStored, now: float) -> None:
+        if stored.error is not None:
+            log.error("could not store the state of %s: %s", self.username, stored.error)
+            stored.reply.fail(Unavailable("Could not save your state; try again."))
+            return
+        withdrawn = self.desk.set_state(stored.state, stored.reason, now)
+        for offer in withdrawn:
+            self.system.hub.publish(OfferGone(self.username, offer.interaction_id, "offline"))
+            if offer.kind == "transfer":
+                self._decline(offer)
+        self.system.hub.publish(AgentStateChanged(self.username, self.desk.state.value, self.desk.reason))
+        stored.reply.ok({"state": self.desk.state.value, "reason": self.desk.reason})
+
+
+class _Ignore:
+    """Reply for declines nobody waits for."""
+
+    def ok(self, value: Any = None) -> None:
+        pass
+
+    def fail(self, error: BaseException) -> None:
+        pass

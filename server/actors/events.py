@@ -1,0 +1,147 @@
+"""Events that actors publish for the UI and other watchers: one closed, typed set.
+
+`EventHub.publish` may be called from any thread. Events are batched into the loop with a single
+`call_soon_threadsafe` per burst and delivered there to subscribers, by topic:
+`agent:<username>`, `queue:<name>`, `interaction:<id>`, or `*` for everything.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OfferShown:
+    agent: str
+    interaction_id: int
+    queue: str
+    kind: str  # "new" | "transfer"
+    deadline: float
+
+
+@dataclass(frozen=True)
+class OfferGone:
+    agent: str
+    interaction_id: int
+    reason: str  # taken | timeout | rejected | closed | declined | offline
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class InteractionOwned:
+    agent: str
+    interaction_id: int
+    previous_owner: str | None = None
+
+
+@dataclass(frozen=True)
+class InteractionReleased:
+    agent: str
+    interaction_id: int
+    reason: str  # closed | transferred
+
+
+@dataclass(frozen=True)
+class UnreadChanged:
+    agent: str
+    interaction_id: int
+    unread: int
+    total: int
+
+
+@dataclass(frozen=True)
+class MessageAdded:
+    interaction_id: int
+    message_id: int
+    direction: str
+
+
+@dataclass(frozen=True)
+class AgentStateChanged:
+    agent: str
+    state: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class QueueChanged:
+    queue: str
+    waiting: int
+    offers_in_flight: int
+
+
+@dataclass(frozen=True)
+class TransferFailed:
+    agent: str
+    interaction_id: int
+    reason: str
+
+
+Event = (OfferShown | OfferGone | InteractionOwned | InteractionReleased | UnreadChanged | MessageAdded
+         | AgentStateChanged | QueueChanged | TransferFailed)
+
+
+def topics_of(event: Event) -> tuple[str, ...]:
+    if isinstance(event, QueueChanged):
+        return (f"queue:{event.queue}",)
+    if isinstance(event, MessageAdded):
+        return (f"interaction:{event.interaction_id}",)
+    topics = [f"agent:{event.agent}"]
+    if hasattr(event, "interaction_id"):
+        topics.append(f"interaction:{event.interaction_id}")
+    return tuple(topics)
+
+
+Subscriber = Callable[[Event], Any]
+
+
+class EventHub:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._pending: list[Event] = []
+        self._lock = threading.Lock()
+        self._flush_scheduled = False
+        self._subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+
+    def publish(self, event: Event) -> None:
+        with self._lock:
+            self._pending.append(event)
+            if self._flush_scheduled:
+                return
+            self._flush_scheduled = True
+        try:
+            self._loop.call_soon_threadsafe(self._flush)
+        except RuntimeError:  # the loop is closed: shutting down
+            pass
+
+    def subscribe(self, topic: str, subscriber: Subscriber) -> Callable[[], None]:
+        """Register on the loop's thread; returns the function that unsubscribes."""
+        self._subscribers[topic].append(subscriber)
+
+        def unsubscribe() -> None:
+            if subscriber in self._subscribers.get(topic, []):
+                self._subscribers[topic].remove(subscriber)
+
+        return unsubscribe
+
+    def _flush(self) -> None:
+        with self._lock:
+            events, self._pending = self._pending, []
+            self._flush_scheduled = False
+        everyone = self._subscribers.get("*", [])
+        for event in events:
+            targets = list(everyone)
+            for topic in topics_of(event):
+                targets.extend(self._subscribers.get(topic, ()))
+            for subscriber in targets:
+                try:
+                    subscriber(event)
+                except Exception:
+                    log.exception("event subscriber failed on %s", type(event).__name__)

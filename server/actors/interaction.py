@@ -1,0 +1,237 @@
+"""InteractionActor: owns one open interaction (domain.interaction.InteractionLife).
+
+It counts unread messages for the owner, runs transfers (offers to the targets' desks, the first to
+accept wins, the timeout returns it unread) and closes. Each change is stored, then announced.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from server.actors import mail
+from server.actors.events import MessageAdded, TransferFailed
+from server.actors.runtime import ActorPool, PooledActor
+from server.domain.desk import HeldOffer
+from server.domain.interaction import InteractionLife, Status
+from server.errors import ProductError, Unavailable
+from server.persistence.writer import WriteOp
+from server.persistence.writes import (StoreClose, StoreRead, StoreTransferResolved, StoreTransferStarted,
+                                       utc)
+
+if TYPE_CHECKING:
+    from server.actors.system import ActorSystem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InteractionView:
+    id: int
+    queue: str
+    owner: str | None
+    unread: int
+    status: str
+    transfer_to: str | None
+    transfer_targets: list[str]
+    transfer_deadline: float | None
+
+
+class InteractionActor(PooledActor):
+    def __init__(self, pool: ActorPool, system: ActorSystem, life: InteractionLife) -> None:
+        super().__init__(pool)
+        self.system = system
+        self.life = life
+
+    def on_start(self) -> None:
+        pending = self.life.transfer
+        if pending is not None:  # rebuilt after a restart: offer it again for what is left of its time
+            self._offer_transfer(pending.targets, pending.deadline)
+            self._arm_timer(pending.generation, pending.deadline)
+
+    def on_receive(self, message: Any) -> Any:
+        match message:
+            case mail.Inbound(message_id):
+                if self.life.status is not Status.OPEN:
+                    return None  # stored in the interaction just closed; its transcript has it
+                self.life.inbound()
+                self._notify_owner()
+                self.system.hub.publish(MessageAdded(self.life.id, message_id, "in"))
+            case mail.Assigned(owner):
+                self.life.assign(owner)
+                self._notify_owner()
+            case mail.MarkRead(by, reply):
+                self._mark_read(by, reply)
+            case mail.StartTransfer():
+                self._start_transfer(message)
+            case mail.AcceptTransfer(agent, reply):
+                self._accept_transfer(agent, reply)
+            case mail.DeclineTransfer(agent, reply):
+                self._decline_transfer(agent, reply)
+            case mail.TransferTimeout(generation):
+                self._expire_transfer(generation)
+            case mail.Close():
+                self._close(message)
+            case mail.Stored(then, error, extra):
+                then(error, **extra)
+            case mail.Snapshot(reply):
+                reply.ok(self.view())
+            case _:
+                log.warning("%s got unexpected %r", self, message)
+
+    def view(self) -> InteractionView:
+        pending = self.life.transfer
+        return InteractionView(self.life.id, self.life.queue, self.life.owner, self.life.unread,
+                               self.life.status.value, pending.target_label if pending else None,
+                               sorted(pending.targets) if pending else [], pending.deadline if pending else None)
+
+    # --- helpers ---------------------------------------------------------------------------------
+    def _store(self, op: WriteOp, then: Callable[..., None], **extra: Any) -> None:
+        """Store, then continue in this actor with `then(error, **extra)`."""
+        def done(_: Any, error: BaseException | None) -> None:
+            self.actor_ref.tell(mail.Stored(then, error, extra))
+
+        self.system.writer.submit_threadsafe(op, done)
+
+    def _tell_desk(self, agent: str | None, message: Any) -> None:
+        ref = self.system.desk(agent) if agent else None
+        if ref is not None:
+            ref.tell(message)
+
+    def _notify_owner(self) -> None:
+        self._tell_desk(self.life.owner, mail.UnreadNotice(self.life.id, self.life.unread))
+
+    @staticmethod
+    def _failed(reply: Any, error: BaseException | None, what: str) -> bool:
+        if error is None:
+            return False
+        log.error("could not store %s: %s", what, error)
+        reply.fail(Unavailable(f"Could not save the {what}; try again."))
+        return True
+
+    # --- read ------------------------------------------------------------------------------------
+    def _mark_read(self, by: str, reply: Any) -> None:
+        if by != self.life.owner or self.life.unread == 0:
+            reply.ok({"unread": self.life.unread if by == self.life.owner else None})
+            return
+
+        def then(error: BaseException | None) -> None:
+            if not self._failed(reply, error, "read state"):
+                self.life.read(by)
+                self._notify_owner()
+                reply.ok({"unread": 0})
+
+        self._store(StoreRead(self.life.id), then)
+
+    # --- transfer --------------------------------------------------------------------------------
+    def _start_transfer(self, request: mail.StartTransfer) -> None:
+        deadline = self.system.now() + request.timeout
+        try:
+            pending = self.life.start_transfer(request.by, set(request.targets), deadline,
+                                               to_agent=request.to_agent, to_queue=request.to_queue)
+        except ProductError as error:
+            request.reply.fail(error)
+            return
+        targets = sorted(pending.targets)
+        store = StoreTransferStarted(self.life.id, pending.generation, request.by, targets, utc(deadline),
+                                     request.to_agent, request.to_queue_id, pending.target_label)
+
+        def then(error: BaseException | None) -> None:
+            if self._failed(request.reply, error, "transfer"):
+                self.life.transfer = None
+                return
+            if not targets:  # nobody to offer it to: it stays, unread, with its owner
+                self.life.expire_transfer(pending.generation)
+                self._resolve_unaccepted(pending.generation, "failed", "nobody online to take it")
+                request.reply.ok({"status": "failed", "reason": "Nobody online could take the transfer."})
+                return
+            self._offer_transfer(set(targets), deadline)
+            self._arm_timer(pending.generation, deadline)
+            request.reply.ok({"status": "pending", "to": pending.target_label, "targets": targets,
+                              "expires_in": round(request.timeout)})
+
+        self._store(store, then)
+
+    def _offer_transfer(self, targets: set[str], deadline: float) -> None:
+        offer = HeldOffer(self.life.id, self.life.queue, "transfer", deadline)
+        for agent in sorted(targets):
+            self._tell_desk(agent, mail.DeskMail(offers=(offer,)))
+
+    def _arm_timer(self, generation: int, deadline: float) -> None:
+        self.system.timers.after(deadline - self.system.now(), self.actor_ref, mail.TransferTimeout(generation))
+
+    def _accept_transfer(self, agent: str, reply: Any) -> None:
+        pending = self.life.transfer
+        try:
+            outcome = self.life.accept_transfer(agent)
+        except ProductError as error:
+            reply.fail(error)
+            return
+        assert pending is not None
+
+        def then(error: BaseException | None) -> None:
+            if self._failed(reply, error, "transfer"):
+                return
+            self._tell_desk(outcome.previous_owner, mail.Released(self.life.id, "transferred"))
+            self._tell_desk(agent, mail.DeskMail(opened=(self.life.id,)))
+            for other in outcome.others:
+                self._tell_desk(other, mail.DeskMail(gone=(mail.Gone(self.life.id, "taken", agent),)))
+            self._notify_owner()
+            reply.ok({"interaction_id": self.life.id, "owner": agent})
+
+        self._store(StoreTransferResolved(self.life.id, pending.generation, "accepted", agent,
+                                          pending.target_label), then)
+
+    def _decline_transfer(self, agent: str, reply: Any) -> None:
+        pending = self.life.transfer
+        try:
+            failed = self.life.decline_transfer(agent)
+        except ProductError as error:
+            reply.fail(error)
+            return
+        assert pending is not None
+        if failed:
+            self._resolve_unaccepted(pending.generation, "failed", f"rejected by {agent}")
+        reply.ok({"interaction_id": self.life.id, "rejected": True})
+
+    def _expire_transfer(self, generation: int) -> None:
+        targets = self.life.expire_transfer(generation)
+        if targets is None:
+            return  # a stale timer: that transfer already ended
+        for agent in targets:
+            self._tell_desk(agent, mail.DeskMail(gone=(mail.Gone(self.life.id, "timeout"),)))
+        self._resolve_unaccepted(generation, "timed_out", "nobody accepted in time")
+
+    def _resolve_unaccepted(self, generation: int, status: str, detail: str) -> None:
+        """The transfer ended without a taker: the owner has it back, unread (stored, then announced)."""
+        owner = self.life.owner
+
+        def then(error: BaseException | None) -> None:
+            if error is not None:
+                log.error("could not store the end of a transfer of %s: %s", self.life.id, error)
+            self._notify_owner()
+            if owner:
+                self.system.hub.publish(TransferFailed(owner, self.life.id, detail))
+
+        self._store(StoreTransferResolved(self.life.id, generation, status, None, detail), then)
+
+    # --- close -----------------------------------------------------------------------------------
+    def _close(self, request: mail.Close) -> None:
+        owner = self.life.owner
+        try:
+            targets = self.life.close(request.by)
+        except ProductError as error:
+            request.reply.fail(error)
+            return
+
+        def then(error: BaseException | None) -> None:
+            if self._failed(request.reply, error, "close"):
+                return
+            for agent in targets:
+                self._tell_desk(agent, mail.DeskMail(gone=(mail.Gone(self.life.id, "closed"),)))
+            self._tell_desk(owner, mail.Released(self.life.id, "closed"))
+            request.reply.ok({"interaction_id": self.life.id, "status": "closed"})
+            self.system.interaction_closed(self.life.id)
+
+        self._store(StoreClose(self.life.id, request.by, request.disposition_id, request.disposition or ""), then)

@@ -1,0 +1,190 @@
+"""The mail actors exchange: one frozen dataclass per message. `reply` fields take a bridge Reply."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.domain.desk import HeldOffer
+from server.domain.routing import Availability
+
+# --- to a queue ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Enqueue:
+    interaction_id: int
+
+
+@dataclass(frozen=True)
+class MemberReport:
+    agent: str
+    availability: Availability
+
+
+@dataclass(frozen=True)
+class AcceptOffer:
+    agent: str
+    interaction_id: int
+    reply: Any
+
+
+@dataclass(frozen=True)
+class RejectOffer:
+    agent: str
+    interaction_id: int
+    reply: Any
+
+
+@dataclass(frozen=True)
+class DeclineOffer:
+    agent: str
+    interaction_id: int
+
+
+@dataclass(frozen=True)
+class QueueTick:
+    generation: int
+
+
+@dataclass(frozen=True)
+class OwnerStored:
+    agent: str
+    interaction_id: int
+    losers: tuple[str, ...]
+    reply: Any
+    error: BaseException | None
+
+
+@dataclass(frozen=True)
+class AvailableMembers:
+    reply: Any
+
+
+# --- to an agent session ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gone:
+    interaction_id: int
+    reason: str
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class DeskMail:
+    """Everything a queue or an interaction has for one desk, gathered per slice."""
+
+    offers: tuple[HeldOffer, ...] = ()
+    gone: tuple[Gone, ...] = ()
+    opened: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SetState:
+    state: str
+    reason: str | None
+    reply: Any
+
+
+@dataclass(frozen=True)
+class StateStored:
+    state: str
+    reason: str | None
+    reply: Any
+    error: BaseException | None
+
+
+@dataclass(frozen=True)
+class Accept:
+    interaction_id: int
+    reply: Any
+
+
+@dataclass(frozen=True)
+class Reject:
+    interaction_id: int
+    reply: Any
+
+
+@dataclass(frozen=True)
+class Released:
+    interaction_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class UnreadNotice:
+    interaction_id: int
+    unread: int
+
+
+# --- to an interaction ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inbound:
+    message_id: int
+
+
+@dataclass(frozen=True)
+class Assigned:
+    owner: str
+
+
+@dataclass(frozen=True)
+class MarkRead:
+    by: str
+    reply: Any
+
+
+@dataclass(frozen=True)
+class StartTransfer:
+    by: str
+    targets: frozenset[str]
+    timeout: float
+    reply: Any
+    to_agent: str | None = None
+    to_queue: str | None = None
+    to_queue_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AcceptTransfer:
+    agent: str
+    reply: Any
+
+
+@dataclass(frozen=True)
+class DeclineTransfer:
+    agent: str
+    reply: Any
+
+
+@dataclass(frozen=True)
+class TransferTimeout:
+    generation: int
+
+
+@dataclass(frozen=True)
+class Close:
+    by: str
+    reply: Any
+    disposition_id: int | None = None
+    disposition: str | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A write an interaction asked for was committed (or failed); `then` finishes the step."""
+
+    then: Any
+    error: BaseException | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- to anyone -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    reply: Any

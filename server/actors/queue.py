@@ -1,0 +1,161 @@
+"""QueueActor: owns one queue's routing state (domain.routing.QueueRouting) and carries out its effects.
+
+Offers and withdrawals for one desk are gathered while a slice of mail is handled and sent as one
+`DeskMail` at the end of the slice, so a burst of arrivals costs one message per agent, not one per
+agent per interaction. A won race is stored before anyone is told (OwnerStored).
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from server.actors import mail
+from server.actors.events import QueueChanged
+from server.actors.runtime import ActorPool, PooledActor
+from server.domain.desk import HeldOffer
+from server.domain.routing import Availability, Effect, Offer, QueueRouting, Record, Withdraw
+from server.errors import Conflict, Unavailable
+from server.persistence.writes import RecordHistory, StoreOwner, utc
+
+if TYPE_CHECKING:
+    from server.actors.system import ActorSystem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class QueueView:
+    name: str
+    waiting: list[int]
+    offers_in_flight: int
+    members: dict[str, Availability]
+
+
+class QueueActor(PooledActor):
+    def __init__(self, pool: ActorPool, system: ActorSystem, routing: QueueRouting,
+                 members: dict[str, Availability], waiting: list[int]) -> None:
+        super().__init__(pool)
+        self.system = system
+        self.routing = routing
+        self._initial_members = members
+        self._initial_waiting = waiting
+        self._desk_mail: dict[str, dict[str, list[Any]]] = defaultdict(lambda: {"offers": [], "gone": []})
+        self._history: list[RecordHistory] = []
+        self._timer_generation = 0
+        self._timer_due: float | None = None
+        self._published: tuple[int, int] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.routing.name
+
+    def on_start(self) -> None:
+        now = self.system.now()
+        for agent, availability in self._initial_members.items():
+            self._carry_out(self.routing.add_member(agent, availability, now))
+        for interaction_id in self._initial_waiting:
+            self._carry_out(self.routing.enqueue(interaction_id, now, record=False))
+        self.on_slice_end()
+
+    def on_receive(self, message: Any) -> Any:
+        now = self.system.now()
+        match message:
+            case mail.Enqueue(interaction_id):
+                self._carry_out(self.routing.enqueue(interaction_id, now))
+            case mail.MemberReport(agent, availability):
+                self._carry_out(self.routing.update_member(agent, availability, now))
+            case mail.AcceptOffer(agent, interaction_id, reply):
+                self._accept(agent, interaction_id, reply, now)
+            case mail.OwnerStored():
+                self._announce_owner(message, now)
+            case mail.RejectOffer(agent, interaction_id, reply):
+                try:
+                    self._carry_out(self.routing.reject(agent, interaction_id, now))
+                    reply.ok({"interaction_id": interaction_id, "rejected": True})
+                except Conflict as error:
+                    reply.fail(error)
+            case mail.DeclineOffer(agent, interaction_id):
+                self._carry_out(self.routing.decline(agent, interaction_id, now))
+            case mail.QueueTick(generation):
+                if generation == self._timer_generation:
+                    self._timer_due = None
+                    self._carry_out(self.routing.tick(now))
+            case mail.AvailableMembers(reply):
+                reply.ok(sorted(a for a in self.routing.members
+                                if (av := self.routing.availability_of(a)) is not None and av.available))
+            case mail.Snapshot(reply):
+                reply.ok(QueueView(self.name, self.routing.waiting_ids, self.routing.offers_in_flight(),
+                                   {a: self.routing.availability_of(a) for a in self.routing.members}))
+            case _:
+                log.warning("%s got unexpected %r", self, message)
+
+    # --- the acceptance race -------------------------------------------------------------------
+    def _accept(self, agent: str, interaction_id: int, reply: Any, now: float) -> None:
+        try:
+            effects = self.routing.accept(agent, interaction_id, now)
+        except Conflict as error:
+            reply.fail(error)
+            return
+        losers = tuple(e.agent for e in effects if isinstance(e, Withdraw) and e.reason == "taken")
+        self._carry_out([e for e in effects if not (isinstance(e, Withdraw) and e.reason == "taken")])
+
+        def stored(_: Any, error: BaseException | None) -> None:
+            self.actor_ref.tell(mail.OwnerStored(agent, interaction_id, losers, reply, error))
+
+        self.system.writer.submit_threadsafe(StoreOwner(interaction_id, agent, utc(now)), stored)
+
+    def _announce_owner(self, stored: mail.OwnerStored, now: float) -> None:
+        if stored.error is not None:
+            log.error("could not store the owner of interaction %s: %s", stored.interaction_id, stored.error)
+            self._carry_out(self.routing.enqueue(stored.interaction_id, now, record=False))
+            stored.reply.fail(Unavailable("Could not save the acceptance; try again."))
+            return
+        interaction = self.system.interaction(stored.interaction_id)
+        if interaction is not None:
+            interaction.tell(mail.Assigned(stored.agent))
+        self._desk(stored.agent).setdefault("opened", []).append(stored.interaction_id)
+        for loser in stored.losers:
+            self._desk(loser)["gone"].append(mail.Gone(stored.interaction_id, "taken", stored.agent))
+        stored.reply.ok({"interaction_id": stored.interaction_id, "owner": stored.agent})
+
+    # --- effects ---------------------------------------------------------------------------------
+    def _desk(self, agent: str) -> dict[str, list[Any]]:
+        return self._desk_mail[agent]
+
+    def _carry_out(self, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, Offer):
+                self._desk(effect.agent)["offers"].append(HeldOffer(
+                    effect.interaction_id, self.name, "new", effect.deadline, self.routing.rules.weight,
+                    effect.interaction_id))
+            elif isinstance(effect, Withdraw):
+                self._desk(effect.agent)["gone"].append(mail.Gone(effect.interaction_id, effect.reason, effect.by))
+            elif isinstance(effect, Record):
+                self._history.append(RecordHistory(effect.interaction_id, effect.kind, effect.agents,
+                                                   at=utc(self.system.now())))
+
+    def on_slice_end(self) -> None:
+        for agent, parts in self._desk_mail.items():
+            desk = self.system.desk(agent)
+            if desk is not None:
+                desk.tell(mail.DeskMail(tuple(parts["offers"]), tuple(parts["gone"]), tuple(parts.get("opened", ()))))
+        self._desk_mail.clear()
+        if self._history:
+            self.system.writer.submit_many_threadsafe(list(self._history))
+            self._history.clear()
+        self._schedule_tick()
+        waiting, in_flight = len(self.routing.waiting_ids), self.routing.offers_in_flight()
+        if self._published != (waiting, in_flight):
+            self._published = (waiting, in_flight)
+            self.system.hub.publish(QueueChanged(self.name, waiting, in_flight))
+
+    def _schedule_tick(self) -> None:
+        due = self.routing.next_deadline()
+        if due is None or due == self._timer_due:
+            return
+        self._timer_due = due
+        self._timer_generation += 1
+        self.system.timers.after(due - self.system.now() + 0.001, self.actor_ref,
+                                 mail.QueueTick(self._timer_generation))

@@ -1,0 +1,127 @@
+"""The actor system: starts the actors (rebuilt from the database), finds them, stops them.
+
+Lookups may happen on any thread; the maps change on the event loop's thread only.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pykka
+
+from server.actors import mail
+from server.actors.agent import AgentSessionActor
+from server.actors.events import EventHub
+from server.actors.interaction import InteractionActor
+from server.actors.queue import QueueActor
+from server.actors.runtime import ActorPool
+from server.actors.timers import Timers
+from server.domain.desk import AgentDesk
+from server.domain.interaction import InteractionLife
+from server.domain.routing import QueueRouting
+from server.persistence.routing_state import RoutingState
+from server.persistence.writer import Writer
+from server.persistence.writes import InboundResult
+
+log = logging.getLogger(__name__)
+
+
+class ActorSystem:
+    def __init__(self, loop: asyncio.AbstractEventLoop, writer: Writer, hub: EventHub, *, threads: int = 4,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.loop = loop
+        self.writer = writer
+        self.hub = hub
+        self.now = clock
+        self.pool = ActorPool(threads)
+        self.timers = Timers()
+        self._queues: dict[str, pykka.ActorRef[Any]] = {}
+        self._queue_names: dict[int, str] = {}
+        self._desks: dict[str, pykka.ActorRef[Any]] = {}
+        self._interactions: dict[int, pykka.ActorRef[Any]] = {}
+
+    # --- lookup ----------------------------------------------------------------------------------
+    def queue(self, name: str) -> pykka.ActorRef[Any] | None:
+        return self._queues.get(name)
+
+    def queue_name(self, queue_id: int) -> str | None:
+        return self._queue_names.get(queue_id)
+
+    def desk(self, username: str) -> pykka.ActorRef[Any] | None:
+        return self._desks.get(username)
+
+    def interaction(self, interaction_id: int) -> pykka.ActorRef[Any] | None:
+        return self._interactions.get(interaction_id)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"queues": len(self._queues), "agents": len(self._desks), "interactions": len(self._interactions),
+                "threads": self.pool.thread_count}
+
+    # --- life ------------------------------------------------------------------------------------
+    def start(self, state: RoutingState) -> None:
+        """Rebuild every actor from the stored state: desks, then interactions, then queues."""
+        now = self.now()
+        owned: dict[str, list[int]] = {}
+        unread: dict[str, dict[int, int]] = {}
+        for row in state.interactions:
+            if row.owner:
+                owned.setdefault(row.owner, []).append(row.id)
+                life_unread = max(row.unread_count, 1 if row.returned_unread else 0)
+                unread.setdefault(row.owner, {})[row.id] = life_unread
+        desks: dict[str, AgentDesk] = {}
+        for agent in state.agents:
+            desk = AgentDesk(agent.username, agent.capacity, state=agent.state, reason=agent.reason,
+                             open_ids=tuple(owned.get(agent.username, ())), now=now)
+            desks[agent.username] = desk
+            self._desks[agent.username] = AgentSessionActor.start(
+                self.pool, self, desk, agent.queues, unread.get(agent.username))
+        for row in state.interactions:
+            life = InteractionLife(row.id, row.queue, owner=row.owner, unread_count=row.unread_count,
+                                   returned_unread=row.returned_unread, transfer=row.transfer)
+            self._interactions[row.id] = InteractionActor.start(self.pool, self, life)
+        for queue in state.queues:
+            members = {a: desks[a].availability_for(queue.name) for a in queue.members if a in desks}
+            self._queue_names[queue.id] = queue.name
+            self._queues[queue.name] = QueueActor.start(self.pool, self, QueueRouting(queue.name, queue.rules),
+                                                        members, queue.waiting)
+
+    def deliver_inbound(self, result: InboundResult) -> None:
+        """After the commit that stored an inbound message: a new interaction, or news for an open one."""
+        assert result.interaction_id is not None and result.message_id is not None
+        if result.created_interaction:
+            queue = self.queue_name(result.queue_id)
+            if queue is None:
+                log.error("inbound for unknown queue id %s", result.queue_id)
+                return
+            life = InteractionLife(result.interaction_id, queue, unread_count=0)
+            self._interactions[result.interaction_id] = InteractionActor.start(self.pool, self, life)
+            self._queues[queue].tell(mail.Enqueue(result.interaction_id))
+        ref = self._interactions.get(result.interaction_id)
+        if ref is not None:
+            ref.tell(mail.Inbound(result.message_id))
+
+    def interaction_closed(self, interaction_id: int) -> None:
+        """From the interaction's own thread once its close is stored: forget it and stop it."""
+        def forget() -> None:
+            ref = self._interactions.pop(interaction_id, None)
+            if ref is not None:
+                ref.stop(block=False)
+
+        self.loop.call_soon_threadsafe(forget)
+
+    def stop(self) -> None:
+        """Stop every actor without waiting on each in turn, then the threads."""
+        for ref in [*self._interactions.values(), *self._queues.values(), *self._desks.values()]:
+            try:
+                ref.stop(block=False)
+            except pykka.ActorDeadError:
+                pass
+        self.timers.stop()
+        self.pool.shutdown()
+        self._interactions.clear()
+        self._queues.clear()
+        self._desks.clear()

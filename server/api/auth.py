@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from server.api.deps import CurrentUser, Services, bearer_token
+
+router = APIRouter(tags=["auth"])
+
+
+class Login(BaseModel):
+    username: str
+    password: str
+
+
+@router.post("/auth/login")
+async def login(body: Login, services: Services) -> dict[str, Any]:
+    token, principal = await services.auth.login(body.username, body.password)
+    return {"token": token, "username": principal.username, "role": principal.role}
+
+
+@router.post("/auth/logout")
+async def logout(request: Request, _: CurrentUser, services: Services) -> dict[str, Any]:
+    await services.auth.logout(bearer_token(request) or "")
+    return {"status": "signed_out"}

@@ -1,0 +1,98 @@
+"""Interactions: list, details, messages, send, notes, read, close, transfer."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from server.api.deps import CurrentUser, Services
+from server.errors import Invalid
+from server.persistence.queries import InteractionFilter
+
+router = APIRouter(tags=["interactions"])
+
+
+class Text(BaseModel):
+    text: Any = None
+
+
+class CloseRequest(BaseModel):
+    disposition: Any = None
+
+
+class TransferRequest(BaseModel):
+    agent: Any = None
+    queue: Any = None
+
+
+def _moment(value: str | None, name: str, *, end: bool = False) -> datetime | None:
+    """An ISO date or date-time; a bare `to` date includes that whole day."""
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime.combine(day + timedelta(days=1) if end else day, time(), timezone.utc)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"{name} must be an ISO date (YYYY-MM-DD) or date-time.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@router.get("/interactions")
+async def list_interactions(
+    user: CurrentUser, services: Services,
+    status: str | None = None, unread: bool | None = None, account: str | None = None, agent: str | None = None,
+    tag: list[str] = Query(default=[]), from_: str | None = Query(default=None, alias="from"),
+    to: str | None = None, q: str | None = None, page: int = 1, page_size: int = 25,
+) -> dict[str, Any]:
+    if status not in (None, "open", "closed"):
+        raise Invalid("status must be open or closed.")
+    if page < 1 or not 1 <= page_size <= 200:
+        raise Invalid("page starts at 1; page_size is from 1 to 200.")
+    f = InteractionFilter(status=status, unread=unread, account=account, agent=agent, tags=tuple(tag),
+                          created_from=_moment(from_, "from"), created_to=_moment(to, "to", end=True),
+                          text=(q or "").strip() or None, page=page, page_size=page_size)
+    items, total = await services.interactions.list(user, f)
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
+
+
+@router.get("/interactions/{interaction_id}")
+async def get_interaction(interaction_id: int, user: CurrentUser, services: Services) -> dict[str, Any]:
+    return await services.interactions.get(user, interaction_id)
+
+
+@router.get("/interactions/{interaction_id}/messages")
+async def messages(interaction_id: int, user: CurrentUser, services: Services, before: int | None = None,
+                   limit: int = 100) -> dict[str, Any]:
+    items = await services.interactions.messages(user, interaction_id, before=before, limit=limit)
+    return {"items": items, "total": len(items)}
+
+
+@router.post("/interactions/{interaction_id}/messages", status_code=201)
+async def send(interaction_id: int, body: Text, user: CurrentUser, services: Services) -> dict[str, Any]:
+    return await services.interactions.send_text(user, interaction_id, body.text)
+
+
+@router.post("/interactions/{interaction_id}/notes", status_code=201)
+async def note(interaction_id: int, body: Text, user: CurrentUser, services: Services) -> dict[str, Any]:
+    return await services.interactions.add_note(user, interaction_id, body.text)
+
+
+@router.post("/interactions/{interaction_id}/read")
+async def read(interaction_id: int, user: CurrentUser, services: Services) -> dict[str, Any]:
+    return await services.interactions.mark_read(user, interaction_id)
+
+
+@router.post("/interactions/{interaction_id}/close")
+async def close(interaction_id: int, user: CurrentUser, services: Services,
+                body: CloseRequest | None = None) -> dict[str, Any]:
+    return await services.interactions.close(user, interaction_id, body.disposition if body else None)
+
+
+@router.post("/interactions/{interaction_id}/transfer")
+async def transfer(interaction_id: int, body: TransferRequest, user: CurrentUser, services: Services) -> dict[str, Any]:
+    return await services.interactions.transfer(user, interaction_id, agent=body.agent, queue=body.queue)

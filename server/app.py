@@ -1,0 +1,100 @@
+"""Wiring: database, writer, actors, services, routes; orderly shutdown."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from server.actors.events import EventHub
+from server.actors.system import ActorSystem
+from server.api import admin, auth, interactions, me
+from server.api.errors import install_error_handlers
+from server.config import Settings
+from server.connectors import webhooks
+from server.connectors.registry import ConnectorRegistry
+from server.persistence.db import close_database, open_database
+from server.persistence.routing_state import load_routing_state, load_writer_context
+from server.persistence.writer import Writer
+from server.services.admin import AdminService
+from server.services.agents import AgentService
+from server.services.auth import AuthService
+from server.services.demo import ensure_demo_workspace
+from server.services.inbound import InboundService
+from server.services.interactions import InteractionService
+from server.services.settings import SettingsService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything a request handler or a page may call."""
+
+    settings_values: Settings
+    writer: Writer
+    hub: EventHub
+    system: ActorSystem
+    auth: AuthService
+    settings: SettingsService
+    agents: AgentService
+    interactions: InteractionService
+    inbound: InboundService
+    admin: AdminService
+
+
+async def start_services(settings: Settings) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await open_database(settings.resolved_database_url)
+    if settings.demo:
+        await ensure_demo_workspace()
+    writer = Writer(await load_writer_context())
+    writer.start()
+    loop = asyncio.get_running_loop()
+    hub = EventHub(loop)
+    system = ActorSystem(loop, writer, hub, threads=settings.actor_threads)
+    system.start(await load_routing_state())
+    workspace = SettingsService()
+    await workspace.load()
+    connectors = ConnectorRegistry()
+    return Services(settings, writer, hub, system, AuthService(), workspace, AgentService(system),
+                    InteractionService(system, writer, workspace, connectors), InboundService(system, writer),
+                    AdminService(workspace))
+
+
+async def stop_services(services: Services) -> None:
+    services.system.stop()
+    await services.writer.stop()
+    await close_database()
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = await start_services(settings)
+        app.state.ready = True
+        log.info("ready on %s", settings.resolved_public_url)
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            await stop_services(app.state.services)
+
+    app = FastAPI(title="WhatsApp contact center", version="0.1.0", lifespan=lifespan)
+    app.state.ready = False
+    install_error_handlers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        if not app.state.ready:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    for module in (auth, me, interactions, admin):
+        app.include_router(module.router, prefix="/api/v1")
+    app.include_router(webhooks.router)
+    return app

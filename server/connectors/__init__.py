@@ -1,0 +1,1 @@
+"""Providers behind one small interface; webhook routes; sending."""

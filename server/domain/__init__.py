@@ -1,0 +1,1 @@
+"""Pure rules: no I/O, no threads. Actors and services wrap these."""

@@ -1,0 +1,130 @@
+"""An agent's desk (SPEC R1, R2, R6): state, capacity, the offers it holds, the interactions it owns.
+
+The desk is the authority on what an agent can take: queues offer by what the agent last reported,
+and the desk keeps only the offers that fit, preferring heavier queues, then older offers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+from server.domain.routing import Availability
+from server.errors import Conflict, Invalid
+
+OfferKind = Literal["new", "transfer"]
+
+
+class AgentState(StrEnum):
+    OFFLINE = "offline"
+    ONLINE = "online"
+    PAUSED = "paused"
+
+
+@dataclass(frozen=True)
+class HeldOffer:
+    interaction_id: int
+    queue: str
+    kind: OfferKind
+    deadline: float
+    weight: int = 0
+    seq: int = 0  # arrival order at the queue, older first
+
+    @property
+    def priority(self) -> tuple[int, int]:
+        """Smaller sorts first: heavier queue, then older interaction."""
+        return (-self.weight, self.seq)
+
+
+@dataclass(frozen=True)
+class DeskIntake:
+    shown: list[HeldOffer]
+    declined: list[HeldOffer]  # never shown to the agent
+    bumped: list[HeldOffer]  # were shown, dropped for a heavier queue's offer
+
+
+class AgentDesk:
+    def __init__(self, username: str, capacity: int, *, state: AgentState = AgentState.OFFLINE,
+                 reason: str | None = None, open_ids: tuple[int, ...] = (), now: float = 0.0) -> None:
+        self.username = username
+        self.capacity = capacity
+        self.state = state
+        self.reason = reason
+        self.open: set[int] = set(open_ids)
+        self.offers: dict[int, HeldOffer] = {}
+        self.idle_since = now
+
+    @property
+    def available(self) -> bool:
+        return self.state is AgentState.ONLINE
+
+    def _new_offers(self) -> list[HeldOffer]:
+        return [o for o in self.offers.values() if o.kind == "new"]
+
+    def availability_for(self, queue: str) -> Availability:
+        """What `queue` may count on: capacity minus open interactions and other queues' offers."""
+        others = sum(1 for o in self.offers.values() if o.kind == "new" and o.queue != queue)
+        budget = max(0, self.capacity - len(self.open) - others)
+        return Availability(self.available, budget, len(self.open), self.idle_since)
+
+    def set_state(self, state: str, reason: str | None, now: float) -> list[HeldOffer]:
+        """Change state; going offline withdraws every offer held. Returns the withdrawn offers."""
+        try:
+            new_state = AgentState(state)
+        except ValueError:
+            raise Invalid(f"Unknown state {state!r}: use online, paused or offline.") from None
+        reason = (reason or "").strip() or None
+        if reason and len(reason) > 100:
+            raise Invalid("The pause reason is limited to 100 characters.")
+        self.state = new_state
+        self.reason = reason if new_state is AgentState.PAUSED else None
+        if new_state is AgentState.ONLINE and not self.open:
+            self.idle_since = now
+        if new_state is not AgentState.OFFLINE:
+            return []
+        withdrawn = list(self.offers.values())
+        self.offers.clear()
+        return withdrawn
+
+    def receive(self, offers: list[HeldOffer]) -> DeskIntake:
+        """Take offers in; keep those that fit the free capacity, best priority first."""
+        shown: list[HeldOffer] = []
+        declined: list[HeldOffer] = []
+        for offer in offers:
+            if offer.interaction_id in self.open or not self.available:
+                declined.append(offer)
+            elif offer.interaction_id not in self.offers:
+                self.offers[offer.interaction_id] = offer
+                shown.append(offer)
+        room = self.capacity - len(self.open)
+        bumped: list[HeldOffer] = []
+        for extra in sorted(self._new_offers(), key=lambda o: o.priority)[max(0, room):]:
+            del self.offers[extra.interaction_id]
+            if extra in shown:
+                shown.remove(extra)
+                declined.append(extra)
+            else:
+                bumped.append(extra)
+        return DeskIntake(shown, declined, bumped)
+
+    def withdraw(self, interaction_id: int) -> HeldOffer | None:
+        return self.offers.pop(interaction_id, None)
+
+    def offer_for_accept(self, interaction_id: int) -> HeldOffer:
+        """The offer the agent may accept, or a clear refusal."""
+        offer = self.offers.get(interaction_id)
+        if offer is None:
+            raise Conflict("You have no open offer for this interaction.", code="offer_gone")
+        if offer.kind == "new" and len(self.open) >= self.capacity:
+            raise Conflict("You are at capacity: close an interaction first.", code="at_capacity")
+        return offer
+
+    def opened(self, interaction_id: int) -> None:
+        self.offers.pop(interaction_id, None)
+        self.open.add(interaction_id)
+
+    def released(self, interaction_id: int, now: float) -> None:
+        """An interaction left the agent (closed or transferred away)."""
+        self.open.discard(interaction_id)
+        if not self.open:
+            self.idle_since = now

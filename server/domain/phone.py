@@ -1,0 +1,22 @@
+"""Phone numbers in E.164, the one form we store and compare."""
+from __future__ import annotations
+
+import phonenumbers
+
+from server.errors import Invalid
+
+
+def normalize_phone(raw: str, default_region: str | None = None) -> str:
+    """'+39 333 123 4567', 'whatsapp:+39333...', '39333...' (a WhatsApp id) -> '+39333...'."""
+    text = (raw or "").strip().removeprefix("whatsapp:").strip()
+    if not text:
+        raise Invalid("A phone number is required.")
+    if not text.startswith("+") and default_region is None:
+        text = "+" + text  # provider ids (wa_id) come without the plus
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException:
+        raise Invalid(f"{raw!r} is not a phone number.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise Invalid(f"{raw!r} is not a valid phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

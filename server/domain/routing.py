@@ -1,0 +1,305 @@
+"""A queue's routing rules (SPEC R1-R6): waiting order, who gets offered what, rejects, timeouts, the race.
+
+`QueueRouting` is a plain synchronous state machine. Every command returns the effects it caused
+(offers to make, offers to withdraw, history to record); the queue actor carries them out.
+What the queue knows about its agents is their last reported `Availability`, minus the offers it
+holds; the agent's own desk (desk.py) stays the authority and declines an offer it cannot hold.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Literal
+
+from server.errors import Conflict
+
+Agent = str
+
+
+class Strategy(StrEnum):
+    RING_ALL = "ring_all"
+    ROUND_ROBIN = "round_robin"
+    LEAST_RECENT = "least_recent"
+    LEAST_BUSY = "least_busy"
+
+
+@dataclass(frozen=True)
+class QueueRules:
+    strategy: Strategy = Strategy.RING_ALL
+    weight: int = 0
+    offer_timeout: float = 30.0
+    reoffer_delay: float = 60.0
+    capacity: int = 5
+
+
+@dataclass(frozen=True)
+class Availability:
+    """An agent's session as its queues see it."""
+
+    available: bool = False  # online: not paused, not offline
+    budget: int = 0  # capacity - open interactions - offers held from *other* queues
+    open_count: int = 0
+    idle_since: float = 0.0
+
+
+WithdrawReason = Literal["taken", "timeout", "closed", "declined"]
+HistoryKind = Literal["queued", "offered", "rejected", "timed_out", "accepted"]
+
+
+@dataclass(frozen=True)
+class Offer:
+    agent: Agent
+    interaction_id: int
+    deadline: float
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    agent: Agent
+    interaction_id: int
+    reason: WithdrawReason
+    by: Agent | None = None
+
+
+@dataclass(frozen=True)
+class Record:
+    """A line of an interaction's routing history (SPEC R12)."""
+
+    interaction_id: int
+    kind: HistoryKind
+    agents: tuple[Agent, ...] = ()
+
+
+Effect = Offer | Withdraw | Record
+
+
+@dataclass
+class Waiter:
+    interaction_id: int
+    offered: dict[Agent, float] = field(default_factory=dict)  # agent -> offer deadline
+    refused: dict[Agent, float] = field(default_factory=dict)  # agent -> when it may be offered again
+
+
+@dataclass
+class _Member:
+    availability: Availability
+    own_offers: int = 0  # offers of this queue the agent holds now
+
+    @property
+    def free(self) -> int:
+        return self.availability.budget - self.own_offers
+
+
+class QueueRouting:
+    """Waiting interactions of one queue, in arrival order, and the offers in flight for them."""
+
+    _TAKEN_MEMORY = 10_000
+
+    def __init__(self, name: str, rules: QueueRules) -> None:
+        self.name = name
+        self.rules = rules
+        self._waiting: OrderedDict[int, Waiter] = OrderedDict()
+        self._members: dict[Agent, _Member] = {}
+        self._last_served: Agent | None = None
+        self._taken_by: OrderedDict[int, Agent] = OrderedDict()
+
+    # --- reading -----------------------------------------------------------------------------
+    @property
+    def waiting_ids(self) -> list[int]:
+        return list(self._waiting)
+
+    def waiter(self, interaction_id: int) -> Waiter | None:
+        return self._waiting.get(interaction_id)
+
+    def offers_to(self, agent: Agent) -> list[int]:
+        return [w.interaction_id for w in self._waiting.values() if agent in w.offered]
+
+    def offers_in_flight(self) -> int:
+        return sum(len(w.offered) for w in self._waiting.values())
+
+    @property
+    def members(self) -> list[Agent]:
+        return list(self._members)
+
+    def availability_of(self, agent: Agent) -> Availability | None:
+        member = self._members.get(agent)
+        return member.availability if member else None
+
+    def next_deadline(self) -> float | None:
+        """When `tick` next has something to do: an offer expiring or a refusal lapsing."""
+        times = [t for w in self._waiting.values() for t in (*w.offered.values(), *w.refused.values())]
+        return min(times) if times else None
+
+    # --- configuration -----------------------------------------------------------------------
+    def set_rules(self, rules: QueueRules, now: float) -> list[Effect]:
+        self.rules = rules
+        return self._dispatch(now)
+
+    def add_member(self, agent: Agent, availability: Availability, now: float) -> list[Effect]:
+        self._members[agent] = _Member(availability)
+        return self._dispatch(now, only_agent=agent)
+
+    def remove_member(self, agent: Agent, now: float) -> list[Effect]:
+        self._members.pop(agent, None)
+        effects: list[Effect] = []
+        for waiter in self._waiting.values():
+            if waiter.offered.pop(agent, None) is not None:
+                effects.append(Withdraw(agent, waiter.interaction_id, "closed"))
+            waiter.refused.pop(agent, None)
+        return effects + self._dispatch(now)
+
+    # --- commands ----------------------------------------------------------------------------
+    def enqueue(self, interaction_id: int, now: float, *, record: bool = True) -> list[Effect]:
+        """A new interaction waits at the end of the line (restarts re-enqueue in stored order)."""
+        if interaction_id in self._waiting:
+            return []
+        self._waiting[interaction_id] = Waiter(interaction_id)
+        effects: list[Effect] = [Record(interaction_id, "queued")] if record else []
+        return effects + self._dispatch(now, only_interaction=interaction_id)
+
+    def update_member(self, agent: Agent, availability: Availability, now: float) -> list[Effect]:
+        """The agent's session reported a change; offers it no longer can take were dropped by its desk."""
+        member = self._members.get(agent)
+        if member is None:
+            return []
+        member.availability = availability
+        if not availability.available:
+            for waiter in self._waiting.values():
+                waiter.offered.pop(agent, None)
+            member.own_offers = 0
+            return []
+        return self._dispatch(now, only_agent=agent)
+
+    def reject(self, agent: Agent, interaction_id: int, now: float) -> list[Effect]:
+        waiter = self._waiting.get(interaction_id)
+        if waiter is None or agent not in waiter.offered:
+            raise Conflict("This offer is no longer open.", code="offer_gone")
+        del waiter.offered[agent]
+        waiter.refused[agent] = now + self.rules.reoffer_delay
+        self._give_back_slot(agent)
+        return [Record(interaction_id, "rejected", (agent,))] + self._dispatch(now)
+
+    def decline(self, agent: Agent, interaction_id: int, now: float) -> list[Effect]:
+        """The agent's desk could not hold the offer (full from other queues): no penalty."""
+        waiter = self._waiting.get(interaction_id)
+        if waiter is None or waiter.offered.pop(agent, None) is None:
+            return []
+        self._give_back_slot(agent)
+        member = self._members.get(agent)
+        if member is not None:  # no more offers until the desk reports room again
+            member.availability = replace(member.availability, budget=member.own_offers)
+        return self._dispatch(now)
+
+    def tick(self, now: float) -> list[Effect]:
+        """Expire offers past their deadline (a timeout counts as a reject) and lapse old refusals."""
+        effects: list[Effect] = []
+        for waiter in self._waiting.values():
+            expired = [a for a, deadline in waiter.offered.items() if deadline <= now]
+            for agent in expired:
+                del waiter.offered[agent]
+                waiter.refused[agent] = now + self.rules.reoffer_delay
+                self._give_back_slot(agent)
+                effects.append(Withdraw(agent, waiter.interaction_id, "timeout"))
+            if expired:
+                effects.append(Record(waiter.interaction_id, "timed_out", tuple(expired)))
+            for agent in [a for a, until in waiter.refused.items() if until <= now]:
+                del waiter.refused[agent]
+        return effects + self._dispatch(now)
+
+    def accept(self, agent: Agent, interaction_id: int, now: float) -> list[Effect]:
+        """The first agent to accept owns the interaction; everyone else who had it is told who took it."""
+        waiter = self._waiting.get(interaction_id)
+        if waiter is None:
+            winner = self._taken_by.get(interaction_id)
+            message = f"Already taken by {winner}." if winner else "This interaction is no longer waiting."
+            raise Conflict(message, code="taken")
+        if agent not in waiter.offered:
+            raise Conflict("This offer is no longer open for you.", code="offer_gone")
+        del self._waiting[interaction_id]
+        self._remember_taken(interaction_id, agent)
+        self._last_served = agent
+        member = self._members.get(agent)
+        if member is not None:  # the slot the offer held becomes an open interaction
+            member.own_offers -= 1
+            av = member.availability
+            member.availability = replace(av, budget=av.budget - 1, open_count=av.open_count + 1, idle_since=now)
+        effects: list[Effect] = [Record(interaction_id, "accepted", (agent,))]
+        for other in waiter.offered:
+            if other != agent:
+                self._give_back_slot(other)
+                effects.append(Withdraw(other, interaction_id, "taken", by=agent))
+        return effects + self._dispatch(now)
+
+    def cancel(self, interaction_id: int, now: float) -> list[Effect]:
+        """The interaction left the queue without an owner (closed while waiting)."""
+        waiter = self._waiting.pop(interaction_id, None)
+        if waiter is None:
+            return []
+        effects: list[Effect] = []
+        for agent in waiter.offered:
+            self._give_back_slot(agent)
+            effects.append(Withdraw(agent, interaction_id, "closed"))
+        return effects + self._dispatch(now)
+
+    # --- internals ---------------------------------------------------------------------------
+    def _remember_taken(self, interaction_id: int, agent: Agent) -> None:
+        self._taken_by[interaction_id] = agent
+        while len(self._taken_by) > self._TAKEN_MEMORY:
+            self._taken_by.popitem(last=False)
+
+    def _give_back_slot(self, agent: Agent) -> None:
+        member = self._members.get(agent)
+        if member is not None and member.own_offers > 0:
+            member.own_offers -= 1
+
+    def _eligible(self, agent: Agent, member: _Member, waiter: Waiter) -> bool:
+        av = member.availability
+        return (av.available and member.free > 0 and av.open_count < self.rules.capacity
+                and agent not in waiter.offered and agent not in waiter.refused)
+
+    def _dispatch(self, now: float, *, only_agent: Agent | None = None,
+                  only_interaction: int | None = None) -> list[Effect]:
+        """Offer waiters, oldest first, to eligible agents by the queue's strategy."""
+        if not self._waiting or not self._members:
+            return []
+        candidates = {only_agent: self._members[only_agent]} if only_agent in self._members else self._members
+        if not any(m.availability.available and m.free > 0 for m in candidates.values()):
+            return []
+        if only_interaction is not None and self.rules.strategy is Strategy.RING_ALL:
+            waiters = [self._waiting[only_interaction]]
+        else:
+            waiters = list(self._waiting.values())
+        effects: list[Effect] = []
+        deadline = now + self.rules.offer_timeout
+        for waiter in waiters:
+            if self.rules.strategy is Strategy.RING_ALL:
+                chosen = [a for a, m in candidates.items() if self._eligible(a, m, waiter)]
+            elif waiter.offered:
+                continue  # one agent at a time
+            else:
+                pick = self._pick_one(waiter)
+                chosen = [pick] if pick is not None else []
+            for agent in chosen:
+                waiter.offered[agent] = deadline
+                self._members[agent].own_offers += 1
+                effects.append(Offer(agent, waiter.interaction_id, deadline))
+            if chosen:
+                effects.append(Record(waiter.interaction_id, "offered", tuple(chosen)))
+            if not any(m.availability.available and m.free > 0 for m in candidates.values()):
+                break
+        return effects
+
+    def _pick_one(self, waiter: Waiter) -> Agent | None:
+        eligible = [a for a, m in self._members.items() if self._eligible(a, m, waiter)]
+        if not eligible:
+            return None
+        strategy = self.rules.strategy
+        if strategy is Strategy.LEAST_BUSY:
+            return min(eligible, key=lambda a: (self._members[a].availability.open_count, a))
+        if strategy is Strategy.LEAST_RECENT:
+            return min(eligible, key=lambda a: (self._members[a].availability.idle_since, a))
+        order = list(self._members)  # round-robin with memory: continue after the last one served
+        start = order.index(self._last_served) + 1 if self._last_served in order else 0
+        rotated = order[start:] + order[:start]
+        return next(a for a in rotated if a in eligible)

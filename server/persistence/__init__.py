@@ -1,0 +1,1 @@
+"""Tortoise models, database start-up and migrations, the group-commit writer, named queries."""

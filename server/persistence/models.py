@@ -1,0 +1,275 @@
+"""The schema. Change it here, then run `tortoise makemigrations` (README: Schema changes)."""
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    role = fields.CharField(max_length=16, default="agent")  # admin | supervisor | agent
+    full_name = fields.CharField(max_length=128, default="")
+    capacity = fields.IntField(null=True)  # max open interactions; None: the queues' setting
+    state = fields.CharField(max_length=16, default="offline")
+    state_reason = fields.CharField(max_length=100, null=True)
+    disabled = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "users"
+
+
+class AuthSession(Model):
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="sessions",
+                                                                    on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "auth_sessions"
+
+
+class Queue(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64, unique=True)
+    strategy = fields.CharField(max_length=16, default="ring_all")
+    weight = fields.IntField(default=0)
+    offer_timeout = fields.IntField(default=30)  # seconds
+    reoffer_delay = fields.IntField(default=60)  # seconds before a rejecter is offered it again
+    capacity = fields.IntField(default=5)  # max open interactions per agent from this queue
+    target_seconds = fields.IntField(default=60)  # answered-within target (supervisor board)
+
+    class Meta:
+        table = "queues"
+
+
+class QueueMember(Model):
+    id = fields.IntField(primary_key=True)
+    queue: fields.ForeignKeyRelation[Queue] = fields.ForeignKeyField("models.Queue", related_name="members",
+                                                                      on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="memberships",
+                                                                    on_delete=fields.CASCADE)
+
+    class Meta:
+        table = "queue_members"
+        unique_together = (("queue", "user"),)
+
+
+class Account(Model):
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=64, unique=True)
+    provider = fields.CharField(max_length=16)  # sandbox | meta | twilio | kaleyra | sinch
+    name = fields.CharField(max_length=128, default="")
+    phone_number = fields.CharField(max_length=32, default="")
+    queue: fields.ForeignKeyRelation[Queue] = fields.ForeignKeyField("models.Queue", related_name="accounts",
+                                                                      on_delete=fields.RESTRICT)
+    credentials = fields.JSONField(default=dict)
+    api_base_url = fields.CharField(max_length=255, default="")
+    window_hours = fields.IntField(null=True)  # None: the provider's rule
+    recontact_template = fields.CharField(max_length=128, null=True)
+
+    class Meta:
+        table = "accounts"
+
+
+class ContactList(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=128, unique=True)
+
+    class Meta:
+        table = "contact_lists"
+
+
+class ListPermission(Model):
+    id = fields.IntField(primary_key=True)
+    list: fields.ForeignKeyRelation[ContactList] = fields.ForeignKeyField(
+        "models.ContactList", related_name="permissions", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="list_permissions",
+                                                                    on_delete=fields.CASCADE)
+    can_view = fields.BooleanField(default=True)
+    can_add = fields.BooleanField(default=False)
+    can_edit = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "list_permissions"
+        unique_together = (("list", "user"),)
+
+
+class Tag(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64, unique=True)
+    color = fields.CharField(max_length=16, default="#607d8b")
+
+    class Meta:
+        table = "tags"
+
+
+class Contact(Model):
+    id = fields.IntField(primary_key=True)
+    list: fields.ForeignKeyNullableRelation[ContactList] = fields.ForeignKeyField(
+        "models.ContactList", related_name="contacts", null=True, on_delete=fields.SET_NULL)
+    first_name = fields.CharField(max_length=128, default="")
+    last_name = fields.CharField(max_length=128, default="")
+    email = fields.CharField(max_length=255, default="")
+    company = fields.CharField(max_length=255, default="")
+    notes = fields.TextField(default="")
+    tags: fields.ManyToManyRelation[Tag] = fields.ManyToManyField("models.Tag", related_name="contacts",
+                                                                  through="contact_tags")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "contacts"
+
+
+class ContactPhone(Model):
+    id = fields.IntField(primary_key=True)
+    contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField("models.Contact", related_name="phones",
+                                                                          on_delete=fields.CASCADE)
+    phone = fields.CharField(max_length=20, db_index=True)  # E.164
+
+    class Meta:
+        table = "contact_phones"
+
+
+class Disposition(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64, unique=True)
+
+    class Meta:
+        table = "dispositions"
+
+
+class Interaction(Model):
+    """One conversation episode. Ids are allocated by the writer, which serializes every creation."""
+
+    id = fields.IntField(primary_key=True, generated=False)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="interactions", on_delete=fields.RESTRICT)
+    queue: fields.ForeignKeyRelation[Queue] = fields.ForeignKeyField(
+        "models.Queue", related_name="interactions", on_delete=fields.RESTRICT)
+    customer_phone = fields.CharField(max_length=32)
+    customer_name = fields.CharField(max_length=128, default="")
+    contact: fields.ForeignKeyNullableRelation[Contact] = fields.ForeignKeyField(
+        "models.Contact", related_name="interactions", null=True, on_delete=fields.SET_NULL)
+    status = fields.CharField(max_length=8, default="open")
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="owned_interactions", null=True, on_delete=fields.SET_NULL)
+    first_agent: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="first_interactions", null=True, on_delete=fields.SET_NULL)
+    disposition: fields.ForeignKeyNullableRelation[Disposition] = fields.ForeignKeyField(
+        "models.Disposition", related_name="interactions", null=True, on_delete=fields.SET_NULL)
+    tags: fields.ManyToManyRelation[Tag] = fields.ManyToManyField("models.Tag", related_name="interactions",
+                                                                  through="interaction_tags")
+    read_marker = fields.IntField(default=0)  # id of the last message the owner had read
+    returned_unread = fields.BooleanField(default=False)  # a transfer timed out, not read since
+    created_at = fields.DatetimeField()
+    accepted_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+    last_inbound_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "interactions"
+        indexes = (("status", "queue_id"), ("account_id", "customer_phone", "status"), ("owner_id", "status"),
+                   ("created_at",))
+
+
+class Message(Model):
+    id = fields.IntField(primary_key=True)
+    interaction: fields.ForeignKeyRelation[Interaction] = fields.ForeignKeyField(
+        "models.Interaction", related_name="messages", on_delete=fields.CASCADE)
+    direction = fields.CharField(max_length=8)  # in | out | note
+    kind = fields.CharField(max_length=16, default="text")
+    text = fields.TextField(default="")
+    status = fields.CharField(max_length=16, default="received")  # received | queued | sent | delivered | read | failed
+    sender = fields.CharField(max_length=128, default="")
+    external_key = fields.CharField(max_length=200, unique=True, null=True)  # "<account id>:<provider message id>"
+    error = fields.CharField(max_length=500, null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "messages"
+        indexes = (("interaction_id", "direction", "id"),)
+
+
+class Transfer(Model):
+    id = fields.IntField(primary_key=True)
+    interaction: fields.ForeignKeyRelation[Interaction] = fields.ForeignKeyField(
+        "models.Interaction", related_name="transfers", on_delete=fields.CASCADE)
+    generation = fields.IntField(default=1)
+    from_agent: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="transfers_out", on_delete=fields.CASCADE)
+    to_agent: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="transfers_in", null=True, on_delete=fields.SET_NULL)
+    to_queue: fields.ForeignKeyNullableRelation[Queue] = fields.ForeignKeyField(
+        "models.Queue", related_name="transfers_in", null=True, on_delete=fields.SET_NULL)
+    targets = fields.JSONField(default=list)  # usernames offered the transfer
+    status = fields.CharField(max_length=16, default="pending")  # pending | accepted | timed_out | failed | cancelled
+    accepted_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="transfers_accepted", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    resolved_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "transfers"
+        indexes = (("status",),)
+
+
+class RoutingEvent(Model):
+    """SPEC R12: every offer, reject, timeout, accept, transfer and close, with time and agents."""
+
+    id = fields.IntField(primary_key=True)
+    interaction_id = fields.IntField(db_index=True)
+    kind = fields.CharField(max_length=24)
+    agents = fields.JSONField(default=list)
+    detail = fields.CharField(max_length=255, default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "routing_events"
+
+
+class Template(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=128, unique=True)
+    language = fields.CharField(max_length=16, default="en")
+    category = fields.CharField(max_length=32, default="utility")
+    body = fields.TextField()
+    available_for_agents = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "templates"
+
+
+class CannedAnswer(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=128, unique=True)
+    body = fields.TextField()
+
+    class Meta:
+        table = "canned_answers"
+
+
+class ContactTrigger(Model):
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="triggers", null=True, on_delete=fields.CASCADE)
+    queue: fields.ForeignKeyNullableRelation[Queue] = fields.ForeignKeyField(
+        "models.Queue", related_name="triggers", null=True, on_delete=fields.CASCADE)
+    list: fields.ForeignKeyRelation[ContactList] = fields.ForeignKeyField(
+        "models.ContactList", related_name="triggers", on_delete=fields.CASCADE)
+
+    class Meta:
+        table = "contact_triggers"
+
+
+class Setting(Model):
+    key = fields.CharField(max_length=64, primary_key=True)
+    value = fields.JSONField()
+
+    class Meta:
+        table = "settings"

@@ -1,0 +1,159 @@
+"""Named reads that services need. Everything that pages and endpoints show comes through here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.expressions import Q
+
+from server.persistence.models import Account, Disposition, Interaction, Message, Queue, User
+
+INTERACTION_FIELDS = ("id", "status", "owner__username", "first_agent__username", "queue__name", "account__key",
+                      "account__provider", "customer_phone", "customer_name", "contact_id", "created_at",
+                      "accepted_at", "closed_at", "disposition__name", "read_marker", "returned_unread",
+                      "last_inbound_at")
+
+
+def _placeholders(sql: str) -> str:
+    """Our raw SQL is written with '?'; PostgreSQL wants $1, $2, ..."""
+    if Tortoise.get_connection("default").capabilities.dialect != "postgres":
+        return sql
+    parts = sql.split("?")
+    return "".join(p + (f"${i + 1}" if i < len(parts) - 1 else "") for i, p in enumerate(parts))
+
+
+async def raw(sql: str, values: list[Any] | None = None) -> list[dict[str, Any]]:
+    return await Tortoise.get_connection("default").execute_query_dict(_placeholders(sql), values or [])
+
+
+async def interaction_rows(ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = await Interaction.filter(id__in=ids).values(*INTERACTION_FIELDS)
+    return {row["id"]: row for row in rows}
+
+
+async def unread_counts(ids: list[int]) -> dict[int, int]:
+    """Inbound messages after the read marker, or at least 1 when a transfer came back unread."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = await raw(
+        "SELECT i.id AS id, i.returned_unread AS returned, "
+        "(SELECT COUNT(*) FROM messages m WHERE m.interaction_id = i.id AND m.direction = 'in' "
+        " AND m.id > i.read_marker) AS n "
+        f"FROM interactions i WHERE i.id IN ({marks})", list(ids))
+    return {r["id"]: max(r["n"], 1 if r["returned"] else 0) for r in rows}
+
+
+@dataclass(frozen=True)
+class InteractionFilter:
+    status: str | None = None
+    unread: bool | None = None
+    account: str | None = None
+    agent: str | None = None
+    tags: tuple[str, ...] = ()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    text: str | None = None
+    owner: str | None = None  # visibility: agents see only their own
+    page: int = 1
+    page_size: int = 25
+
+
+async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]], int]:
+    where, values = ["1=1"], []
+    if f.status:
+        where.append("i.status = ?")
+        values.append(f.status)
+    if f.owner is not None:
+        where.append("i.owner_id = (SELECT id FROM users WHERE username = ?)")
+        values.append(f.owner)
+    if f.account:
+        where.append("i.account_id IN (SELECT id FROM accounts WHERE key = ? OR CAST(id AS TEXT) = ?)")
+        values += [f.account, f.account]
+    if f.agent:
+        where.append("i.first_agent_id IN (SELECT id FROM users WHERE username = ? OR CAST(id AS TEXT) = ?)")
+        values += [f.agent, f.agent]
+    for tag in f.tags:
+        where.append("EXISTS (SELECT 1 FROM interaction_tags it JOIN tags t ON t.id = it.tag_id "
+                     "WHERE it.interactions_id = i.id AND t.name = ?)")
+        values.append(tag)
+    if f.created_from:
+        where.append("i.created_at >= ?")
+        values.append(f.created_from)
+    if f.created_to:
+        where.append("i.created_at < ?")
+        values.append(f.created_to)
+    if f.unread is not None:
+        unread = ("(i.returned_unread OR EXISTS (SELECT 1 FROM messages m WHERE m.interaction_id = i.id "
+                  "AND m.direction = 'in' AND m.id > i.read_marker))")
+        where.append(unread if f.unread else f"NOT {unread}")
+    if f.text:
+        like = f"%{f.text.lower()}%"
+        where.append("(LOWER(i.customer_name) LIKE ? OR i.customer_phone LIKE ? OR EXISTS (SELECT 1 FROM messages m "
+                      "WHERE m.interaction_id = i.id AND m.direction != 'note' AND LOWER(m.text) LIKE ?))")
+        values += [like, like, like]
+    clause = " AND ".join(where)
+    total = (await raw(f"SELECT COUNT(*) AS n FROM interactions i WHERE {clause}", values))[0]["n"]
+    offset = (f.page - 1) * f.page_size
+    ids = [r["id"] for r in await raw(
+        f"SELECT i.id AS id FROM interactions i WHERE {clause} ORDER BY i.created_at DESC, i.id DESC "
+        f"LIMIT {int(f.page_size)} OFFSET {int(offset)}", values)]
+    rows = await interaction_rows(ids)
+    return [rows[i] for i in ids if i in rows], total
+
+
+async def last_messages(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The latest customer-visible message of each interaction (for lists)."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = await raw(
+        "SELECT m.interaction_id AS iid, m.direction AS direction, m.text AS text FROM messages m "
+        f"WHERE m.id IN (SELECT MAX(id) FROM messages WHERE interaction_id IN ({marks}) AND direction != 'note' "
+        "GROUP BY interaction_id)", list(ids))
+    return {r["iid"]: {"direction": r["direction"], "text": r["text"]} for r in rows}
+
+
+async def messages_of(interaction_id: int, *, before: int | None = None, limit: int = 100,
+                      include_notes: bool = True) -> list[dict[str, Any]]:
+    query = Message.filter(interaction_id=interaction_id)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    if not include_notes:
+        query = query.filter(~Q(direction="note"))
+    rows = await query.order_by("-id").limit(limit).values(
+        "id", "direction", "kind", "text", "status", "sender", "error", "created_at")
+    return list(reversed(rows))
+
+
+async def message_count(interaction_id: int) -> int:
+    return await Message.filter(interaction_id=interaction_id).count()
+
+
+def _by_name_or_id(field: str, ref: str | int) -> Q:
+    text = str(ref).strip()
+    return Q(**{field: text}) | Q(id=int(text)) if text.isdigit() else Q(**{field: text})
+
+
+async def find_user(ref: str | int) -> User | None:
+    return await User.filter(_by_name_or_id("username", ref)).first()
+
+
+async def find_queue(ref: str | int) -> Queue | None:
+    return await Queue.filter(_by_name_or_id("name", ref)).first()
+
+
+async def find_account(ref: str | int) -> Account | None:
+    return await Account.filter(_by_name_or_id("key", ref)).first()
+
+
+async def find_disposition(ref: str | int) -> Disposition | None:
+    return await Disposition.filter(_by_name_or_id("name", ref)).first()
+
+
+async def queue_names_of(username: str) -> list[str]:
+    return sorted(await Queue.filter(members__user__username=username).values_list("name", flat=True))

@@ -1,0 +1,124 @@
+"""What the routing core is rebuilt from at start-up (SPEC R11): one read of the database."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from tortoise import Tortoise
+from tortoise.functions import Max
+
+from server.domain.desk import AgentState
+from server.domain.interaction import PendingTransfer
+from server.domain.routing import QueueRules, Strategy
+from server.persistence.models import Interaction, Queue, QueueMember, Transfer, User
+from server.persistence.writer import WriterContext
+
+DEFAULT_CAPACITY = 5
+
+
+@dataclass
+class QueueState:
+    id: int
+    name: str
+    rules: QueueRules
+    members: list[str]
+    waiting: list[int] = field(default_factory=list)  # arrival order
+
+
+@dataclass
+class AgentStateRow:
+    username: str
+    state: AgentState
+    reason: str | None
+    capacity: int
+    queues: list[str]
+
+
+@dataclass
+class OpenInteraction:
+    id: int
+    queue: str
+    owner: str | None
+    unread_count: int
+    returned_unread: bool
+    transfer: PendingTransfer | None
+
+
+@dataclass
+class RoutingState:
+    queues: list[QueueState]
+    agents: list[AgentStateRow]
+    interactions: list[OpenInteraction]
+
+
+def rules_of(queue: Queue) -> QueueRules:
+    return QueueRules(Strategy(queue.strategy), queue.weight, float(queue.offer_timeout),
+                      float(queue.reoffer_delay), queue.capacity)
+
+
+async def load_routing_state() -> RoutingState:
+    queues = {q.id: q for q in await Queue.all()}
+    members: dict[int, list[str]] = defaultdict(list)
+    for queue_id, username in await QueueMember.all().values_list("queue_id", "user__username"):
+        members[queue_id].append(username)
+    queue_of_user: dict[str, list[str]] = defaultdict(list)
+    for queue_id, usernames in members.items():
+        for username in usernames:
+            queue_of_user[username].append(queues[queue_id].name)
+    users = await User.filter(disabled=False).values("id", "username", "state", "state_reason", "capacity")
+    rows = await Interaction.filter(status="open").order_by("id").values(
+        "id", "queue_id", "owner__username", "returned_unread")
+    unread = await _unread_counts()
+    transfers = await _pending_transfers()
+    interactions = []
+    queue_states = {qid: QueueState(qid, q.name, rules_of(q), members.get(qid, [])) for qid, q in queues.items()}
+    owners: set[str] = set()
+    for row in rows:
+        owner = row["owner__username"]
+        if owner is None:
+            queue_states[row["queue_id"]].waiting.append(row["id"])
+        else:
+            owners.add(owner)
+        interactions.append(OpenInteraction(row["id"], queues[row["queue_id"]].name, owner,
+                                            unread.get(row["id"], 0), row["returned_unread"],
+                                            transfers.get(row["id"])))
+    agents = []
+    by_name = {q.name: q for q in queues.values()}
+    for user in users:
+        names = queue_of_user.get(user["username"], [])
+        if not names and user["username"] not in owners:
+            continue
+        capacity = user["capacity"] or max((by_name[n].capacity for n in names), default=DEFAULT_CAPACITY)
+        agents.append(AgentStateRow(user["username"], AgentState(user["state"]), user["state_reason"],
+                                    capacity, names))
+    return RoutingState(list(queue_states.values()), agents, interactions)
+
+
+async def _unread_counts() -> dict[int, int]:
+    """Inbound messages after each open interaction's read marker."""
+    connection = Tortoise.get_connection("default")
+    rows = await connection.execute_query_dict(
+        "SELECT m.interaction_id AS id, COUNT(*) AS n FROM messages m "
+        "JOIN interactions i ON i.id = m.interaction_id "
+        "WHERE i.status = 'open' AND m.direction = 'in' AND m.id > i.read_marker "
+        "GROUP BY m.interaction_id")
+    return {row["id"]: row["n"] for row in rows}
+
+
+async def _pending_transfers() -> dict[int, PendingTransfer]:
+    pending: dict[int, PendingTransfer] = {}
+    rows = await Transfer.filter(status="pending").values(
+        "interaction_id", "generation", "from_agent__username", "to_agent__username", "to_queue__name",
+        "targets", "expires_at")
+    for row in rows:
+        pending[row["interaction_id"]] = PendingTransfer(
+            row["generation"], row["from_agent__username"], set(row["targets"] or []),
+            row["expires_at"].timestamp(), row["to_agent__username"], row["to_queue__name"])
+    return pending
+
+
+async def load_writer_context() -> WriterContext:
+    open_rows = await Interaction.filter(status="open").values_list("id", "account_id", "customer_phone")
+    top = await Interaction.all().annotate(top=Max("id")).first().values("top")
+    return WriterContext({(account, phone): iid for iid, account, phone in open_rows},
+                         ((top or {}).get("top") or 0) + 1)

@@ -1,0 +1,266 @@
+"""The operations the routing core stores through the writer (writer.py), one class per change."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
+from tortoise.functions import Max
+
+from server.persistence.models import Interaction, Message, RoutingEvent, Transfer, User
+from server.persistence.writer import WriteOp, WriterContext
+
+
+def utc(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    message_id: int | None
+    interaction_id: int | None
+    queue_id: int
+    created_interaction: bool
+    duplicate: bool
+
+
+@dataclass
+class StoreInbound(WriteOp):
+    """An inbound customer message: deduplicated on the provider's id, joined to the open interaction
+    of its conversation, or opening a new one."""
+
+    account_id: int
+    queue_id: int
+    provider_message_id: str
+    phone: str
+    name: str
+    text: str
+    kind: str = "text"
+    received_at: datetime = field(default_factory=utcnow)
+    on_committed: Callable[[InboundResult], None] | None = None
+
+    bulk = True
+
+    @property
+    def external_key(self) -> str:
+        return f"{self.account_id}:{self.provider_message_id}"
+
+    @classmethod
+    async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:
+        inbound: list[StoreInbound] = ops  # type: ignore[assignment]
+        keys = [op.external_key for op in inbound]
+        seen = set(await Message.filter(external_key__in=keys).using_db(conn).values_list("external_key", flat=True))
+        interactions: list[Interaction] = []
+        messages: list[Message] = []
+        plan: list[tuple[str, int, bool] | None] = []
+        for op in inbound:
+            if op.external_key in seen:
+                plan.append(None)
+                continue
+            seen.add(op.external_key)
+            conversation = (op.account_id, op.phone)
+            interaction_id = ctx.open_conversations.get(conversation)
+            created = interaction_id is None
+            if interaction_id is None:
+                interaction_id = ctx.allocate_interaction_id()
+                ctx.open_conversation(conversation, interaction_id)
+                interactions.append(Interaction(
+                    id=interaction_id, account_id=op.account_id, queue_id=op.queue_id, customer_phone=op.phone,
+                    customer_name=op.name, status="open", created_at=op.received_at))
+            messages.append(Message(
+                interaction_id=interaction_id, direction="in", kind=op.kind, text=op.text, status="received",
+                sender=op.name or op.phone, external_key=op.external_key, created_at=op.received_at))
+            plan.append((op.external_key, interaction_id, created))
+        if interactions:
+            await Interaction.bulk_create(interactions, using_db=conn)
+        ids: dict[str, int] = {}
+        if messages:
+            await Message.bulk_create(messages, using_db=conn)
+            new_keys = [m.external_key for m in messages]
+            ids = dict(await Message.filter(external_key__in=new_keys).using_db(conn)
+                       .values_list("external_key", "id"))
+            touched = {m.interaction_id for m in messages}
+            await Interaction.filter(id__in=touched).using_db(conn).update(last_inbound_at=inbound[-1].received_at)
+        results = []
+        for op, step in zip(inbound, plan):
+            if step is None:
+                results.append(InboundResult(None, None, op.queue_id, False, True))
+            else:
+                key, interaction_id, created = step
+                results.append(InboundResult(ids[key], interaction_id, op.queue_id, created, False))
+        return results
+
+    def after_commit(self, result: InboundResult) -> None:
+        if self.on_committed is not None and not result.duplicate:
+            self.on_committed(result)
+
+
+@dataclass
+class RecordHistory(WriteOp):
+    """Lines of routing history (SPEC R12); many arrive together and go in one statement."""
+
+    interaction_id: int
+    kind: str
+    agents: tuple[str, ...] = ()
+    detail: str = ""
+    at: datetime = field(default_factory=utcnow)
+
+    bulk = True
+
+    @classmethod
+    async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:
+        rows = [RoutingEvent(interaction_id=op.interaction_id, kind=op.kind, agents=list(op.agents),
+                             detail=op.detail, created_at=op.at) for op in ops]  # type: ignore[attr-defined]
+        await RoutingEvent.bulk_create(rows, using_db=conn)
+        return [None] * len(ops)
+
+
+@dataclass
+class StoreAgentState(WriteOp):
+    username: str
+    state: str
+    reason: str | None
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> None:
+        await User.filter(username=self.username).using_db(conn).update(state=self.state, state_reason=self.reason)
+
+
+@dataclass
+class StoreOwner(WriteOp):
+    """The winner of an acceptance race owns the interaction; the first owner is remembered."""
+
+    interaction_id: int
+    username: str
+    at: datetime = field(default_factory=utcnow)
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> None:
+        user_id = await _user_id(conn, self.username)
+        await Interaction.filter(id=self.interaction_id).using_db(conn).update(owner_id=user_id)
+        await Interaction.filter(id=self.interaction_id, first_agent_id=None).using_db(conn).update(
+            first_agent_id=user_id, accepted_at=self.at)
+
+
+@dataclass
+class StoreTransferStarted(WriteOp):
+    interaction_id: int
+    generation: int
+    from_agent: str
+    targets: list[str]
+    expires_at: datetime
+    to_agent: str | None = None
+    to_queue_id: int | None = None
+    detail: str = ""
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> None:
+        now = utcnow()
+        await Transfer.create(
+            interaction_id=self.interaction_id, generation=self.generation,
+            from_agent_id=await _user_id(conn, self.from_agent),
+            to_agent_id=await _user_id(conn, self.to_agent) if self.to_agent else None,
+            to_queue_id=self.to_queue_id, targets=self.targets, status="pending", created_at=now,
+            expires_at=self.expires_at, using_db=conn)
+        await RoutingEvent.create(interaction_id=self.interaction_id, kind="transfer_requested",
+                                  agents=[self.from_agent, *self.targets], detail=self.detail, created_at=now,
+                                  using_db=conn)
+
+
+@dataclass
+class StoreTransferResolved(WriteOp):
+    """A pending transfer ends: accepted (owner changes), timed out or failed (returns unread), cancelled."""
+
+    interaction_id: int
+    generation: int
+    status: str  # accepted | timed_out | failed | cancelled
+    accepted_by: str | None = None
+    detail: str = ""
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> None:
+        now = utcnow()
+        accepted_id = await _user_id(conn, self.accepted_by) if self.accepted_by else None
+        await Transfer.filter(interaction_id=self.interaction_id, generation=self.generation,
+                              status="pending").using_db(conn).update(
+            status=self.status, accepted_by_id=accepted_id, resolved_at=now)
+        if self.status == "accepted":
+            await Interaction.filter(id=self.interaction_id).using_db(conn).update(
+                owner_id=accepted_id, returned_unread=False)
+        elif self.status in ("timed_out", "failed"):
+            await Interaction.filter(id=self.interaction_id).using_db(conn).update(returned_unread=True)
+        kind = {"accepted": "transfer_accepted", "timed_out": "transfer_timed_out",
+                "failed": "transfer_failed", "cancelled": "transfer_cancelled"}[self.status]
+        await RoutingEvent.create(interaction_id=self.interaction_id, kind=kind,
+                                  agents=[self.accepted_by] if self.accepted_by else [], detail=self.detail,
+                                  created_at=now, using_db=conn)
+
+
+@dataclass
+class StoreRead(WriteOp):
+    """The owner read the interaction: everything up to its latest message is read."""
+
+    interaction_id: int
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> None:
+        row = await Message.filter(interaction_id=self.interaction_id).using_db(conn).annotate(
+            last=Max("id")).first().values("last")
+        await Interaction.filter(id=self.interaction_id).using_db(conn).update(
+            read_marker=(row or {}).get("last") or 0, returned_unread=False)
+
+
+@dataclass
+class StoreClose(WriteOp):
+    interaction_id: int
+    by: str
+    disposition_id: int | None = None
+    detail: str = ""
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> None:
+        now = utcnow()
+        row = await Interaction.filter(id=self.interaction_id).using_db(conn).first().values(
+            "account_id", "customer_phone")
+        await Interaction.filter(id=self.interaction_id).using_db(conn).update(
+            status="closed", closed_at=now, disposition_id=self.disposition_id)
+        await Transfer.filter(interaction_id=self.interaction_id, status="pending").using_db(conn).update(
+            status="cancelled", resolved_at=now)
+        await RoutingEvent.create(interaction_id=self.interaction_id, kind="closed", agents=[self.by],
+                                  detail=self.detail, created_at=now, using_db=conn)
+        if row:
+            ctx.close_conversation((row["account_id"], row["customer_phone"]), self.interaction_id)
+
+
+@dataclass
+class StoreAgentMessage(WriteOp):
+    """A message written by an agent: text to the customer ("out", queued until sent) or a note."""
+
+    interaction_id: int
+    direction: str  # out | note
+    text: str
+    sender: str
+    status: str
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> int:
+        message = await Message.create(interaction_id=self.interaction_id, direction=self.direction,
+                                       text=self.text, sender=self.sender, status=self.status,
+                                       created_at=utcnow(), using_db=conn)
+        return message.id
+
+
+@dataclass
+class StoreMessageStatus(WriteOp):
+    message_id: int
+    status: str
+    error: str | None = None
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> None:
+        await Message.filter(Q(id=self.message_id)).using_db(conn).update(status=self.status, error=self.error)
+
+
+async def _user_id(conn: BaseDBAsyncClient, username: str | None) -> int | None:
+    if username is None:
+        return None
+    return await User.filter(username=username).using_db(conn).first().values_list("id", flat=True)

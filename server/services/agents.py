@@ -1,0 +1,88 @@
+"""An agent's own desk: state, queues, offers, accept and reject (SPEC R3-R6, D1-D3)."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from server.actors import mail
+from server.actors.agent import DeskView
+from server.actors.bridge import ask
+from server.actors.queue import QueueView
+from server.actors.system import ActorSystem
+from server.errors import Forbidden, NotFound
+from server.persistence import queries
+from server.persistence.models import Queue, User
+from server.services.auth import Principal
+from server.services.views import contact_view, iso
+
+
+class AgentService:
+    def __init__(self, system: ActorSystem) -> None:
+        self.system = system
+
+    def _desk(self, principal: Principal) -> Any:
+        ref = self.system.desk(principal.username)
+        if ref is None:
+            raise Forbidden("You are not a member of any queue, so you have no agent desk.", code="no_desk")
+        return ref
+
+    async def desk_view(self, principal: Principal) -> DeskView | None:
+        ref = self.system.desk(principal.username)
+        return None if ref is None else await ask(ref, mail.Snapshot)
+
+    async def me(self, principal: Principal) -> dict[str, Any]:
+        view = await self.desk_view(principal)
+        if view is None:
+            user = await User.get(id=principal.id)
+            state, reason, capacity, open_ids, unread = user.state, user.state_reason, user.capacity, [], {}
+        else:
+            state, reason, capacity, open_ids, unread = (view.state, view.reason, view.capacity, view.open,
+                                                         view.unread)
+        return {"id": principal.id, "username": principal.username, "role": principal.role,
+                "full_name": principal.full_name, "state": state, "reason": reason, "capacity": capacity,
+                "open_interactions": open_ids, "unread_total": sum(unread.values()),
+                "queues": await queries.queue_names_of(principal.username)}
+
+    async def set_state(self, principal: Principal, state: str, reason: str | None) -> dict[str, Any]:
+        return await ask(self._desk(principal), lambda reply: mail.SetState(state, reason, reply))
+
+    async def queues(self, principal: Principal) -> list[dict[str, Any]]:
+        """The agent's queues (supervisors and admins: all), each with how many wait and offers in flight."""
+        if principal.sees_everything:
+            names = sorted(await Queue.all().values_list("name", flat=True))
+        else:
+            names = await queries.queue_names_of(principal.username)
+        out = []
+        for name in names:
+            ref = self.system.queue(name)
+            view: QueueView | None = await ask(ref, mail.Snapshot) if ref is not None else None
+            out.append({"name": name, "waiting": len(view.waiting) if view else 0,
+                        "offers_in_flight": view.offers_in_flight if view else 0,
+                        "agents_online": sum(1 for a in view.members.values() if a.available) if view else 0})
+        return out
+
+    async def offers(self, principal: Principal) -> list[dict[str, Any]]:
+        view = await self.desk_view(principal)
+        if view is None:
+            return []
+        rows = await queries.interaction_rows([o.interaction_id for o in view.offers])
+        now = time.time()
+        return [{"interaction_id": o.interaction_id, "kind": o.kind, "queue": o.queue,
+                 "contact": contact_view(rows[o.interaction_id]) if o.interaction_id in rows else None,
+                 "expires_at": iso(o.deadline), "expires_in": max(0, round(o.deadline - now))}
+                for o in view.offers]
+
+    async def accept(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
+        """First accept wins; a loser gets Conflict 'taken' naming the winner."""
+        return await self._on_offer(principal, interaction_id, mail.Accept)
+
+    async def reject(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
+        return await self._on_offer(principal, interaction_id, mail.Reject)
+
+    async def _on_offer(self, principal: Principal, interaction_id: int, kind: type) -> dict[str, Any]:
+        try:
+            return await ask(self._desk(principal), lambda reply: kind(interaction_id, reply))
+        except Forbidden:
+            if not await queries.interaction_rows([interaction_id]):
+                raise NotFound(f"There is no interaction {interaction_id}.") from None
+            raise

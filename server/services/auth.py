@@ -1,0 +1,83 @@
+"""Login, bearer tokens and the signed-in principal. Tokens are stored hashed; passwords with argon2."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from server.errors import Forbidden, Unauthorized
+from server.persistence.models import AuthSession, User
+
+_hasher = PasswordHasher()
+ROLES = ("admin", "supervisor", "agent")
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: int
+    username: str
+    role: str
+    full_name: str
+
+    @property
+    def sees_everything(self) -> bool:
+        """Supervisors and admins may read every interaction."""
+        return self.role in ("admin", "supervisor")
+
+    def require_admin(self) -> None:
+        if self.role != "admin":
+            raise Forbidden("Only administrators may do this.")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AuthService:
+    def __init__(self) -> None:
+        self._cache: dict[str, Principal] = {}
+
+    async def login(self, username: str, password: str) -> tuple[str, Principal]:
+        user = await User.get_or_none(username=(username or "").strip())
+        if user is None or user.disabled or not await asyncio.to_thread(_verify, user.password_hash, password or ""):
+            raise Unauthorized("Wrong username or password.", code="bad_credentials")
+        token = secrets.token_urlsafe(32)
+        await AuthSession.create(token_hash=_token_hash(token), user=user)
+        principal = Principal(user.id, user.username, user.role, user.full_name)
+        self._cache[_token_hash(token)] = principal
+        return token, principal
+
+    async def authenticate(self, token: str | None) -> Principal:
+        if not token:
+            raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
+        key = _token_hash(token)
+        principal = self._cache.get(key)
+        if principal is not None:
+            return principal
+        session = await AuthSession.get_or_none(token_hash=key).prefetch_related("user")
+        if session is None or session.user.disabled:
+            raise Unauthorized("Your session has ended; sign in again.", code="session_ended")
+        user = session.user
+        principal = Principal(user.id, user.username, user.role, user.full_name)
+        self._cache[key] = principal
+        return principal
+
+    async def logout(self, token: str) -> None:
+        key = _token_hash(token)
+        self._cache.pop(key, None)
+        await AuthSession.filter(token_hash=key).delete()
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

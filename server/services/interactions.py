@@ -1,0 +1,177 @@
+"""Reading and working an interaction: details, messages, send, notes, read, close, transfer (R7-R10, R12)."""
+from __future__ import annotations
+
+from typing import Any
+
+from server.actors import mail
+from server.actors.bridge import ask
+from server.actors.events import MessageAdded
+from server.actors.interaction import InteractionView
+from server.actors.system import ActorSystem
+from server.connectors.registry import ConnectorRegistry
+from server.errors import Conflict, Invalid, NotFound
+from server.persistence import queries
+from server.persistence.models import RoutingEvent
+from server.persistence.writer import Writer
+from server.persistence.writes import StoreAgentMessage, StoreMessageStatus
+from server.services.access import owned_interaction, readable_interaction
+from server.services.auth import Principal
+from server.services.settings import SettingsService
+from server.services.views import interaction_view, iso, message_view
+
+MAX_TEXT = 4096
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f"The {what} cannot be empty.")
+    if len(value) > MAX_TEXT:
+        raise Invalid(f"The {what} is limited to {MAX_TEXT} characters.")
+    return value
+
+
+class InteractionService:
+    def __init__(self, system: ActorSystem, writer: Writer, settings: SettingsService,
+                 connectors: ConnectorRegistry) -> None:
+        self.system = system
+        self.writer = writer
+        self.settings = settings
+        self.connectors = connectors
+
+    async def _live(self, interaction_id: int) -> InteractionView | None:
+        ref = self.system.interaction(interaction_id)
+        return None if ref is None else await ask(ref, mail.Snapshot)
+
+    async def get(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
+        row = await readable_interaction(principal, interaction_id)
+        unread = (await queries.unread_counts([interaction_id])).get(interaction_id, 0)
+        live = await self._live(interaction_id) if row["status"] == "open" else None
+        transfer = None
+        if live is not None and live.transfer_to:
+            transfer = {"to": live.transfer_to, "targets": live.transfer_targets,
+                        "expires_at": iso(live.transfer_deadline)}
+        view = interaction_view(row, unread, transfer=transfer)
+        view["history"] = await self.history(interaction_id)
+        return view
+
+    async def history(self, interaction_id: int) -> list[dict[str, Any]]:
+        rows = await RoutingEvent.filter(interaction_id=interaction_id).order_by("id").values(
+            "kind", "agents", "detail", "created_at")
+        return [{"kind": r["kind"], "agents": r["agents"], "detail": r["detail"], "at": iso(r["created_at"])}
+                for r in rows]
+
+    async def list(self, principal: Principal, f: queries.InteractionFilter) -> tuple[list[dict[str, Any]], int]:
+        """Agents see their own interactions only; supervisors and admins see all."""
+        if not principal.sees_everything:
+            f = queries.InteractionFilter(**{**f.__dict__, "owner": principal.username})
+        rows, total = await queries.list_interactions(f)
+        ids = [r["id"] for r in rows]
+        unread = await queries.unread_counts(ids)
+        last = await queries.last_messages(ids)
+        return [interaction_view(r, unread.get(r["id"], 0), last_message=last.get(r["id"])) for r in rows], total
+
+    async def messages(self, principal: Principal, interaction_id: int, *, before: int | None = None,
+                       limit: int = 100) -> list[dict[str, Any]]:
+        await readable_interaction(principal, interaction_id)
+        if not 1 <= limit <= 500:
+            raise Invalid("limit must be from 1 to 500.")
+        return [message_view(m) for m in await queries.messages_of(interaction_id, before=before, limit=limit)]
+
+    async def send_text(self, principal: Principal, interaction_id: int, text: Any) -> dict[str, Any]:
+        """Store the message as queued, then hand it to the account's provider."""
+        text = _text(text, "message")
+        row = await owned_interaction(principal, interaction_id)
+        self._require_open(row)
+        connector = self.connectors.for_provider(row["account__provider"])
+        message_id = await self.writer.submit(StoreAgentMessage(
+            interaction_id, "out", text, principal.full_name or principal.username, "queued"))
+        self.system.hub.publish(MessageAdded(interaction_id, message_id, "out"))
+        outcome = await connector.send_text(row["account__key"], row["customer_phone"], text)
+        await self.writer.submit(StoreMessageStatus(message_id, outcome.status, outcome.error))
+        return await self._message(interaction_id, message_id)
+
+    async def add_note(self, principal: Principal, interaction_id: int, text: Any) -> dict[str, Any]:
+        """An internal note: kept with the conversation, never sent to the customer."""
+        text = _text(text, "note")
+        row = await owned_interaction(principal, interaction_id)
+        self._require_open(row)
+        message_id = await self.writer.submit(StoreAgentMessage(
+            interaction_id, "note", text, principal.full_name or principal.username, "internal"))
+        self.system.hub.publish(MessageAdded(interaction_id, message_id, "note"))
+        return await self._message(interaction_id, message_id)
+
+    async def mark_read(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
+        """The owner read it: unread goes to zero. Anyone else reading changes nothing."""
+        row = await readable_interaction(principal, interaction_id)
+        ref = self.system.interaction(interaction_id)
+        if row["status"] != "open" or ref is None or row["owner__username"] != principal.username:
+            unread = (await queries.unread_counts([interaction_id])).get(interaction_id, 0)
+            return {"interaction_id": interaction_id, "unread": unread if row["status"] == "open" else 0}
+        result = await ask(ref, lambda reply: mail.MarkRead(principal.username, reply))
+        return {"interaction_id": interaction_id, "unread": result["unread"]}
+
+    async def close(self, principal: Principal, interaction_id: int, disposition: Any = None) -> dict[str, Any]:
+        row = await owned_interaction(principal, interaction_id)
+        self._require_open(row)
+        disposition_id, disposition_name = None, None
+        if disposition not in (None, ""):
+            if not isinstance(disposition, (str, int)):
+                raise Invalid("disposition must be a disposition's name or id.")
+            found = await queries.find_disposition(disposition)
+            if found is None:
+                raise Invalid(f"There is no disposition {disposition!r}.")
+            disposition_id, disposition_name = found.id, found.name
+        ref = self._ref(interaction_id)
+        return await ask(ref, lambda reply: mail.Close(principal.username, reply, disposition_id, disposition_name))
+
+    async def transfer(self, principal: Principal, interaction_id: int, *, agent: Any = None,
+                       queue: Any = None) -> dict[str, Any]:
+        """Offer the interaction to an online agent or to a queue's online agents (SPEC R7)."""
+        policy = self.settings.get("transfer")
+        if not policy["enabled"]:
+            raise Conflict("Transfers are disabled by the administrator.", code="transfer_disabled")
+        if (agent in (None, "")) == (queue in (None, "")):
+            raise Invalid("Transfer to exactly one of: agent, queue.")
+        row = await owned_interaction(principal, interaction_id)
+        self._require_open(row)
+        timeout = float(self.settings.get("agent_timeout"))
+        ref = self._ref(interaction_id)
+        if agent not in (None, ""):
+            if policy["to"] == "queues":
+                raise Conflict("Transfers go to queues only.", code="transfer_not_allowed")
+            user = await queries.find_user(agent)
+            if user is None or user.disabled:
+                raise NotFound(f"There is no agent {agent!r}.")
+            if user.username == principal.username:
+                raise Invalid("You already own this interaction.")
+            desk = self.system.desk(user.username)
+            view = await ask(desk, mail.Snapshot) if desk is not None else None
+            if view is None or view.state != "online":
+                raise Conflict(f"{user.username} is not online.", code="agent_not_online")
+            return await ask(ref, lambda reply: mail.StartTransfer(
+                principal.username, frozenset({user.username}), timeout, reply, to_agent=user.username))
+        if policy["to"] == "agents":
+            raise Conflict("Transfers go to agents only.", code="transfer_not_allowed")
+        found = await queries.find_queue(queue)
+        if found is None:
+            raise NotFound(f"There is no queue {queue!r}.")
+        queue_ref = self.system.queue(found.name)
+        online: list[str] = await ask(queue_ref, mail.AvailableMembers) if queue_ref is not None else []
+        targets = frozenset(online) - {principal.username}
+        return await ask(ref, lambda reply: mail.StartTransfer(
+            principal.username, targets, timeout, reply, to_queue=found.name, to_queue_id=found.id))
+
+    def _ref(self, interaction_id: int) -> Any:
+        ref = self.system.interaction(interaction_id)
+        if ref is None:
+            raise Conflict("This interaction is closed.", code="closed")
+        return ref
+
+    @staticmethod
+    def _require_open(row: dict[str, Any]) -> None:
+        if row["status"] != "open":
+            raise Conflict("This interaction is closed.", code="closed")
+
+    async def _message(self, interaction_id: int, message_id: int) -> dict[str, Any]:
+        rows = await queries.messages_of(interaction_id, before=message_id + 1, limit=1)
+        return message_view(rows[0])

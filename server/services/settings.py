@@ -1,0 +1,97 @@
+"""Workspace settings (SPEC A2): defaults, validation, and a cache read by the other services."""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from server.errors import Invalid
+from server.persistence.models import Setting
+
+DEFAULTS: dict[str, Any] = {
+    "transfer": {"enabled": True, "to": "both"},
+    "agent_timeout": 300,
+    "attachments": {"enabled": True, "max_mb": 15},
+    "masking": {"phone": "none", "email": "none", "name": "none"},
+    "max_tabs": 20,
+}
+
+
+def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
+    """Check a partial update; returns it normalized, or raises Invalid naming the bad field."""
+    if not isinstance(changes, dict) or not changes:
+        raise Invalid("Send at least one setting to change.")
+    unknown = set(changes) - set(DEFAULTS)
+    if unknown:
+        raise Invalid(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+    out: dict[str, Any] = {}
+    if "transfer" in changes:
+        value = _object(changes, "transfer", {"enabled", "to"})
+        if "enabled" in value and not isinstance(value["enabled"], bool):
+            raise Invalid("transfer.enabled must be true or false.")
+        if "to" in value and value["to"] not in ("agents", "queues", "both"):
+            raise Invalid("transfer.to must be agents, queues or both.")
+        out["transfer"] = value
+    if "agent_timeout" in changes:
+        out["agent_timeout"] = _int(changes["agent_timeout"], "agent_timeout", 10, 3600)
+    if "attachments" in changes:
+        value = _object(changes, "attachments", {"enabled", "max_mb"})
+        if "enabled" in value and not isinstance(value["enabled"], bool):
+            raise Invalid("attachments.enabled must be true or false.")
+        if "max_mb" in value:
+            value["max_mb"] = _int(value["max_mb"], "attachments.max_mb", 1, 25)
+        out["attachments"] = value
+    if "masking" in changes:
+        value = _object(changes, "masking", {"phone", "email", "name"})
+        for key, mode in value.items():
+            if mode not in ("none", "partial", "full"):
+                raise Invalid(f"masking.{key} must be none, partial or full.")
+        out["masking"] = value
+    if "max_tabs" in changes:
+        out["max_tabs"] = _int(changes["max_tabs"], "max_tabs", 1, 100)
+    return out
+
+
+def _object(changes: dict[str, Any], key: str, allowed: set[str]) -> dict[str, Any]:
+    value = changes[key]
+    if not isinstance(value, dict):
+        raise Invalid(f"{key} must be an object.")
+    extra = set(value) - allowed
+    if extra:
+        raise Invalid(f"Unknown field(s) in {key}: {', '.join(sorted(extra))}.")
+    return dict(value)
+
+
+def _int(value: Any, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise Invalid(f"{name} must be a whole number from {low} to {high}.")
+    return value
+
+
+class SettingsService:
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = copy.deepcopy(DEFAULTS)
+
+    async def load(self) -> None:
+        for row in await Setting.all():
+            if row.key in self._values:
+                self._values[row.key] = _merge(self._values[row.key], row.value)
+
+    def get(self, key: str) -> Any:
+        return copy.deepcopy(self._values[key])
+
+    def all(self) -> dict[str, Any]:
+        return copy.deepcopy(self._values)
+
+    async def update(self, changes: dict[str, Any]) -> dict[str, Any]:
+        valid = validate_settings(changes)
+        for key, value in valid.items():
+            merged = _merge(self._values[key], value)
+            await Setting.update_or_create(defaults={"value": merged}, key=key)
+            self._values[key] = merged
+        return self.all()
+
+
+def _merge(current: Any, change: Any) -> Any:
+    if isinstance(current, dict) and isinstance(change, dict):
+        return {**current, **change}
+    return change

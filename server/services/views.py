@@ -1,0 +1,53 @@
+"""How interactions, messages and offers are shown: one shape for the API and the UI."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+
+def iso(value: datetime | float | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        value = datetime.fromtimestamp(value, timezone.utc)
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def contact_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {"id": row.get("contact_id"), "name": row.get("customer_name") or "", "phone": row.get("customer_phone")}
+
+
+def interaction_view(row: dict[str, Any], unread: int, *, tags: list[str] | None = None,
+                     last_message: dict[str, Any] | None = None, transfer: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "status": row["status"],
+        "owner": row["owner__username"],
+        "first_agent": row["first_agent__username"],
+        "unread": unread if row["status"] == "open" else 0,
+        "queue": row["queue__name"],
+        "account": row["account__key"],
+        "provider": row["account__provider"],
+        "contact": contact_view(row),
+        "created_at": iso(row["created_at"]),
+        "accepted_at": iso(row["accepted_at"]),
+        "closed_at": iso(row["closed_at"]),
+        "last_inbound_at": iso(row["last_inbound_at"]),
+        "disposition": row["disposition__name"],
+        "tags": tags or [],
+        "last_message": last_message,
+        "transfer": transfer,
+    }
+
+
+def message_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "direction": row["direction"],
+        "kind": row["kind"],
+        "text": row["text"],
+        "status": row["status"],
+        "sender": row["sender"],
+        "error": row["error"],
+        "created_at": iso(row["created_at"]),
+    }
