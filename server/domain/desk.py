@@ -91,7 +91,9 @@ class AgentDesk:
         shown: list[HeldOffer] = []
         declined: list[HeldOffer] = []
         for offer in offers:
-            if offer.interaction_id in self.open or not self.available:
+            # New work goes to online agents; a transfer to a paused agent waits for them (offline: no).
+            takes = self.available if offer.kind == "new" else self.state is not AgentState.OFFLINE
+            if offer.interaction_id in self.open or not takes:
                 declined.append(offer)
             elif offer.interaction_id not in self.offers:
                 self.offers[offer.interaction_id] = offer

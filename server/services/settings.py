@@ -32,7 +32,7 @@ def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
             raise Invalid("transfer.to must be agents, queues or both.")
         out["transfer"] = value
     if "agent_timeout" in changes:
-        out["agent_timeout"] = _int(changes["agent_timeout"], "agent_timeout", 10, 3600)
+        out["agent_timeout"] = _int(changes["agent_timeout"], "agent_timeout", 5, 3600)
     if "attachments" in changes:
         value = _object(changes, "attachments", {"enabled", "max_mb"})
         if "enabled" in value and not isinstance(value["enabled"], bool):

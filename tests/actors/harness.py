@@ -1,0 +1,85 @@
+"""The routing core in-process (no HTTP): services on an event loop in a background thread.
+
+Tests call services from real threads through `call`, as request handlers would, so races between
+threads are real races between actors.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from server.actors.events import Event
+from server.app import Services, start_services, stop_services
+from server.config import Settings
+from server.persistence.db import close_database, open_database
+from server.persistence.models import Account, Queue, QueueMember, User
+from server.services.auth import Principal
+
+T = TypeVar("T")
+
+
+class Core:
+    def __init__(self, data_dir: Path) -> None:
+        self.settings = Settings(data_dir=Path(data_dir), storage_secret="test", actor_threads=4)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="test-loop", daemon=True)
+        self.thread.start()
+        self.services: Services | None = None
+        self.events: list[Event] = []
+        self._events_lock = threading.Lock()
+
+    def call(self, awaitable: Awaitable[T], timeout: float = 30) -> T:
+        """Run an awaitable (a coroutine or an ORM query) on the core's loop from this thread."""
+        async def run() -> T:
+            return await awaitable
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(timeout)
+
+    def workspace(self, agents: int, *, capacity: int = 5, strategy: str = "ring_all", offer_timeout: int = 300,
+                  reoffer_delay: int = 60, queue: str = "Q1") -> list[Principal]:
+        """Create a queue with `agents` members and a sandbox account routed to it (before `start`)."""
+        async def create() -> list[Principal]:
+            await open_database(self.settings.resolved_database_url)
+            q = await Queue.create(name=queue, strategy=strategy, capacity=capacity, offer_timeout=offer_timeout,
+                                   reoffer_delay=reoffer_delay)
+            await Account.create(key=f"sandbox-{queue.lower()}", provider="sandbox", queue=q)
+            people = []
+            for i in range(agents):
+                user = await User.create(username=f"{queue.lower()}-agent{i}", password_hash="-", role="agent",
+                                         capacity=capacity)
+                await QueueMember.create(queue=q, user=user)
+                people.append(Principal(user.id, user.username, "agent", ""))
+            await close_database()
+            return people
+
+        return self.call(create())
+
+    def start(self) -> Services:
+        async def go() -> Services:
+            services = await start_services(self.settings)
+            services.hub.subscribe("*", self._record)
+            return services
+
+        self.services = self.call(go())
+        return self.services
+
+    def _record(self, event: Event) -> None:
+        with self._events_lock:
+            self.events.append(event)
+
+    def events_of(self, kind: type, predicate: Callable[[Any], bool] = lambda e: True) -> list[Any]:
+        with self._events_lock:
+            return [e for e in self.events if isinstance(e, kind) and predicate(e)]
+
+    def stop(self) -> None:
+        if self.services is not None:
+            self.call(stop_services(self.services))
+            self.services = None
+
+    def close(self) -> None:
+        self.stop()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
