@@ -109,7 +109,9 @@ class QueueActor(PooledActor):
     def _announce_owner(self, stored: mail.OwnerStored, now: float) -> None:
         if stored.error is not None:
             log.error("could not store the owner of interaction %s: %s", stored.interaction_id, stored.error)
-            self._carry_out(self.routing.enqueue(stored.interaction_id, now, record=False))
+            for agent in (stored.agent, *stored.losers):
+                self._desk(agent)["gone"].append(mail.Gone(stored.interaction_id, "closed"))
+            self._carry_out(self.routing.accept_failed(stored.agent, stored.interaction_id, list(stored.losers), now))
             stored.reply.fail(Unavailable("Could not save the acceptance; try again."))
             return
         interaction = self.system.interaction(stored.interaction_id)
@@ -118,6 +120,7 @@ class QueueActor(PooledActor):
         self._desk(stored.agent).setdefault("opened", []).append(stored.interaction_id)
         for loser in stored.losers:
             self._desk(loser)["gone"].append(mail.Gone(stored.interaction_id, "taken", stored.agent))
+        self._carry_out(self.routing.losers_told(list(stored.losers), now))
         stored.reply.ok({"interaction_id": stored.interaction_id, "owner": stored.agent})
 
     # --- effects ---------------------------------------------------------------------------------
