@@ -128,6 +128,8 @@ class AgentSessionActor(PooledActor):
             self._recently_gone.popitem(last=False)
 
     def _no_offer(self, interaction_id: int) -> ProductError:
+        if interaction_id in self.desk.open:
+            return Conflict("You already own this interaction.", code="already_owner")
         gone = self._recently_gone.get(interaction_id)
         if gone is None:
             return Forbidden("You have no offer for this interaction.", code="no_offer")
@@ -198,6 +200,7 @@ class AgentSessionActor(PooledActor):
             return
         withdrawn = self.desk.set_state(stored.state, stored.reason, now)
         for offer in withdrawn:
+            self._remember_gone(mail.Gone(offer.interaction_id, "offline"))
             self.system.hub.publish(OfferGone(self.username, offer.interaction_id, "offline"))
             if offer.kind == "transfer":
                 self._decline(offer)

@@ -65,7 +65,8 @@ class AgentDesk:
         """What `queue` may count on: capacity minus open interactions and other queues' offers."""
         others = sum(1 for o in self.offers.values() if o.kind == "new" and o.queue != queue)
         budget = max(0, self.capacity - len(self.open) - others)
-        return Availability(self.available, budget, len(self.open), self.idle_since)
+        return Availability(self.available, budget, len(self.open), self.idle_since,
+                            self.state is AgentState.PAUSED)
 
     def set_state(self, state: str, reason: str | None, now: float) -> list[HeldOffer]:
         """Change state; going offline withdraws every offer held. Returns the withdrawn offers."""

@@ -49,6 +49,7 @@ class InteractionLife:
         self.returned_unread = returned_unread  # a transfer timed out: flagged until read
         self.transfer = transfer
         self._generation = transfer.generation if transfer else 0
+        self._transferred_to: str | None = None  # winner of the last transfer, to answer late accepts
 
     @property
     def unread(self) -> int:
@@ -94,11 +95,14 @@ class InteractionLife:
         self._require_open()
         pending = self.transfer
         if pending is None:
-            raise Conflict("This transfer is no longer pending.", code="taken" if self.owner != agent else "offer_gone")
+            if self._transferred_to not in (None, agent):
+                raise Conflict(f"Already taken by {self._transferred_to}.", code="taken")
+            raise Conflict("This transfer is no longer pending.", code="offer_gone")
         if agent not in pending.targets:
             raise Conflict("This transfer was not offered to you.", code="offer_gone")
         previous = self.owner or pending.from_agent
         self.owner = agent
+        self._transferred_to = agent
         self.transfer = None
         self.returned_unread = False
         return TransferAccepted(previous, agent, sorted(pending.targets - {agent}))
@@ -132,6 +136,7 @@ class InteractionLife:
         return targets
 
     def _return_to_owner(self) -> None:
+        self._transferred_to = None
         self.transfer = None
         self.returned_unread = True
 

@@ -41,6 +41,7 @@ class Availability:
     budget: int = 0  # capacity - open interactions - offers held from *other* queues
     open_count: int = 0
     idle_since: float = 0.0
+    paused: bool = False  # takes no new offers but keeps those shown (only going offline withdraws them)
 
 
 WithdrawReason = Literal["taken", "timeout", "closed", "declined"]
@@ -164,11 +165,11 @@ class QueueRouting:
         if member is None:
             return []
         member.availability = availability
-        if not availability.available:
+        if not availability.available and not availability.paused:  # offline: its offers go to others
             for waiter in self._waiting.values():
                 waiter.offered.pop(agent, None)
             member.own_offers = 0
-            return []
+            return self._dispatch(now)
         return self._dispatch(now, only_agent=agent)
 
     def reject(self, agent: Agent, interaction_id: int, now: float) -> list[Effect]:
@@ -227,9 +228,31 @@ class QueueRouting:
         effects: list[Effect] = [Record(interaction_id, "accepted", (agent,))]
         for other in waiter.offered:
             if other != agent:
-                self._give_back_slot(other)
                 effects.append(Withdraw(other, interaction_id, "taken", by=agent))
         return effects + self._dispatch(now)
+
+    def accept_failed(self, agent: Agent, interaction_id: int, losers: list[Agent], now: float) -> list[Effect]:
+        """The won race could not be stored: undo it, and the interaction waits in its old place again."""
+        member = self._members.get(agent)
+        if member is not None:
+            av = member.availability
+            member.availability = replace(av, budget=av.budget + 1, open_count=max(0, av.open_count - 1))
+        for other in losers:
+            self._give_back_slot(other)
+        self._taken_by.pop(interaction_id, None)
+        self._waiting[interaction_id] = Waiter(interaction_id)
+        self._waiting = OrderedDict(sorted(self._waiting.items()))  # ids follow arrival order
+        return self._dispatch(now)
+
+    def losers_told(self, losers: list[Agent], now: float) -> list[Effect]:
+        """The other agents of a won race are being told: their slots are free again from now on.
+
+        Until then the slots stay counted, exactly as the agents' desks still hold the offer; a queue
+        that freed them earlier would offer into slots the desks see as full.
+        """
+        for agent in losers:
+            self._give_back_slot(agent)
+        return self._dispatch(now)
 
     def cancel(self, interaction_id: int, now: float) -> list[Effect]:
         """The interaction left the queue without an owner (closed while waiting)."""
@@ -255,7 +278,7 @@ class QueueRouting:
 
     def _eligible(self, agent: Agent, member: _Member, waiter: Waiter) -> bool:
         av = member.availability
-        return (av.available and member.free > 0 and av.open_count < self.rules.capacity
+        return (av.available and member.free > 0 and av.open_count + member.own_offers < self.rules.capacity
                 and agent not in waiter.offered and agent not in waiter.refused)
 
     def _dispatch(self, now: float, *, only_agent: Agent | None = None,

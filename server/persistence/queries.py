@@ -88,8 +88,8 @@ async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]],
         where.append("i.created_at < ?")
         values.append(f.created_to)
     if f.unread is not None:
-        unread = ("(i.returned_unread OR EXISTS (SELECT 1 FROM messages m WHERE m.interaction_id = i.id "
-                  "AND m.direction = 'in' AND m.id > i.read_marker))")
+        unread = ("(i.status = 'open' AND (i.returned_unread OR EXISTS (SELECT 1 FROM messages m "
+                  "WHERE m.interaction_id = i.id AND m.direction = 'in' AND m.id > i.read_marker)))")
         where.append(unread if f.unread else f"NOT {unread}")
     if f.text:
         like = f"%{f.text.lower()}%"

@@ -46,7 +46,7 @@ class AuthService:
         self._cache: dict[str, Principal] = {}
 
     async def login(self, username: str, password: str) -> tuple[str, Principal]:
-        user = await User.get_or_none(username=(username or "").strip())
+        user = await User.get_or_none(username=(username or "").strip().lower())
         if user is None or user.disabled or not await asyncio.to_thread(_verify, user.password_hash, password or ""):
             raise Unauthorized("Wrong username or password.", code="bad_credentials")
         token = secrets.token_urlsafe(32)

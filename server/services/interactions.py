@@ -50,7 +50,8 @@ class InteractionService:
         if live is not None and live.transfer_to:
             transfer = {"to": live.transfer_to, "targets": live.transfer_targets,
                         "expires_at": iso(live.transfer_deadline)}
-        view = interaction_view(row, unread, transfer=transfer)
+        last = (await queries.last_messages([interaction_id])).get(interaction_id)
+        view = interaction_view(row, unread, last_message=last, transfer=transfer)
         view["history"] = await self.history(interaction_id)
         return view
 

@@ -2,7 +2,9 @@
 
 Every test module gets its own `python -m server --demo` (tests/conftest.py). The agents keep their
 state between the tests of a module, so `desk` puts every agent offline with nothing open before
-and after each test, and fails a test that leaves interactions waiting in the queue.
+and after each test, and fails a test that leaves interactions waiting in the queue (or a desk that
+still counts a closed interaction). At the end of each module the server's log must hold no traceback
+and no ERROR line.
 """
 from __future__ import annotations
 
@@ -156,11 +158,14 @@ class Desk:
 
     # --- a known state -----------------------------------------------------------------------
     def reset(self) -> None:
-        """Every agent offline, with nothing open."""
+        """Every agent offline, with nothing open (a desk that still counts a closed one leaks capacity)."""
         for username in AGENTS:
             for interaction_id in self.me(username)["open_interactions"]:
                 self[username].post(f"/interactions/{interaction_id}/close", json={})
             self.offline(username)
+        for username in AGENTS:
+            eventually(lambda u=username: (me := self.me(u))["open_interactions"] == [] and me["unread_total"] == 0,
+                       what=f"{username} has nothing open")
 
     def drain(self) -> int:
         """Take and close whatever still waits in the queue; returns how many there were."""
@@ -177,6 +182,14 @@ class Desk:
             time.sleep(0.05)
         self.reset()
         return left
+
+
+@pytest.fixture(scope="module", autouse=True)
+def server_log_is_clean(demo_server: ServerProcess) -> None:
+    """No request of the module made the server log a traceback or an error."""
+    yield
+    problems = [line for line in demo_server.log().splitlines() if "Traceback" in line or " ERROR " in line]
+    assert not problems, "the server logged errors:\n" + "\n".join(problems[:20])
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,11 @@ def test_login_returns_a_token_that_signs_in(demo_server: ServerProcess) -> None
     assert me.json()["username"] == "agent3"
 
 
+def test_usernames_are_not_case_sensitive_at_login(demo_server: ServerProcess) -> None:
+    r = httpx.post(demo_server.base + "/api/v1/auth/login", json={"username": " AGENT3 ", "password": "demo"})
+    assert r.status_code == 200 and r.json()["username"] == "agent3"
+
+
 def test_each_login_gets_its_own_token(demo_server: ServerProcess) -> None:
     tokens = {httpx.post(demo_server.base + "/api/v1/auth/login",
                          json={"username": "agent4", "password": "demo"}).json()["token"] for _ in range(2)}

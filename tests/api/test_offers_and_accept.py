@@ -47,7 +47,7 @@ def test_a_late_accept_is_409_taken_naming_the_winner(desk: Desk) -> None:
     assert "agent1" in error["message"]
     assert_error(desk["agent2"].post(f"/interactions/{interaction_id}/reject"), 409, "taken")
     # the winner accepting again does not change anything either
-    assert desk["agent1"].post(f"/interactions/{interaction_id}/accept").status_code in (403, 409)
+    assert_error(desk["agent1"].post(f"/interactions/{interaction_id}/accept"), 409, "already_owner")
     assert desk.get(interaction_id)["owner"] == "agent1"
     desk.close("agent1", interaction_id)
 
@@ -106,9 +106,7 @@ def test_going_offline_withdraws_offers(desk: Desk) -> None:
     desk["agent2"].wait_for_offer(interaction_id)
     desk.offline("agent1")
     assert interaction_id not in desk.offer_ids("agent1")
-    r = desk["agent1"].post(f"/interactions/{interaction_id}/accept")
-    assert r.status_code in (403, 409), r.text
-    assert_error(r, r.status_code)
+    assert_error(desk["agent1"].post(f"/interactions/{interaction_id}/accept"), 409, "offer_gone")
     assert interaction_id in desk.offer_ids("agent2")
     desk.offline("agent2")  # nobody left: it waits, offered to no one
     assert desk.offer_ids("agent2") == []
@@ -120,15 +118,28 @@ def test_going_offline_withdraws_offers(desk: Desk) -> None:
     desk.close("agent2", interaction_id)
 
 
-def test_pausing_keeps_offers_already_shown(desk: Desk) -> None:
-    """Only going offline withdraws offers (SPEC R6); a paused agent may still take what it was shown."""
-    desk.online("agent1")
-    interaction_id = desk.inbound(new_phone())
-    desk["agent1"].wait_for_offer(interaction_id)
+def test_pausing_keeps_the_offers_already_shown(desk: Desk) -> None:
+    """SPEC R6 withdraws offers only on going offline: a paused agent gets no new offers but keeps what it
+    was shown, and /offers never lists an offer that cannot be accepted."""
+    desk.online("agent1", "agent2")
+    shown = desk.inbound(new_phone())
+    desk["agent1"].wait_for_offer(shown)
+    desk["agent2"].wait_for_offer(shown)
     desk.set_state("agent1", "paused", "Coffee")
-    assert interaction_id in desk.offer_ids("agent1")
-    desk.accept("agent1", interaction_id)
-    desk.close("agent1", interaction_id)
+    later = desk.inbound(new_phone())
+    desk["agent2"].wait_for_offer(later)
+    desk.no_offer_for("agent1", later)
+    try:
+        assert shown in desk.offer_ids("agent1"), "pausing withdrew the offer"
+        r = desk["agent1"].post(f"/interactions/{shown}/accept")
+        assert r.status_code == 200, r.text
+        assert eventually(lambda: shown not in desk.offer_ids("agent2"))
+    finally:
+        for interaction_id in (shown, later):
+            owner = desk.get(interaction_id)["owner"]
+            if owner is None:
+                desk.accept("agent2", interaction_id)
+            desk.close(owner or "agent2", interaction_id)
 
 
 def test_the_acceptance_race_has_exactly_one_winner(desk: Desk) -> None:
@@ -215,3 +226,17 @@ def test_accept_and_reject_errors(desk: Desk) -> None:
     desk.online("agent5")
     desk.accept("agent5", interaction_id)
     desk.close("agent5", interaction_id)
+
+
+def test_accepting_and_closing_at_once_leaks_no_capacity(desk: Desk) -> None:
+    """Accept, then close immediately, many times: the desk ends with nothing open and full capacity."""
+    desk.online("agent1", "agent2")
+    for _ in range(15):
+        interaction_id = desk.inbound(new_phone())
+        desk["agent1"].wait_for_offer(interaction_id)
+        assert desk["agent1"].post(f"/interactions/{interaction_id}/accept").status_code == 200
+        assert desk["agent1"].post(f"/interactions/{interaction_id}/close", json={}).status_code == 200
+    assert eventually(lambda: desk.me("agent1")["open_interactions"] == [])
+    owned = [desk.open_for("agent1") for _ in range(CAPACITY)]
+    for interaction_id in owned:
+        desk.close("agent1", interaction_id)

@@ -1,0 +1,232 @@
+"""Transfers over HTTP (SPEC R7, R12): to an agent, to a queue, refused, declined, timed out."""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.api.conftest import QUEUE, Desk, assert_error, eventually
+
+
+@pytest.fixture
+def owned(desk: Desk) -> Iterator[int]:
+    """An interaction owned by agent1, read (unread 0); closed afterwards by whoever owns it then."""
+    desk.online("agent1")
+    interaction_id = desk.open_for("agent1")
+    assert desk["agent1"].post(f"/interactions/{interaction_id}/read").json()["unread"] == 0
+    yield interaction_id
+    owner = desk.get(interaction_id)["owner"]
+    if desk.get(interaction_id)["status"] == "open":
+        desk.close(owner, interaction_id)
+
+
+def _transfer(desk: Desk, interaction_id: int, by: str = "agent1", **target: object) -> httpx.Response:
+    return desk[by].post(f"/interactions/{interaction_id}/transfer", json=target)
+
+
+def test_transfer_to_an_online_agent_changes_the_owner_once_accepted(desk: Desk, owned: int) -> None:
+    desk.online("agent2")
+    r = _transfer(desk, owned, agent="agent2")
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "pending" and r.json()["targets"] == ["agent2"]
+    offer = desk["agent2"].wait_for_offer(owned)
+    assert offer["kind"] == "transfer" and offer["queue"] == QUEUE
+    # until it is accepted, the owner stays the same and keeps working
+    details = desk.get(owned, "agent1")
+    assert details["owner"] == "agent1"
+    assert details["transfer"]["targets"] == ["agent2"] and "agent2" in details["transfer"]["to"]
+    assert desk["agent1"].post(f"/interactions/{owned}/notes", json={"text": "handing over"}).status_code == 201
+    assert_error(desk["agent2"].get(f"/interactions/{owned}"), 403)
+
+    r = desk["agent2"].post(f"/interactions/{owned}/accept")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"interaction_id": owned, "owner": "agent2"}
+    details = desk.get(owned, "agent2")
+    assert details["owner"] == "agent2" and details["transfer"] is None
+    assert details["first_agent"] == "agent1"
+    assert eventually(lambda: owned in desk.me("agent2")["open_interactions"])
+    assert eventually(lambda: owned not in desk.me("agent1")["open_interactions"])
+    assert_error(desk["agent1"].get(f"/interactions/{owned}"), 403)
+    assert_error(desk["agent1"].post(f"/interactions/{owned}/messages", json={"text": "still mine?"}), 403)
+    # the new owner works it
+    assert desk["agent2"].post(f"/interactions/{owned}/messages", json={"text": "Hi, I'm Bruno"}).status_code == 201
+    kinds = [h["kind"] for h in details["history"]]
+    assert kinds.index("accepted") < kinds.index("transfer_requested") < kinds.index("transfer_accepted")
+    done = next(h for h in details["history"] if h["kind"] == "transfer_accepted")
+    assert done["agents"] == ["agent2"]
+    requested = next(h for h in details["history"] if h["kind"] == "transfer_requested")
+    assert requested["agents"] == ["agent1", "agent2"]
+
+
+def test_transfer_to_a_queue_is_offered_to_its_online_agents_first_accept_wins(desk: Desk, owned: int) -> None:
+    desk.online("agent2", "agent3", "agent4")
+    r = _transfer(desk, owned, queue=QUEUE)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "pending"
+    assert r.json()["targets"] == ["agent2", "agent3", "agent4"]  # not the owner, not offline agent5
+    for username in ("agent2", "agent3", "agent4"):
+        assert desk[username].wait_for_offer(owned)["kind"] == "transfer"
+    desk.no_offer_for("agent1", owned, wait=0.05)
+    desk.no_offer_for("agent5", owned, wait=0.05)
+
+    barrier = threading.Barrier(3)
+    results: dict[str, httpx.Response] = {}
+
+    def accept(username: str) -> None:
+        barrier.wait()
+        results[username] = desk[username].post(f"/interactions/{owned}/accept")
+
+    threads = [threading.Thread(target=accept, args=(u,)) for u in ("agent2", "agent3", "agent4")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    winners = [u for u, resp in results.items() if resp.status_code == 200]
+    assert len(winners) == 1, {u: resp.text for u, resp in results.items()}
+    winner = winners[0]
+    for username, resp in results.items():
+        if username != winner:
+            assert_error(resp, 409, "taken")
+            assert eventually(lambda u=username: owned not in desk.offer_ids(u))
+    assert desk.get(owned)["owner"] == winner
+    assert eventually(lambda: desk.me(winner)["open_interactions"] == [owned])
+    assert eventually(lambda: desk.me("agent1")["open_interactions"] == [])
+
+
+def test_the_target_agent_may_be_named_by_id(desk: Desk, owned: int) -> None:
+    users = desk.admin.get("/admin/users").json()["items"]
+    agent2 = next(u["id"] for u in users if u["username"] == "agent2")
+    desk.online("agent2")
+    r = _transfer(desk, owned, agent=agent2)
+    assert r.status_code == 200, r.text
+    assert r.json()["targets"] == ["agent2"]
+    desk.accept("agent2", owned)
+    assert desk.get(owned)["owner"] == "agent2"
+
+
+def test_transfer_to_an_offline_or_paused_agent_is_refused(desk: Desk, owned: int) -> None:
+    assert_error(_transfer(desk, owned, agent="agent2"), 409, "agent_not_online")
+    desk.set_state("agent3", "paused", "Meeting")
+    assert_error(_transfer(desk, owned, agent="agent3"), 409, "agent_not_online")
+    details = desk.get(owned)
+    assert details["owner"] == "agent1" and details["transfer"] is None
+    assert "transfer_requested" not in [h["kind"] for h in details["history"]]
+
+
+def test_transfer_input_errors(desk: Desk, owned: int) -> None:
+    desk.online("agent2")
+    assert_error(_transfer(desk, owned), 422, "invalid")
+    assert_error(_transfer(desk, owned, agent="agent2", queue=QUEUE), 422, "invalid")
+    assert_error(_transfer(desk, owned, agent="agent1"), 422, "invalid")  # to myself
+    assert_error(_transfer(desk, owned, agent="nobody"), 404, "not_found")
+    assert_error(_transfer(desk, owned, queue="NoSuchQueue"), 404, "not_found")
+    assert_error(desk["agent1"].post(f"/interactions/{owned}/transfer", content=b"nope",
+                                     headers={"content-type": "application/json"}), 422, "invalid")
+    assert desk.get(owned)["transfer"] is None
+    assert desk.offer_ids("agent2") == []
+
+
+def test_a_second_transfer_while_one_is_pending_is_409(desk: Desk, owned: int) -> None:
+    desk.online("agent2", "agent3")
+    assert _transfer(desk, owned, agent="agent2").status_code == 200
+    assert_error(_transfer(desk, owned, agent="agent3"), 409, "transfer_pending")
+    assert_error(_transfer(desk, owned, queue=QUEUE), 409, "transfer_pending")
+    desk.no_offer_for("agent3", owned, wait=0.1)
+    assert desk.get(owned)["transfer"]["targets"] == ["agent2"]
+
+
+def test_closing_cancels_a_pending_transfer(desk: Desk, owned: int) -> None:
+    desk.online("agent2")
+    assert _transfer(desk, owned, agent="agent2").status_code == 200
+    desk["agent2"].wait_for_offer(owned)
+    desk.close("agent1", owned)
+    assert eventually(lambda: owned not in desk.offer_ids("agent2"))
+    r = desk["agent2"].post(f"/interactions/{owned}/accept")
+    assert r.status_code in (403, 409), r.text
+    assert_error(r, r.status_code)
+    details = desk.get(owned)
+    assert details["owner"] == "agent1" and details["status"] == "closed"
+
+
+def test_a_declined_transfer_returns_to_the_owner_unread(desk: Desk, owned: int) -> None:
+    desk.online("agent2")
+    assert _transfer(desk, owned, agent="agent2").status_code == 200
+    desk["agent2"].wait_for_offer(owned)
+    r = desk["agent2"].post(f"/interactions/{owned}/reject")
+    assert r.status_code == 200, r.text
+    assert eventually(lambda: desk.get(owned)["transfer"] is None)
+    details = desk.get(owned, "agent1")
+    assert details["owner"] == "agent1" and details["unread"] >= 1
+    assert "transfer_failed" in [h["kind"] for h in details["history"]]
+    assert eventually(lambda: desk.me("agent1")["unread_total"] >= 1)
+    assert desk["agent1"].post(f"/interactions/{owned}/read").json()["unread"] == 0
+    assert desk.get(owned)["unread"] == 0
+
+
+def test_transfer_to_a_queue_with_nobody_online_fails_back_to_the_owner(desk: Desk, owned: int) -> None:
+    r = _transfer(desk, owned, queue=QUEUE)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "failed"
+    details = desk.get(owned)
+    assert details["owner"] == "agent1" and details["transfer"] is None and details["unread"] >= 1
+
+
+def test_transfer_settings_are_enforced(desk: Desk, owned: int) -> None:
+    desk.online("agent2")
+    try:
+        assert desk.admin.put("/admin/settings", json={"transfer": {"enabled": False}}).status_code == 200
+        assert_error(_transfer(desk, owned, agent="agent2"), 409, "transfer_disabled")
+        assert desk.admin.put("/admin/settings", json={"transfer": {"enabled": True, "to": "queues"}}).status_code == 200
+        assert_error(_transfer(desk, owned, agent="agent2"), 409, "transfer_not_allowed")
+        assert desk.admin.put("/admin/settings", json={"transfer": {"to": "agents"}}).status_code == 200
+        assert_error(_transfer(desk, owned, queue=QUEUE), 409, "transfer_not_allowed")
+        desk.no_offer_for("agent2", owned, wait=0.05)
+    finally:
+        restored = desk.admin.put("/admin/settings", json={"transfer": {"enabled": True, "to": "both"}})
+        assert restored.json()["transfer"] == {"enabled": True, "to": "both"}
+    assert _transfer(desk, owned, agent="agent2").status_code == 200
+    desk.accept("agent2", owned)
+
+
+def test_a_transfer_nobody_accepts_in_time_returns_to_the_owner_unread(desk: Desk, owned: int) -> None:
+    r = desk.admin.put("/admin/settings", json={"agent_timeout": 5})
+    assert r.status_code == 200 and r.json()["agent_timeout"] == 5
+    try:
+        desk.online("agent2")
+        started = time.time()
+        r = _transfer(desk, owned, agent="agent2")
+        assert r.status_code == 200, r.text
+        assert r.json()["expires_in"] == 5
+        desk["agent2"].wait_for_offer(owned)
+        time.sleep(3)
+        assert desk.get(owned)["transfer"] is not None  # not before its time
+        assert owned in desk.offer_ids("agent2")
+        eventually(lambda: desk.get(owned)["transfer"] is None, timeout=6, interval=0.1, what="transfer timed out")
+        assert time.time() - started >= 4.5
+    finally:
+        desk.admin.put("/admin/settings", json={"agent_timeout": 300})
+    assert desk.admin.get("/admin/settings").json()["agent_timeout"] == 300
+    details = desk.get(owned, "agent1")
+    assert details["owner"] == "agent1" and details["unread"] >= 1
+    assert eventually(lambda: owned not in desk.offer_ids("agent2"))
+    r = desk["agent2"].post(f"/interactions/{owned}/accept")
+    assert r.status_code in (403, 409), r.text
+    assert desk.get(owned)["owner"] == "agent1"
+    assert eventually(lambda: desk.me("agent1")["unread_total"] >= 1)
+    listed = desk["agent1"].get("/interactions", params={"unread": "true"}).json()["items"]
+    assert owned in [i["id"] for i in listed]
+    assert "transfer_timed_out" in [h["kind"] for h in details["history"]]
+
+
+def test_the_target_going_offline_withdraws_the_transfer_offer(desk: Desk, owned: int) -> None:
+    desk.online("agent2")
+    assert _transfer(desk, owned, agent="agent2").status_code == 200
+    desk["agent2"].wait_for_offer(owned)
+    desk.offline("agent2")
+    assert owned not in desk.offer_ids("agent2")
+    eventually(lambda: desk.get(owned)["transfer"] is None, what="transfer ended")
+    details = desk.get(owned, "agent1")
+    assert details["owner"] == "agent1" and details["unread"] >= 1

@@ -1,0 +1,64 @@
+"""normalize_phone: every number we store or compare is E.164."""
+from __future__ import annotations
+
+import pytest
+
+from server.domain.phone import normalize_phone
+from server.errors import Invalid
+
+
+@pytest.mark.parametrize("raw", [
+    "+393331234567",
+    "+39 333 123 4567",
+    "+39 (333) 123-4567",
+    "  +39 333 123 4567  ",
+    "whatsapp:+393331234567",
+    "whatsapp: +39 333 123 4567",
+    "393331234567",  # a WhatsApp id (wa_id) comes without the plus
+])
+def test_italian_mobile_in_any_usual_form_becomes_e164(raw: str):
+    assert normalize_phone(raw) == "+393331234567"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("+1 650 253 0000", "+16502530000"),
+    ("+44 20 7946 0958", "+442079460958"),
+    ("5511912345678", "+5511912345678"),
+    ("whatsapp:+919876543210", "+919876543210"),
+])
+def test_numbers_of_other_countries_become_e164(raw: str, expected: str):
+    assert normalize_phone(raw) == expected
+
+
+def test_national_number_uses_the_default_region():
+    assert normalize_phone("333 123 4567", "IT") == "+393331234567"
+    assert normalize_phone("(650) 253-0000", "US") == "+16502530000"
+
+
+def test_international_number_ignores_the_default_region():
+    assert normalize_phone("+39 333 123 4567", "US") == "+393331234567"
+
+
+def test_normalizing_twice_changes_nothing():
+    once = normalize_phone("whatsapp:+39 333 123 4567")
+    assert normalize_phone(once) == once
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "whatsapp:", None])
+def test_missing_number_is_invalid(raw):
+    with pytest.raises(Invalid) as error:
+        normalize_phone(raw)
+    assert error.value.message == "A phone number is required."
+    assert error.value.code == "invalid"
+
+
+@pytest.mark.parametrize("raw", ["hello", "+12", "+39 123", "+1 555 0100", "whatsapp:+00000000000", "++39333"])
+def test_something_that_is_not_a_valid_number_is_invalid(raw: str):
+    with pytest.raises(Invalid) as error:
+        normalize_phone(raw)
+    assert repr(raw) in error.value.message
+
+
+def test_national_number_without_a_region_is_invalid():
+    with pytest.raises(Invalid):
+        normalize_phone("020 7946 0958")
