@@ -185,8 +185,16 @@ class RawHttp:
                 f"Content-Length: {len(payload)}\r\n" + (f"Authorization: Bearer {token}\r\n" if token else "") + "\r\n")
         reader, writer = await self.pool.get()
         try:
-            writer.write(head.encode() + payload)
-            header = await reader.readuntil(b"\r\n\r\n")
+            for attempt in (1, 2):
+                try:
+                    writer.write(head.encode() + payload)
+                    header = await reader.readuntil(b"\r\n\r\n")
+                    break
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    if attempt == 2:
+                        raise
+                    writer.close()  # the server closed an idle connection: open another
+                    reader, writer = await asyncio.open_connection(self.host, self.port)
             lines = header.decode().split("\r\n")
             status = int(lines[0].split()[1])
             length = next(int(v) for k, _, v in (ln.partition(":") for ln in lines[1:]) if k.lower() == "content-length")
@@ -266,10 +274,13 @@ async def generate(params: dict[str, Any]) -> dict[str, Any]:
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         result["max"] = {"acked": done, "seconds": time.monotonic() - started, "client_cpu": time.process_time() - cpu}
 
+    print("load: steady mix", flush=True)
     await paced("steady", params["rate"], params["seconds"], 0.2)
+    print("load: burst of new conversations", flush=True)
     await asyncio.sleep(1)
     await paced("burst", params["rate"], params["burst_seconds"], 1.0)
     await asyncio.sleep(1)
+    print("load: sustained, flat out", flush=True)
     await flat_out(params["max_seconds"], 48)
     return result
 
@@ -298,9 +309,12 @@ class OfferClock:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small workspace, short phases")
+    parser.add_argument("--steady-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     queues, per_queue, open_total = (10, 100, 5000) if not args.quick else (4, 25, 400)
     seconds, burst_seconds, max_seconds = (15, 10, 5) if not args.quick else (3, 2, 2)
+    if args.steady_only:
+        burst_seconds = max_seconds = 0.5
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     print(f"workspace: {queues} queues x {per_queue} online agents, {open_total} open interactions; "
           f"cpus={os.cpu_count()}")
@@ -314,7 +328,7 @@ def main() -> None:
     ws = asyncio.run(build_workspace(settings.resolved_database_url, queues, per_queue, open_total, capacity=30))
     app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port, log_level="warning",
-                                           access_log=False))
+                                           access_log=False, timeout_keep_alive=120))
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
     while not getattr(app.state, "ready", False):
@@ -375,6 +389,7 @@ def main() -> None:
     print(f"CPU share: server {server_cpu:.0%} of a core, load generator {flat['client_cpu'] / flat['seconds']:.0%}")
     print(f"acknowledged: {flat['acked'] / flat['seconds']:.0f} messages/s "
           f"({flat['acked'] / flat['seconds'] / sqlite_full['rows_per_s_batch1']:.1f}x raw 1-row/transaction FULL)")
+    print(f"database transactions (writer):     {ms(list(services.writer.commit_seconds))}")
     print(f"\nlive actors: {counts}; threads idle {idle_threads}, peak {peak_threads}; "
           f"RSS idle {idle_rss:.0f} MB, peak {peak_rss:.0f} MB; writer batches {services.writer.batches} "
           f"for {services.writer.operations} operations")

@@ -45,7 +45,7 @@ class QueueActor(PooledActor):
         self._history: list[RecordHistory] = []
         self._timer_generation = 0
         self._timer_due: float | None = None
-        self._published: tuple[int, int] | None = None
+        self._published: int | None = None
 
     @property
     def name(self) -> str:
@@ -149,10 +149,10 @@ class QueueActor(PooledActor):
             self.system.writer.submit_many_threadsafe(list(self._history))
             self._history.clear()
         self._schedule_tick()
-        waiting, in_flight = len(self.routing.waiting_ids), self.routing.offers_in_flight()
-        if self._published != (waiting, in_flight):
-            self._published = (waiting, in_flight)
-            self.system.hub.publish(QueueChanged(self.name, waiting, in_flight))
+        waiting = self.routing.waiting_count
+        if self._published != waiting:
+            self._published = waiting
+            self.system.hub.publish(QueueChanged(self.name, waiting, self.routing.offers_in_flight()))
 
     def _schedule_tick(self) -> None:
         due = self.routing.next_deadline()

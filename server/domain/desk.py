@@ -53,6 +53,7 @@ class AgentDesk:
         self.open: set[int] = set(open_ids)
         self.offers: dict[int, HeldOffer] = {}
         self.idle_since = now
+        self._won_from: dict[str, int] = {}  # per queue: races won, as reported back to that queue
 
     @property
     def available(self) -> bool:
@@ -66,7 +67,7 @@ class AgentDesk:
         others = sum(1 for o in self.offers.values() if o.kind == "new" and o.queue != queue)
         budget = max(0, self.capacity - len(self.open) - others)
         return Availability(self.available, budget, len(self.open), self.idle_since,
-                            self.state is AgentState.PAUSED)
+                            self.state is AgentState.PAUSED, self._won_from.get(queue, 0))
 
     def set_state(self, state: str, reason: str | None, now: float) -> list[HeldOffer]:
         """Change state; going offline withdraws every offer held. Returns the withdrawn offers."""
@@ -123,7 +124,10 @@ class AgentDesk:
         return offer
 
     def opened(self, interaction_id: int) -> None:
-        self.offers.pop(interaction_id, None)
+        """The agent now owns it (won a queue's race, or accepted a transfer)."""
+        offer = self.offers.pop(interaction_id, None)
+        if offer is not None and offer.kind == "new":
+            self._won_from[offer.queue] = self._won_from.get(offer.queue, 0) + 1
         self.open.add(interaction_id)
 
     def released(self, interaction_id: int, now: float) -> None:

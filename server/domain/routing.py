@@ -7,6 +7,7 @@ holds; the agent's own desk (desk.py) stays the authority and declines an offer 
 """
 from __future__ import annotations
 
+import heapq
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -42,6 +43,7 @@ class Availability:
     open_count: int = 0
     idle_since: float = 0.0
     paused: bool = False  # takes no new offers but keeps those shown (only going offline withdraws them)
+    won: int = 0  # races of this queue the desk has seen the agent win (see QueueRouting.update_member)
 
 
 WithdrawReason = Literal["taken", "timeout", "closed", "declined"]
@@ -86,6 +88,8 @@ class Waiter:
 class _Member:
     availability: Availability
     own_offers: int = 0  # offers of this queue the agent holds now
+    wins: int = 0  # races of this queue the agent won
+    starved: bool = False  # ring-all passed it over for lack of room: has waiters to catch up on
 
     @property
     def free(self) -> int:
@@ -104,11 +108,16 @@ class QueueRouting:
         self._members: dict[Agent, _Member] = {}
         self._last_served: Agent | None = None
         self._taken_by: OrderedDict[int, Agent] = OrderedDict()
+        self._due: list[tuple[float, int]] = []  # (when, interaction): offer deadlines and refusal ends
 
     # --- reading -----------------------------------------------------------------------------
     @property
     def waiting_ids(self) -> list[int]:
         return list(self._waiting)
+
+    @property
+    def waiting_count(self) -> int:
+        return len(self._waiting)
 
     def waiter(self, interaction_id: int) -> Waiter | None:
         return self._waiting.get(interaction_id)
@@ -128,9 +137,14 @@ class QueueRouting:
         return member.availability if member else None
 
     def next_deadline(self) -> float | None:
-        """When `tick` next has something to do: an offer expiring or a refusal lapsing."""
-        times = [t for w in self._waiting.values() for t in (*w.offered.values(), *w.refused.values())]
-        return min(times) if times else None
+        """When `tick` next may have something to do: an offer expiring or a refusal lapsing."""
+        while self._due and not self._still_due(*self._due[0]):
+            heapq.heappop(self._due)  # taken, left, accepted or rejected since: nothing to time
+        return self._due[0][0] if self._due else None
+
+    def _still_due(self, when: float, interaction_id: int) -> bool:
+        waiter = self._waiting.get(interaction_id)
+        return waiter is not None and (when in waiter.offered.values() or when in waiter.refused.values())
 
     # --- configuration -----------------------------------------------------------------------
     def set_rules(self, rules: QueueRules, now: float) -> list[Effect]:
@@ -139,7 +153,7 @@ class QueueRouting:
 
     def add_member(self, agent: Agent, availability: Availability, now: float) -> list[Effect]:
         self._members[agent] = _Member(availability)
-        return self._dispatch(now, only_agent=agent)
+        return self._dispatch(now, only_agents=[agent])
 
     def remove_member(self, agent: Agent, now: float) -> list[Effect]:
         self._members.pop(agent, None)
@@ -164,22 +178,29 @@ class QueueRouting:
         member = self._members.get(agent)
         if member is None:
             return []
+        unseen = member.wins - availability.won
+        if unseen > 0:  # the report left before the desk learnt of races won since: count them in
+            availability = replace(availability, budget=max(0, availability.budget - unseen),
+                                   open_count=availability.open_count + unseen)
+        came_online = availability.available and not member.availability.available
         member.availability = availability
         if not availability.available and not availability.paused:  # offline: its offers go to others
             for waiter in self._waiting.values():
                 waiter.offered.pop(agent, None)
             member.own_offers = 0
             return self._dispatch(now)
-        return self._dispatch(now, only_agent=agent)
+        if self.rules.strategy is Strategy.RING_ALL and not (came_online or member.starved):
+            return []  # it already holds every waiter it could take
+        return self._dispatch(now, only_agents=[agent])
 
     def reject(self, agent: Agent, interaction_id: int, now: float) -> list[Effect]:
         waiter = self._waiting.get(interaction_id)
         if waiter is None or agent not in waiter.offered:
             raise Conflict("This offer is no longer open.", code="offer_gone")
         del waiter.offered[agent]
-        waiter.refused[agent] = now + self.rules.reoffer_delay
+        self._refuse(waiter, agent, now)
         self._give_back_slot(agent)
-        return [Record(interaction_id, "rejected", (agent,))] + self._dispatch(now)
+        return [Record(interaction_id, "rejected", (agent,))] + self._refill([agent], now)
 
     def decline(self, agent: Agent, interaction_id: int, now: float) -> list[Effect]:
         """The agent's desk could not hold the offer (full from other queues): no penalty."""
@@ -190,22 +211,27 @@ class QueueRouting:
         member = self._members.get(agent)
         if member is not None:  # no more offers until the desk reports room again
             member.availability = replace(member.availability, budget=member.own_offers)
-        return self._dispatch(now)
+            member.starved = True
+        return self._refill([], now)
 
     def tick(self, now: float) -> list[Effect]:
         """Expire offers past their deadline (a timeout counts as a reject) and lapse old refusals."""
         effects: list[Effect] = []
-        for waiter in self._waiting.values():
+        due: set[int] = set()
+        while self._due and self._due[0][0] <= now:
+            due.add(heapq.heappop(self._due)[1])
+        for waiter in [w for i, w in self._waiting.items() if i in due]:
             expired = [a for a, deadline in waiter.offered.items() if deadline <= now]
             for agent in expired:
                 del waiter.offered[agent]
-                waiter.refused[agent] = now + self.rules.reoffer_delay
+                self._refuse(waiter, agent, now)
                 self._give_back_slot(agent)
                 effects.append(Withdraw(agent, waiter.interaction_id, "timeout"))
             if expired:
                 effects.append(Record(waiter.interaction_id, "timed_out", tuple(expired)))
             for agent in [a for a, until in waiter.refused.items() if until <= now]:
                 del waiter.refused[agent]
+            self._schedule(waiter)
         return effects + self._dispatch(now)
 
     def accept(self, agent: Agent, interaction_id: int, now: float) -> list[Effect]:
@@ -223,13 +249,14 @@ class QueueRouting:
         member = self._members.get(agent)
         if member is not None:  # the slot the offer held becomes an open interaction
             member.own_offers -= 1
+            member.wins += 1
             av = member.availability
             member.availability = replace(av, budget=av.budget - 1, open_count=av.open_count + 1, idle_since=now)
         effects: list[Effect] = [Record(interaction_id, "accepted", (agent,))]
         for other in waiter.offered:
             if other != agent:
                 effects.append(Withdraw(other, interaction_id, "taken", by=agent))
-        return effects + self._dispatch(now)
+        return effects + self._refill([], now)  # nothing freed: the offer's slot became the interaction
 
     def accept_failed(self, agent: Agent, interaction_id: int, losers: list[Agent], now: float) -> list[Effect]:
         """The won race could not be stored: undo it, and the interaction waits in its old place again."""
@@ -237,6 +264,7 @@ class QueueRouting:
         if member is not None:
             av = member.availability
             member.availability = replace(av, budget=av.budget + 1, open_count=max(0, av.open_count - 1))
+            member.wins -= 1
         for other in losers:
             self._give_back_slot(other)
         self._taken_by.pop(interaction_id, None)
@@ -252,7 +280,7 @@ class QueueRouting:
         """
         for agent in losers:
             self._give_back_slot(agent)
-        return self._dispatch(now)
+        return self._refill(losers, now)
 
     def cancel(self, interaction_id: int, now: float) -> list[Effect]:
         """The interaction left the queue without an owner (closed while waiting)."""
@@ -263,7 +291,7 @@ class QueueRouting:
         for agent in waiter.offered:
             self._give_back_slot(agent)
             effects.append(Withdraw(agent, interaction_id, "closed"))
-        return effects + self._dispatch(now)
+        return effects + self._refill(list(waiter.offered), now)
 
     # --- internals ---------------------------------------------------------------------------
     def _remember_taken(self, interaction_id: int, agent: Agent) -> None:
@@ -271,24 +299,53 @@ class QueueRouting:
         while len(self._taken_by) > self._TAKEN_MEMORY:
             self._taken_by.popitem(last=False)
 
+    def _refuse(self, waiter: Waiter, agent: Agent, now: float) -> None:
+        """The agent rejected or let the offer time out: not offered this one again before the delay."""
+        waiter.refused[agent] = until = now + self.rules.reoffer_delay
+        heapq.heappush(self._due, (until, waiter.interaction_id))
+
+    def _schedule(self, waiter: Waiter) -> None:
+        """Make sure the waiter's earliest remaining deadline is timed (after a tick took its entries)."""
+        times = [*waiter.offered.values(), *waiter.refused.values()]
+        if times:
+            heapq.heappush(self._due, (min(times), waiter.interaction_id))
+
     def _give_back_slot(self, agent: Agent) -> None:
         member = self._members.get(agent)
         if member is not None and member.own_offers > 0:
             member.own_offers -= 1
 
-    def _eligible(self, agent: Agent, member: _Member, waiter: Waiter) -> bool:
+    def _has_room(self, member: _Member) -> bool:
         av = member.availability
-        return (av.available and member.free > 0 and av.open_count + member.own_offers < self.rules.capacity
-                and agent not in waiter.offered and agent not in waiter.refused)
+        return av.available and member.free > 0 and av.open_count + member.own_offers < self.rules.capacity
 
-    def _dispatch(self, now: float, *, only_agent: Agent | None = None,
+    def _eligible(self, agent: Agent, member: _Member, waiter: Waiter) -> bool:
+        return self._has_room(member) and agent not in waiter.offered and agent not in waiter.refused
+
+    def _refill(self, agents: list[Agent], now: float) -> list[Effect]:
+        """Slots came free for `agents`. Ring-all offers each what it was passed over for (nothing, when it
+        never ran out of room); one-at-a-time strategies look again for an agent for every waiter."""
+        if self.rules.strategy is not Strategy.RING_ALL:
+            return self._dispatch(now)
+        starved = [a for a in agents if a in self._members and self._members[a].starved]
+        return self._dispatch(now, only_agents=starved) if starved else []
+
+    def _dispatch(self, now: float, *, only_agents: list[Agent] | None = None,
                   only_interaction: int | None = None) -> list[Effect]:
         """Offer waiters, oldest first, to eligible agents by the queue's strategy."""
         if not self._waiting or not self._members:
             return []
-        candidates = {only_agent: self._members[only_agent]} if only_agent in self._members else self._members
-        if not any(m.availability.available and m.free > 0 for m in candidates.values()):
+        candidates = (self._members if only_agents is None
+                      else {a: self._members[a] for a in only_agents if a in self._members})
+        with_room = {}
+        for agent, member in candidates.items():
+            if self._has_room(member):
+                with_room[agent] = member
+            elif member.availability.available:
+                member.starved = True
+        if not with_room:
             return []
+        full_scan = only_interaction is None
         if only_interaction is not None and self.rules.strategy is Strategy.RING_ALL:
             waiters = [self._waiting[only_interaction]]
         else:
@@ -297,7 +354,7 @@ class QueueRouting:
         deadline = now + self.rules.offer_timeout
         for waiter in waiters:
             if self.rules.strategy is Strategy.RING_ALL:
-                chosen = [a for a, m in candidates.items() if self._eligible(a, m, waiter)]
+                chosen = [a for a, m in with_room.items() if self._eligible(a, m, waiter)]
             elif waiter.offered:
                 continue  # one agent at a time
             else:
@@ -305,12 +362,20 @@ class QueueRouting:
                 chosen = [pick] if pick is not None else []
             for agent in chosen:
                 waiter.offered[agent] = deadline
-                self._members[agent].own_offers += 1
+                member = self._members[agent]
+                member.own_offers += 1
+                if not self._has_room(member):
+                    with_room.pop(agent, None)
+                    member.starved = True
                 effects.append(Offer(agent, waiter.interaction_id, deadline))
             if chosen:
+                heapq.heappush(self._due, (deadline, waiter.interaction_id))
                 effects.append(Record(waiter.interaction_id, "offered", tuple(chosen)))
-            if not any(m.availability.available and m.free > 0 for m in candidates.values()):
+            if not with_room:
                 break
+        if full_scan:
+            for member in with_room.values():
+                member.starved = False  # it has been offered every waiter it may take
         return effects
 
     def _pick_one(self, waiter: Waiter) -> Agent | None:

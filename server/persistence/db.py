@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate
 
 log = logging.getLogger(__name__)
@@ -50,3 +51,11 @@ async def open_database(database_url: str) -> None:
 
 async def close_database() -> None:
     await Tortoise.close_connections()
+
+
+def placeholders(conn: BaseDBAsyncClient, sql: str) -> str:
+    """Raw SQL here is written with '?'; PostgreSQL wants $1, $2, ..."""
+    if conn.capabilities.dialect != "postgres":
+        return sql
+    parts = sql.split("?")
+    return "".join(p + (f"${i + 1}" if i < len(parts) - 1 else "") for i, p in enumerate(parts))

@@ -8,6 +8,7 @@ from typing import Any
 from tortoise import Tortoise
 from tortoise.expressions import Q
 
+from server.persistence.db import placeholders
 from server.persistence.models import Account, Disposition, Interaction, Message, Queue, User
 
 INTERACTION_FIELDS = ("id", "status", "owner__username", "first_agent__username", "queue__name", "account__key",
@@ -16,16 +17,9 @@ INTERACTION_FIELDS = ("id", "status", "owner__username", "first_agent__username"
                       "last_inbound_at")
 
 
-def _placeholders(sql: str) -> str:
-    """Our raw SQL is written with '?'; PostgreSQL wants $1, $2, ..."""
-    if Tortoise.get_connection("default").capabilities.dialect != "postgres":
-        return sql
-    parts = sql.split("?")
-    return "".join(p + (f"${i + 1}" if i < len(parts) - 1 else "") for i, p in enumerate(parts))
-
-
 async def raw(sql: str, values: list[Any] | None = None) -> list[dict[str, Any]]:
-    return await Tortoise.get_connection("default").execute_query_dict(_placeholders(sql), values or [])
+    connection = Tortoise.get_connection("default")
+    return await connection.execute_query_dict(placeholders(connection, sql), values or [])
 
 
 async def interaction_rows(ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -108,6 +110,7 @@ class Writer:
         self._closed = False
         self.batches = 0
         self.operations = 0
+        self.commit_seconds: deque[float] = deque(maxlen=10_000)  # recent transactions, for measurement
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -166,9 +169,11 @@ class Writer:
         self.batches += 1
         self.operations += len(batch)
         self.ctx.begin()
+        started = time.perf_counter()
         try:
             async with in_transaction() as conn:
                 results = await self._apply(batch, conn)
+            self.commit_seconds.append(time.perf_counter() - started)
         except Exception as error:
             self.ctx.rollback()
             if len(batch) == 1:

@@ -10,6 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.functions import Max
 
+from server.persistence.db import placeholders
 from server.persistence.models import Interaction, Message, RoutingEvent, Transfer, User
 from server.persistence.writer import WriteOp, WriterContext
 
@@ -134,17 +135,27 @@ class StoreAgentState(WriteOp):
 
 @dataclass
 class StoreOwner(WriteOp):
-    """The winner of an acceptance race owns the interaction; the first owner is remembered."""
+    """The winner of an acceptance race owns the interaction; the first owner is remembered.
+
+    Races are won in bursts, so the owners of a batch are stored with one statement.
+    """
 
     interaction_id: int
     username: str
     at: datetime = field(default_factory=utcnow)
 
-    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> None:
-        user_id = await _user_id(conn, self.username)
-        await Interaction.filter(id=self.interaction_id).using_db(conn).update(owner_id=user_id)
-        await Interaction.filter(id=self.interaction_id, first_agent_id=None).using_db(conn).update(
-            first_agent_id=user_id, accepted_at=self.at)
+    bulk = True
+
+    @classmethod
+    async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:
+        owners: list[StoreOwner] = ops  # type: ignore[assignment]
+        ids = dict(await User.filter(username__in={op.username for op in owners}).using_db(conn)
+                   .values_list("username", "id"))
+        await conn.execute_many(placeholders(
+            conn, "UPDATE interactions SET owner_id = ?, first_agent_id = COALESCE(first_agent_id, ?), "
+                  "accepted_at = COALESCE(accepted_at, ?) WHERE id = ?"),
+            [[ids[op.username], ids[op.username], op.at, op.interaction_id] for op in owners])
+        return [None] * len(ops)
 
 
 @dataclass

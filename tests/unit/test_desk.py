@@ -298,3 +298,13 @@ def test_closing_an_interaction_gives_the_queues_room_again():
     assert agent.availability_for("sales").budget == 0
     agent.released(1, 9.0)
     assert agent.availability_for("sales") == Availability(True, 1, 0, 9.0)
+
+
+def test_desk_reports_to_each_queue_the_races_it_won_there():
+    desk = AgentDesk("ann", 5, state=AgentState.ONLINE)
+    desk.receive([HeldOffer(1, "sales", "new", 30.0), HeldOffer(2, "care", "new", 30.0),
+                  HeldOffer(3, "sales", "transfer", 30.0)])
+    desk.opened(1)
+    desk.opened(3)  # a transfer is nobody's race
+    assert desk.availability_for("sales").won == 1
+    assert desk.availability_for("care").won == 0

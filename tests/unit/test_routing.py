@@ -292,6 +292,21 @@ def test_losers_slots_stay_counted_until_they_are_told():
     assert routing.losers_told(["a", "c"], 3.0) == offered(("a", "c"), 2, 33.0)
 
 
+def test_a_report_sent_before_the_desk_learnt_of_a_won_race_does_not_free_its_slot():
+    routing = queue(Strategy.RING_ALL, "a", budget=2, capacity=10)
+    routing.enqueue(1, 0.0)
+    routing.enqueue(2, 0.0)
+    routing.accept("a", 1, 1.0)  # a holds 2 and owns 1: full
+    stale = Availability(True, 2, 0, 0.0, won=0)  # left the desk before it heard it won 1
+    assert offers(routing.update_member("a", stale, 2.0)) == []
+    assert routing.availability_of("a").open_count == 1
+    routing.enqueue(3, 3.0)
+    assert routing.offers_to("a") == [2]
+    fresh = Availability(True, 1, 1, 1.0, won=1)  # the desk now owns 1 and reports it
+    assert offers(routing.update_member("a", fresh, 4.0)) == []
+    assert routing.availability_of("a") == fresh
+
+
 def test_accept_that_could_not_be_stored_puts_the_interaction_back_in_its_place():
     routing = queue(Strategy.RING_ALL, "a", "b", budget=2)
     for interaction_id in (1, 2, 3):
