@@ -33,7 +33,7 @@ import uvicorn  # noqa: E402
 
 from server.actors.events import OfferShown  # noqa: E402
 from server.actors.runtime import ActorPool, PooledActor  # noqa: E402
-from server.app import create_app  # noqa: E402
+from server.app import create_entry  # noqa: E402
 from server.config import Settings  # noqa: E402
 from server.persistence.db import close_database, open_database  # noqa: E402
 from server.persistence.models import (Account, AuthSession, Interaction, Message, Queue, QueueMember,  # noqa: E402
@@ -309,12 +309,15 @@ class OfferClock:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small workspace, short phases")
-    parser.add_argument("--steady-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=("steady", "max"), help=argparse.SUPPRESS)  # for profiling one phase
     args = parser.parse_args()
     queues, per_queue, open_total = (10, 100, 5000) if not args.quick else (4, 25, 400)
     seconds, burst_seconds, max_seconds = (15, 10, 5) if not args.quick else (3, 2, 2)
-    if args.steady_only:
+    if args.only == "steady":
         burst_seconds = max_seconds = 0.5
+    elif args.only == "max":
+        seconds = burst_seconds = 0.5
+        max_seconds = 10
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     print(f"workspace: {queues} queues x {per_queue} online agents, {open_total} open interactions; "
           f"cpus={os.cpu_count()}")
@@ -326,7 +329,7 @@ def main() -> None:
     settings = Settings(data_dir=tmp / "data", storage_secret="bench", host="127.0.0.1", port=free_port())
     settings.data_dir.mkdir(parents=True)
     ws = asyncio.run(build_workspace(settings.resolved_database_url, queues, per_queue, open_total, capacity=30))
-    app = create_app(settings)
+    app = create_entry(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port, log_level="warning",
                                            access_log=False, timeout_keep_alive=120))
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)

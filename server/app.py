@@ -7,16 +7,18 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 
 from server.actors.events import EventHub
 from server.actors.system import ActorSystem
 from server.api import admin, auth, interactions, me
 from server.api.errors import install_error_handlers
 from server.config import Settings
-from server.connectors import webhooks
+from server.connectors.webhooks import webhook_app
 from server.connectors.registry import ConnectorRegistry
 from server.persistence.db import close_database, open_database
 from server.persistence.routing_state import load_routing_state, load_writer_context
@@ -109,5 +111,27 @@ def create_app(settings: Settings) -> FastAPI:
 
     for module in (auth, me, interactions, admin):
         app.include_router(module.router, prefix="/api/v1")
-    app.include_router(webhooks.router)
     return app
+
+
+class Entry:
+    """The ASGI application uvicorn runs: provider webhooks go straight to their lean app (the hot
+    path), everything else (REST API, health, lifespan, the web UI) to FastAPI."""
+
+    def __init__(self, api: FastAPI) -> None:
+        self.api = api
+        self.webhooks = webhook_app(lambda: api.state.services)
+
+    @property
+    def state(self) -> Any:
+        return self.api.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/webhooks/"):
+            await self.webhooks(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
+
+
+def create_entry(settings: Settings) -> Entry:
+    return Entry(create_app(settings))

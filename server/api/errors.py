@@ -1,6 +1,8 @@
 """The product's errors, mapped once to HTTP: `{"error": {"code", "message"}}` with the right status."""
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -21,17 +23,27 @@ def _describe(error: RequestValidationError) -> str:
     return "; ".join(parts) or "Invalid request."
 
 
+async def _product_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ProductError)
+    return error_body(error.status, error.code, error.message)
+
+
+async def _validation_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    return error_body(422, "invalid", _describe(error))
+
+
+async def _http_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+             409: "conflict", 422: "invalid"}
+    return error_body(error.status_code, codes.get(error.status_code, "error"), str(error.detail))
+
+
+ERROR_HANDLERS: dict[Any, Any] = {ProductError: _product_error, RequestValidationError: _validation_error,
+                                  HTTPException: _http_error}
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ProductError)
-    async def product_error(_: Request, error: ProductError) -> JSONResponse:
-        return error_body(error.status, error.code, error.message)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
-        return error_body(422, "invalid", _describe(error))
-
-    @app.exception_handler(HTTPException)
-    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
-        codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                 409: "conflict", 422: "invalid"}
-        return error_body(error.status_code, codes.get(error.status_code, "error"), str(error.detail))
+    for kind, handler in ERROR_HANDLERS.items():
+        app.add_exception_handler(kind, handler)

@@ -1,11 +1,14 @@
 """Phone numbers in E.164, the one form we store and compare."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 from server.errors import Invalid
 
 
+@lru_cache(maxsize=65_536)  # the same customers write again and again; parsing costs ~40 us
 def normalize_phone(raw: str, default_region: str | None = None) -> str:
     """'+39 333 123 4567', 'whatsapp:+39333...', '39333...' (a WhatsApp id) -> '+39333...'."""
     text = (raw or "").strip().removeprefix("whatsapp:").strip()
