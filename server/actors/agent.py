@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from server.actors import mail
 from server.actors.events import (AgentStateChanged, InteractionOwned, InteractionReleased, OfferGone,
                                   OfferShown, UnreadChanged)
+from server.actors.bridge import NoReply
 from server.actors.runtime import ActorPool, PooledActor
 from server.domain.desk import AgentDesk, AgentState, HeldOffer
 from server.domain.routing import Availability
@@ -115,7 +116,7 @@ class AgentSessionActor(PooledActor):
         if offer.kind == "transfer":
             ref = self.system.interaction(offer.interaction_id)
             if ref is not None:
-                ref.tell(mail.DeclineTransfer(self.username, _Ignore()))
+                ref.tell(mail.DeclineTransfer(self.username, NoReply()))
             return
         ref = self.system.queue(offer.queue)
         if ref is not None:
@@ -206,13 +207,3 @@ class AgentSessionActor(PooledActor):
                 self._decline(offer)
         self.system.hub.publish(AgentStateChanged(self.username, self.desk.state.value, self.desk.reason))
         stored.reply.ok({"state": self.desk.state.value, "reason": self.desk.reason})
-
-
-class _Ignore:
-    """Reply for declines nobody waits for."""
-
-    def ok(self, value: Any = None) -> None:
-        pass
-
-    def fail(self, error: BaseException) -> None:
-        pass

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import pykka
 
-from server.errors import ProductError, Unavailable
+from server.errors import Unavailable
 
 T = TypeVar("T")
 
@@ -47,15 +47,14 @@ def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None
         future.set_result(value)
 
 
-class Silent:
-    """A reply nobody waits for (timer-driven and internal requests)."""
+class NoReply:
+    """For requests nobody waits on (an offer declined by a desk on its own)."""
 
     def ok(self, value: Any = None) -> None:
         pass
 
     def fail(self, error: BaseException) -> None:
-        if not isinstance(error, ProductError):
-            raise error
+        pass
 
 
 async def ask(ref: pykka.ActorRef[Any] | None, build: Callable[[Reply], Any], timeout: float = ASK_TIMEOUT) -> Any:

@@ -17,8 +17,8 @@ from server.domain.desk import HeldOffer
 from server.domain.interaction import InteractionLife, Status
 from server.errors import ProductError, Unavailable
 from server.persistence.writer import WriteOp
-from server.persistence.writes import (StoreClose, StoreRead, StoreTransferResolved, StoreTransferStarted,
-                                       utc)
+from server.persistence.writes import (RecordHistory, StoreClose, StoreRead, StoreTransferResolved,
+                                       StoreTransferStarted, utc)
 
 if TYPE_CHECKING:
     from server.actors.system import ActorSystem
@@ -191,6 +191,7 @@ class InteractionActor(PooledActor):
             reply.fail(error)
             return
         assert pending is not None
+        self.system.writer.submit_threadsafe(RecordHistory(self.life.id, "transfer_rejected", (agent,)))
         if failed:
             self._resolve_unaccepted(pending.generation, "failed", f"rejected by {agent}")
         reply.ok({"interaction_id": self.life.id, "rejected": True})

@@ -53,8 +53,8 @@ async def close_database() -> None:
     await Tortoise.close_connections()
 
 
-def placeholders(conn: BaseDBAsyncClient, sql: str) -> str:
-    """Raw SQL here is written with '?'; PostgreSQL wants $1, $2, ..."""
+def dialect_sql(conn: BaseDBAsyncClient, sql: str) -> str:
+    """Our raw SQL marks parameters with "?"; PostgreSQL wants $1, $2, ..."""
     if conn.capabilities.dialect != "postgres":
         return sql
     parts = sql.split("?")

@@ -8,7 +8,7 @@ from typing import Any
 from tortoise import Tortoise
 from tortoise.expressions import Q
 
-from server.persistence.db import placeholders
+from server.persistence.db import dialect_sql
 from server.persistence.models import Account, Disposition, Interaction, Message, Queue, User
 
 INTERACTION_FIELDS = ("id", "status", "owner__username", "first_agent__username", "queue__name", "account__key",
@@ -19,7 +19,7 @@ INTERACTION_FIELDS = ("id", "status", "owner__username", "first_agent__username"
 
 async def raw(sql: str, values: list[Any] | None = None) -> list[dict[str, Any]]:
     connection = Tortoise.get_connection("default")
-    return await connection.execute_query_dict(placeholders(connection, sql), values or [])
+    return await connection.execute_query_dict(dialect_sql(connection, sql), values or [])
 
 
 async def interaction_rows(ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -122,10 +122,6 @@ async def messages_of(interaction_id: int, *, before: int | None = None, limit: 
     rows = await query.order_by("-id").limit(limit).values(
         "id", "direction", "kind", "text", "status", "sender", "error", "created_at")
     return list(reversed(rows))
-
-
-async def message_count(interaction_id: int) -> int:
-    return await Message.filter(interaction_id=interaction_id).count()
 
 
 def _by_name_or_id(field: str, ref: str | int) -> Q:

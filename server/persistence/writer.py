@@ -11,6 +11,7 @@ If a batch fails, its operations are retried one per transaction, so one bad ope
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 import itertools
 import logging
 import time
@@ -60,16 +61,18 @@ class WriterContext:
             self._undo.pop()()
 
 
-class WriteOp:
-    """A unit of work. Subclasses that come in bursts override `apply_many` with bulk statements."""
+class WriteOp(ABC):
+    """A unit of work, applied inside the batch's transaction."""
 
-    bulk: ClassVar[bool] = False
+    bulk: ClassVar[bool] = False  # True: consecutive ops of the class go to `apply_many` together
 
+    @abstractmethod
     async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> Any:
-        raise NotImplementedError
+        """Store this change; the result goes back to whoever submitted it."""
 
     @classmethod
     async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:
+        """Bulk classes override this with a few statements for the whole group."""
         return [await op.apply(conn, ctx) for op in ops]
 
     def after_commit(self, result: Any) -> None:

@@ -10,7 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.functions import Max
 
-from server.persistence.db import placeholders
+from server.persistence.db import dialect_sql
 from server.persistence.models import Interaction, Message, RoutingEvent, Transfer, User
 from server.persistence.writer import WriteOp, WriterContext
 
@@ -49,6 +49,9 @@ class StoreInbound(WriteOp):
 
     bulk = True
 
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> Any:
+        return (await self.apply_many([self], conn, ctx))[0]
+
     @property
     def external_key(self) -> str:
         return f"{self.account_id}:{self.provider_message_id}"
@@ -79,13 +82,13 @@ class StoreInbound(WriteOp):
                              op.received_at])
             plan.append((op.external_key, interaction_id, created))
         if interactions:
-            await conn.execute_many(placeholders(
+            await conn.execute_many(dialect_sql(
                 conn, "INSERT INTO interactions (id, account_id, queue_id, customer_phone, customer_name, status, "
                       "created_at, last_inbound_at, read_marker, returned_unread) "
                       "VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 0, ?)"), interactions)
         ids: dict[str, int] = {}
         if messages:
-            await conn.execute_many(placeholders(
+            await conn.execute_many(dialect_sql(
                 conn, "INSERT INTO messages (interaction_id, direction, kind, text, status, sender, external_key, "
                       "created_at) VALUES (?, 'in', ?, ?, 'received', ?, ?, ?)"), messages)
             new_keys = [m[4] for m in messages]
@@ -121,6 +124,9 @@ class RecordHistory(WriteOp):
 
     bulk = True
 
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> Any:
+        return (await self.apply_many([self], conn, ctx))[0]
+
     @classmethod
     async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:
         rows = [RoutingEvent(interaction_id=op.interaction_id, kind=op.kind, agents=list(op.agents),
@@ -152,12 +158,15 @@ class StoreOwner(WriteOp):
 
     bulk = True
 
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> Any:
+        return (await self.apply_many([self], conn, ctx))[0]
+
     @classmethod
     async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:
         owners: list[StoreOwner] = ops  # type: ignore[assignment]
         ids = dict(await User.filter(username__in={op.username for op in owners}).using_db(conn)
                    .values_list("username", "id"))
-        await conn.execute_many(placeholders(
+        await conn.execute_many(dialect_sql(
             conn, "UPDATE interactions SET owner_id = ?, first_agent_id = COALESCE(first_agent_id, ?), "
                   "accepted_at = COALESCE(accepted_at, ?) WHERE id = ?"),
             [[ids[op.username], ids[op.username], op.at, op.interaction_id] for op in owners])

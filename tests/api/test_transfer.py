@@ -160,7 +160,9 @@ def test_a_declined_transfer_returns_to_the_owner_unread(desk: Desk, owned: int)
     assert eventually(lambda: desk.get(owned)["transfer"] is None)
     details = desk.get(owned, "agent1")
     assert details["owner"] == "agent1" and details["unread"] >= 1
-    assert "transfer_failed" in [h["kind"] for h in details["history"]]
+    kinds = [h["kind"] for h in details["history"]]
+    assert kinds[-2:] == ["transfer_rejected", "transfer_failed"]
+    assert details["history"][-2]["agents"] == ["agent2"]
     assert eventually(lambda: desk.me("agent1")["unread_total"] >= 1)
     assert desk["agent1"].post(f"/interactions/{owned}/read").json()["unread"] == 0
     assert desk.get(owned)["unread"] == 0
