@@ -22,8 +22,9 @@ def free_port() -> int:
 
 class ServerProcess:
     def __init__(self, data_dir: Path, *, demo: bool = True, port: int | None = None,
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None, database_url: str | None = None) -> None:
         self.data_dir = Path(data_dir)
+        self.database_url = database_url
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.demo = demo
@@ -37,6 +38,8 @@ class ServerProcess:
                 "--data-dir", str(self.data_dir)]
         if self.demo:
             args.append("--demo")
+        if self.database_url:
+            args += ["--database-url", self.database_url]
         env = dict(os.environ, XC_PUBLIC_URL=self.base, PYTHONUNBUFFERED="1", **self.extra_env)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,

@@ -79,6 +79,15 @@ class WriteOp(ABC):
         """Runs on the loop after the commit, in the order the operations were submitted."""
 
 
+class BulkWriteOp(WriteOp):
+    """An operation that arrives in bursts: subclasses implement `apply_many` with a few statements."""
+
+    bulk = True
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> Any:
+        return (await self.apply_many([self], conn, ctx))[0]
+
+
 class _Pending:
     __slots__ = ("op", "future", "done")
 

@@ -12,7 +12,7 @@ from tortoise.functions import Max
 
 from server.persistence.db import dialect_sql
 from server.persistence.models import Interaction, Message, RoutingEvent, Transfer, User
-from server.persistence.writer import WriteOp, WriterContext
+from server.persistence.writer import BulkWriteOp, WriteOp, WriterContext
 
 
 def utc(epoch: float) -> datetime:
@@ -33,7 +33,7 @@ class InboundResult:
 
 
 @dataclass
-class StoreInbound(WriteOp):
+class StoreInbound(BulkWriteOp):
     """An inbound customer message: deduplicated on the provider's id, joined to the open interaction
     of its conversation, or opening a new one."""
 
@@ -46,11 +46,6 @@ class StoreInbound(WriteOp):
     kind: str = "text"
     received_at: datetime = field(default_factory=utcnow)
     on_committed: Callable[[InboundResult], None] | None = None
-
-    bulk = True
-
-    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> Any:
-        return (await self.apply_many([self], conn, ctx))[0]
 
     @property
     def external_key(self) -> str:
@@ -113,7 +108,7 @@ class StoreInbound(WriteOp):
 
 
 @dataclass
-class RecordHistory(WriteOp):
+class RecordHistory(BulkWriteOp):
     """Lines of routing history (SPEC R12); many arrive together and go in one statement."""
 
     interaction_id: int
@@ -121,11 +116,6 @@ class RecordHistory(WriteOp):
     agents: tuple[str, ...] = ()
     detail: str = ""
     at: datetime = field(default_factory=utcnow)
-
-    bulk = True
-
-    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> Any:
-        return (await self.apply_many([self], conn, ctx))[0]
 
     @classmethod
     async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:
@@ -146,7 +136,7 @@ class StoreAgentState(WriteOp):
 
 
 @dataclass
-class StoreOwner(WriteOp):
+class StoreOwner(BulkWriteOp):
     """The winner of an acceptance race owns the interaction; the first owner is remembered.
 
     Races are won in bursts, so the owners of a batch are stored with one statement.
@@ -155,11 +145,6 @@ class StoreOwner(WriteOp):
     interaction_id: int
     username: str
     at: datetime = field(default_factory=utcnow)
-
-    bulk = True
-
-    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> Any:
-        return (await self.apply_many([self], conn, ctx))[0]
 
     @classmethod
     async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:

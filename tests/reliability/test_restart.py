@@ -6,8 +6,22 @@ import time
 import uuid
 
 import httpx
+import pytest
 
+from tests.postgres import postgres_binaries, postgres_server
 from tests.serverproc import Api, ServerProcess
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request):
+    """The embedded SQLite file (default), and PostgreSQL where its binaries are installed (CI installs them)."""
+    if request.param == "sqlite":
+        yield None
+        return
+    if postgres_binaries() is None:
+        pytest.skip("PostgreSQL is not installed here (.ci/run installs it)")
+    with postgres_server() as url:
+        yield url
 
 
 def accept_as(agent: Api, interaction_id: int) -> None:
@@ -26,8 +40,8 @@ def all_pages(api: Api, params: dict) -> list[dict]:
         page += 1
 
 
-def test_sigkill_during_inbound_load_loses_nothing_acknowledged(tmp_path):
-    server = ServerProcess(tmp_path / "data").start()
+def test_sigkill_during_inbound_load_loses_nothing_acknowledged(tmp_path, database_url):
+    server = ServerProcess(tmp_path / "data", database_url=database_url).start()
     base = server.base
     agents = {n: Api(base, f"agent{n}") for n in range(1, 6)}
     supervisor = Api(base, "supervisor")
@@ -94,7 +108,7 @@ def test_sigkill_during_inbound_load_loses_nothing_acknowledged(tmp_path):
         thread.join(10)
     assert len(acked) > 50, "the load did not get going before the kill"
 
-    server = ServerProcess(tmp_path / "data", port=server.port).start()
+    server = ServerProcess(tmp_path / "data", port=server.port, database_url=database_url).start()
     try:
         supervisor = Api(base, "supervisor")
         # Every acknowledged message is there.
