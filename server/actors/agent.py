@@ -12,6 +12,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import pykka
+
 from server.actors import mail
 from server.actors.events import (AgentStateChanged, InteractionOwned, InteractionReleased, OfferGone,
                                   OfferShown, UnreadChanged)
@@ -49,6 +51,7 @@ class AgentSessionActor(PooledActor):
         self.unread: dict[int, int] = dict(unread or {})
         self._reported: dict[str, Availability] = {q: desk.availability_for(q) for q in queues}
         self._recently_gone: OrderedDict[int, mail.Gone] = OrderedDict()  # to answer a late accept exactly
+        self._accepting: set[int] = set()  # accepts on their way: the offer may not be rejected meanwhile
 
     @property
     def username(self) -> str:
@@ -67,6 +70,8 @@ class AgentSessionActor(PooledActor):
                 self._accept(interaction_id, reply)
             case mail.Reject(interaction_id, reply):
                 self._reject(interaction_id, reply)
+            case mail.AcceptEnded(interaction_id):
+                self._accepting.discard(interaction_id)
             case mail.Released(interaction_id, reason):
                 self.desk.released(interaction_id, now)
                 self.unread.pop(interaction_id, None)
@@ -99,9 +104,13 @@ class AgentSessionActor(PooledActor):
             if self.desk.withdraw(gone.interaction_id) is not None:
                 self._remember_gone(gone)
                 self.system.hub.publish(OfferGone(self.username, gone.interaction_id, gone.reason, gone.by))
-        for interaction_id in desk_mail.opened:
-            self.desk.opened(interaction_id)
-            self.system.hub.publish(InteractionOwned(self.username, interaction_id))
+        for opened in desk_mail.opened:
+            self._accepting.discard(opened.interaction_id)
+            no_room = self.desk.opened(opened.interaction_id, opened.won_in)
+            self.system.hub.publish(InteractionOwned(self.username, opened.interaction_id))
+            for offer in no_room:
+                self._decline(offer)
+                self.system.hub.publish(OfferGone(self.username, offer.interaction_id, "declined"))
         if desk_mail.offers:
             intake = self.desk.receive(list(desk_mail.offers))
             for offer in intake.shown:
@@ -147,18 +156,20 @@ class AgentSessionActor(PooledActor):
         except Conflict as error:
             reply.fail(error)
             return
+        watched = _AcceptWatch(reply, self.actor_ref, interaction_id)
         if offer.kind == "transfer":
             target = self.system.interaction(interaction_id)
-            message: Any = mail.AcceptTransfer(self.username, reply)
+            message: Any = mail.AcceptTransfer(self.username, watched)
         else:
             target = self.system.queue(offer.queue)
-            message = mail.AcceptOffer(self.username, interaction_id, reply)
-        if target is None:
-            reply.fail(Unavailable("That offer cannot be reached now; try again."))
-        else:
-            target.tell(message)
+            message = mail.AcceptOffer(self.username, interaction_id, watched)
+        if self._forward(target, message):
+            self._accepting.add(interaction_id)
 
     def _reject(self, interaction_id: int, reply: Any) -> None:
+        if interaction_id in self._accepting:
+            reply.fail(Conflict("You are accepting this interaction already.", code="accept_pending"))
+            return
         offer = self.desk.withdraw(interaction_id)
         if offer is None:
             reply.fail(self._no_offer(interaction_id))
@@ -171,10 +182,20 @@ class AgentSessionActor(PooledActor):
         else:
             target = self.system.queue(offer.queue)
             message = mail.RejectOffer(self.username, interaction_id, reply)
-        if target is None:
-            reply.ok({"interaction_id": interaction_id, "rejected": True})
-        else:
-            target.tell(message)
+        self._forward(target, message)
+
+    @staticmethod
+    def _forward(target: Any, message: Any) -> bool:
+        """Pass a request on to the queue or interaction that decides it; False (and the caller told) when
+        that one is gone: an interaction's actor stops once it is closed."""
+        try:
+            if target is not None:
+                target.tell(message)
+                return True
+        except pykka.ActorDeadError:
+            pass
+        message.reply.fail(Conflict("This interaction is closed.", code="closed"))
+        return False
 
     # --- state -----------------------------------------------------------------------------------
     def _request_state(self, state: str, reason: str | None, reply: Any) -> None:
@@ -207,3 +228,20 @@ class AgentSessionActor(PooledActor):
                 self._decline(offer)
         self.system.hub.publish(AgentStateChanged(self.username, self.desk.state.value, self.desk.reason))
         stored.reply.ok({"state": self.desk.state.value, "reason": self.desk.reason})
+
+
+class _AcceptWatch:
+    """Passes an accept's answer on; a refusal also tells the desk, which stops guarding the offer."""
+
+    def __init__(self, reply: Any, desk: pykka.ActorRef[Any], interaction_id: int) -> None:
+        self.reply, self.desk, self.interaction_id = reply, desk, interaction_id
+
+    def ok(self, value: Any = None) -> None:
+        self.reply.ok(value)
+
+    def fail(self, error: BaseException) -> None:
+        self.reply.fail(error)
+        try:
+            self.desk.tell(mail.AcceptEnded(self.interaction_id))
+        except pykka.ActorDeadError:
+            pass  # shutting down

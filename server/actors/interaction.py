@@ -5,6 +5,7 @@ accept wins, the timeout returns it unread) and closes. Each change is stored, t
 """
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,9 +16,9 @@ from server.actors.events import MessageAdded, TransferFailed
 from server.actors.runtime import ActorPool, PooledActor
 from server.domain.desk import HeldOffer
 from server.domain.interaction import InteractionLife, Status
-from server.errors import ProductError, Unavailable
+from server.errors import Conflict, ProductError, Unavailable
 from server.persistence.writer import WriteOp
-from server.persistence.writes import (RecordHistory, StoreClose, StoreRead, StoreTransferResolved,
+from server.persistence.writes import (StoreClose, StoreRead, StoreTransferDeclined, StoreTransferResolved,
                                        StoreTransferStarted, utc)
 
 if TYPE_CHECKING:
@@ -39,10 +40,18 @@ class InteractionView:
 
 
 class InteractionActor(PooledActor):
-    def __init__(self, pool: ActorPool, system: ActorSystem, life: InteractionLife) -> None:
+    def __init__(self, pool: ActorPool, system: ActorSystem, life: InteractionLife, last_inbound_id: int = 0) -> None:
         super().__init__(pool)
         self.system = system
         self.life = life
+        self._last_inbound_id = last_inbound_id  # the customer's latest message this actor has seen
+
+    def on_mail_after_stop(self, message: Any) -> None:
+        """The interaction closed: finish a step whose write was under way, refuse anything new."""
+        if isinstance(message, mail.Stored):
+            message.then(message.error, **message.extra)
+        elif getattr(message, "reply", None) is not None:
+            message.reply.fail(Conflict("This interaction is closed.", code="closed"))
 
     def on_start(self) -> None:
         pending = self.life.transfer
@@ -54,7 +63,8 @@ class InteractionActor(PooledActor):
         match message:
             case mail.Inbound(message_id):
                 if self.life.status is not Status.OPEN:
-                    return None  # stored in the interaction just closed; its transcript has it
+                    return None  # arrived while closing: the close moves it to a new interaction
+                self._last_inbound_id = max(self._last_inbound_id, message_id)
                 self.life.inbound()
                 self._notify_owner()
                 self.system.hub.publish(MessageAdded(self.life.id, message_id, "in"))
@@ -112,6 +122,9 @@ class InteractionActor(PooledActor):
 
     # --- read ------------------------------------------------------------------------------------
     def _mark_read(self, by: str, reply: Any) -> None:
+        if self.life.status is not Status.OPEN:
+            reply.ok({"unread": 0})
+            return
         if by != self.life.owner or self.life.unread == 0:
             reply.ok({"unread": self.life.unread if by == self.life.owner else None})
             return
@@ -162,7 +175,7 @@ class InteractionActor(PooledActor):
         self.system.timers.after(deadline - self.system.now(), self.actor_ref, mail.TransferTimeout(generation))
 
     def _accept_transfer(self, agent: str, reply: Any) -> None:
-        pending = self.life.transfer
+        pending, before = self.life.transfer, copy.deepcopy(self.life)
         try:
             outcome = self.life.accept_transfer(agent)
         except ProductError as error:
@@ -172,9 +185,10 @@ class InteractionActor(PooledActor):
 
         def then(error: BaseException | None) -> None:
             if self._failed(reply, error, "transfer"):
+                self.life = before  # not stored: as if it had not happened
                 return
             self._tell_desk(outcome.previous_owner, mail.Released(self.life.id, "transferred"))
-            self._tell_desk(agent, mail.DeskMail(opened=(self.life.id,)))
+            self._tell_desk(agent, mail.DeskMail(opened=(mail.Opened(self.life.id),)))
             for other in outcome.others:
                 self._tell_desk(other, mail.DeskMail(gone=(mail.Gone(self.life.id, "taken", agent),)))
             self._notify_owner()
@@ -191,7 +205,8 @@ class InteractionActor(PooledActor):
             reply.fail(error)
             return
         assert pending is not None
-        self.system.writer.submit_threadsafe(RecordHistory(self.life.id, "transfer_rejected", (agent,)))
+        self.system.writer.submit_threadsafe(StoreTransferDeclined(
+            self.life.id, pending.generation, agent, sorted(pending.targets)))
         if failed:
             self._resolve_unaccepted(pending.generation, "failed", f"rejected by {agent}")
         reply.ok({"interaction_id": self.life.id, "rejected": True})
@@ -219,7 +234,7 @@ class InteractionActor(PooledActor):
 
     # --- close -----------------------------------------------------------------------------------
     def _close(self, request: mail.Close) -> None:
-        owner = self.life.owner
+        owner, before = self.life.owner, copy.deepcopy(self.life)
         try:
             targets = self.life.close(request.by)
         except ProductError as error:
@@ -228,6 +243,7 @@ class InteractionActor(PooledActor):
 
         def then(error: BaseException | None) -> None:
             if self._failed(request.reply, error, "close"):
+                self.life = before  # not stored: still open, still the owner's
                 return
             for agent in targets:
                 self._tell_desk(agent, mail.DeskMail(gone=(mail.Gone(self.life.id, "closed"),)))
@@ -235,4 +251,5 @@ class InteractionActor(PooledActor):
             request.reply.ok({"interaction_id": self.life.id, "status": "closed"})
             self.system.interaction_closed(self.life.id)
 
-        self._store(StoreClose(self.life.id, request.by, request.disposition_id, request.disposition or ""), then)
+        self._store(StoreClose(self.life.id, request.by, self._last_inbound_id, request.disposition_id,
+                               request.disposition or "", on_reopened=self.system.deliver_inbound), then)

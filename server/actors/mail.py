@@ -71,12 +71,25 @@ class Gone:
 
 
 @dataclass(frozen=True)
+class Opened:
+    interaction_id: int
+    won_in: str | None = None  # the queue whose race the agent won; None for an accepted transfer
+
+
+@dataclass(frozen=True)
 class DeskMail:
     """Everything a queue or an interaction has for one desk, gathered per slice."""
 
     offers: tuple[HeldOffer, ...] = ()
     gone: tuple[Gone, ...] = ()
-    opened: tuple[int, ...] = ()
+    opened: tuple[Opened, ...] = ()
+
+
+@dataclass(frozen=True)
+class AcceptEnded:
+    """An accept the desk forwarded was refused: the offer is no longer guarded against a reject."""
+
+    interaction_id: int
 
 
 @dataclass(frozen=True)

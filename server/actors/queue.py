@@ -43,6 +43,7 @@ class QueueActor(PooledActor):
         self._initial_waiting = waiting
         self._desk_mail: dict[str, dict[str, list[Any]]] = defaultdict(lambda: {"offers": [], "gone": []})
         self._history: list[RecordHistory] = []
+        self._storing: dict[int, list[Any]] = {}  # won races being stored -> replies of later accepts
         self._timer_generation = 0
         self._timer_due: float | None = None
         self._published: int | None = None
@@ -93,13 +94,19 @@ class QueueActor(PooledActor):
 
     # --- the acceptance race -------------------------------------------------------------------
     def _accept(self, agent: str, interaction_id: int, reply: Any, now: float) -> None:
+        """The race is decided here; nobody hears the verdict before the new owner is stored."""
+        if interaction_id in self._storing:
+            self._storing[interaction_id].append(reply)
+            return
         try:
             effects = self.routing.accept(agent, interaction_id, now)
         except Conflict as error:
             reply.fail(error)
             return
         losers = tuple(e.agent for e in effects if isinstance(e, Withdraw) and e.reason == "taken")
-        self._carry_out([e for e in effects if not (isinstance(e, Withdraw) and e.reason == "taken")])
+        self._carry_out([e for e in effects if not (isinstance(e, Withdraw) and e.reason == "taken")
+                         and not (isinstance(e, Record) and e.kind == "accepted")])  # stored with the owner
+        self._storing[interaction_id] = []
 
         def stored(_: Any, error: BaseException | None) -> None:
             self.actor_ref.tell(mail.OwnerStored(agent, interaction_id, losers, reply, error))
@@ -107,21 +114,29 @@ class QueueActor(PooledActor):
         self.system.writer.submit_threadsafe(StoreOwner(interaction_id, agent, utc(now)), stored)
 
     def _announce_owner(self, stored: mail.OwnerStored, now: float) -> None:
+        late = self._storing.pop(stored.interaction_id, [])
         if stored.error is not None:
             log.error("could not store the owner of interaction %s: %s", stored.interaction_id, stored.error)
             for agent in (stored.agent, *stored.losers):
                 self._desk(agent)["gone"].append(mail.Gone(stored.interaction_id, "closed"))
             self._carry_out(self.routing.accept_failed(stored.agent, stored.interaction_id, list(stored.losers), now))
             stored.reply.fail(Unavailable("Could not save the acceptance; try again."))
+            for reply in late:
+                reply.fail(Conflict("The offer changed while you accepted; look at your offers again.",
+                                    code="offer_gone"))
             return
+        desk = self.system.desk(stored.agent)
+        if desk is not None:  # before the interaction hears of its owner, whose unread count follows
+            desk.tell(mail.DeskMail(opened=(mail.Opened(stored.interaction_id, self.name),)))
         interaction = self.system.interaction(stored.interaction_id)
         if interaction is not None:
             interaction.tell(mail.Assigned(stored.agent))
-        self._desk(stored.agent).setdefault("opened", []).append(stored.interaction_id)
         for loser in stored.losers:
             self._desk(loser)["gone"].append(mail.Gone(stored.interaction_id, "taken", stored.agent))
         self._carry_out(self.routing.losers_told(list(stored.losers), now))
         stored.reply.ok({"interaction_id": stored.interaction_id, "owner": stored.agent})
+        for reply in late:
+            reply.fail(Conflict(f"Already taken by {stored.agent}.", code="taken"))
 
     # --- effects ---------------------------------------------------------------------------------
     def _desk(self, agent: str) -> dict[str, list[Any]]:
@@ -143,7 +158,7 @@ class QueueActor(PooledActor):
         for agent, parts in self._desk_mail.items():
             desk = self.system.desk(agent)
             if desk is not None:
-                desk.tell(mail.DeskMail(tuple(parts["offers"]), tuple(parts["gone"]), tuple(parts.get("opened", ()))))
+                desk.tell(mail.DeskMail(tuple(parts["offers"]), tuple(parts["gone"])))
         self._desk_mail.clear()
         if self._history:
             self.system.writer.submit_many_threadsafe(list(self._history))

@@ -22,6 +22,8 @@ from pykka import ActorDeadError
 from pykka._envelope import Envelope
 from pykka.messages import _ActorStop
 
+from server.errors import Unavailable
+
 log = logging.getLogger(__name__)
 
 SLICE = 64
@@ -122,6 +124,12 @@ class PooledActor(pykka.Actor):
     def on_slice_end(self) -> None:
         """Hook after each run of up to SLICE messages: flush what was batched while handling them."""
 
+    def on_mail_after_stop(self, message: Any) -> None:
+        """Mail that arrived too late: answer a waiting caller rather than leave it hanging."""
+        reply = getattr(message, "reply", None)
+        if reply is not None:
+            reply.fail(Unavailable("That part of the system has stopped; try again."))
+
     def _run_slice(self) -> None:
         inbox: _PooledInbox = self.actor_inbox  # type: ignore[assignment]
         for _ in range(SLICE):
@@ -146,6 +154,8 @@ class PooledActor(pykka.Actor):
                 else:
                     envelope.reply_to.set_exception(
                         exc_info=(ActorDeadError, ActorDeadError(f"{self} stopped"), None))
+            else:
+                self.on_mail_after_stop(message)
             return
         if isinstance(message, _Start):
             self._actor_loop_setup()

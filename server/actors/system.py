@@ -72,22 +72,23 @@ class ActorSystem:
                 owned.setdefault(row.owner, []).append(row.id)
                 life_unread = max(row.unread_count, 1 if row.returned_unread else 0)
                 unread.setdefault(row.owner, {})[row.id] = life_unread
-        desks: dict[str, AgentDesk] = {}
+        desks = {agent.username: AgentDesk(agent.username, agent.capacity, state=agent.state, reason=agent.reason,
+                                           open_ids=tuple(owned.get(agent.username, ())), now=now)
+                 for agent in state.agents}
+        # What each queue may count on, read before any actor runs and starts changing the desks.
+        members = {queue.name: {a: desks[a].availability_for(queue.name) for a in queue.members if a in desks}
+                   for queue in state.queues}
         for agent in state.agents:
-            desk = AgentDesk(agent.username, agent.capacity, state=agent.state, reason=agent.reason,
-                             open_ids=tuple(owned.get(agent.username, ())), now=now)
-            desks[agent.username] = desk
             self._desks[agent.username] = AgentSessionActor.start(
-                self.pool, self, desk, agent.queues, unread.get(agent.username))
+                self.pool, self, desks[agent.username], agent.queues, unread.get(agent.username))
         for row in state.interactions:
             life = InteractionLife(row.id, row.queue, owner=row.owner, unread_count=row.unread_count,
                                    returned_unread=row.returned_unread, transfer=row.transfer)
-            self._interactions[row.id] = InteractionActor.start(self.pool, self, life)
+            self._interactions[row.id] = InteractionActor.start(self.pool, self, life, row.last_inbound_id)
         for queue in state.queues:
-            members = {a: desks[a].availability_for(queue.name) for a in queue.members if a in desks}
             self._queue_names[queue.id] = queue.name
             self._queues[queue.name] = QueueActor.start(self.pool, self, QueueRouting(queue.name, queue.rules),
-                                                        members, queue.waiting)
+                                                        members[queue.name], queue.waiting)
 
     def deliver_inbound(self, result: InboundResult) -> None:
         """After the commit that stored an inbound message: a new interaction, or news for an open one."""

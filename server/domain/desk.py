@@ -100,16 +100,22 @@ class AgentDesk:
             elif offer.interaction_id not in self.offers:
                 self.offers[offer.interaction_id] = offer
                 shown.append(offer)
-        room = self.capacity - len(self.open)
         bumped: list[HeldOffer] = []
-        for extra in sorted(self._new_offers(), key=lambda o: o.priority)[max(0, room):]:
-            del self.offers[extra.interaction_id]
+        for extra in self._trim():
             if extra in shown:
                 shown.remove(extra)
                 declined.append(extra)
             else:
                 bumped.append(extra)
         return DeskIntake(shown, declined, bumped)
+
+    def _trim(self) -> list[HeldOffer]:
+        """Drop the new offers beyond the free capacity, worst priority first; returns them."""
+        room = self.capacity - len(self.open)
+        extra = sorted(self._new_offers(), key=lambda o: o.priority)[max(0, room):]
+        for offer in extra:
+            del self.offers[offer.interaction_id]
+        return extra
 
     def withdraw(self, interaction_id: int) -> HeldOffer | None:
         return self.offers.pop(interaction_id, None)
@@ -123,12 +129,16 @@ class AgentDesk:
             raise Conflict("You are at capacity: close an interaction first.", code="at_capacity")
         return offer
 
-    def opened(self, interaction_id: int) -> None:
-        """The agent now owns it (won a queue's race, or accepted a transfer)."""
-        offer = self.offers.pop(interaction_id, None)
-        if offer is not None and offer.kind == "new":
-            self._won_from[offer.queue] = self._won_from.get(offer.queue, 0) + 1
+    def opened(self, interaction_id: int, won_in: str | None = None) -> list[HeldOffer]:
+        """The agent now owns it: won a race of the queue `won_in`, or accepted a transfer.
+
+        Returns the new offers that no longer fit (a transfer filled the last slot), to decline.
+        """
+        self.offers.pop(interaction_id, None)
+        if won_in is not None:  # counted even when the offer was dropped meanwhile (offline, rejected)
+            self._won_from[won_in] = self._won_from.get(won_in, 0) + 1
         self.open.add(interaction_id)
+        return self._trim()
 
     def released(self, interaction_id: int, now: float) -> None:
         """An interaction left the agent (closed or transferred away)."""

@@ -42,6 +42,7 @@ class OpenInteraction:
     unread_count: int
     returned_unread: bool
     transfer: PendingTransfer | None
+    last_inbound_id: int = 0
 
 
 @dataclass
@@ -68,7 +69,7 @@ async def load_routing_state() -> RoutingState:
     users = await User.filter(disabled=False).values("id", "username", "state", "state_reason", "capacity")
     rows = await Interaction.filter(status="open").order_by("id").values(
         "id", "queue_id", "owner__username", "returned_unread")
-    unread = await _unread_counts()
+    unread, last_inbound = await _unread_counts()
     transfers = await _pending_transfers()
     interactions = []
     queue_states = {qid: QueueState(qid, q.name, rules_of(q), members.get(qid, [])) for qid, q in queues.items()}
@@ -81,7 +82,7 @@ async def load_routing_state() -> RoutingState:
             owners.add(owner)
         interactions.append(OpenInteraction(row["id"], queues[row["queue_id"]].name, owner,
                                             unread.get(row["id"], 0), row["returned_unread"],
-                                            transfers.get(row["id"])))
+                                            transfers.get(row["id"]), last_inbound.get(row["id"], 0)))
     agents = []
     by_name = {q.name: q for q in queues.values()}
     for user in users:
@@ -94,15 +95,15 @@ async def load_routing_state() -> RoutingState:
     return RoutingState(list(queue_states.values()), agents, interactions)
 
 
-async def _unread_counts() -> dict[int, int]:
-    """Inbound messages after each open interaction's read marker."""
+async def _unread_counts() -> tuple[dict[int, int], dict[int, int]]:
+    """For each open interaction: inbound messages after its read marker, and its latest inbound id."""
     connection = Tortoise.get_connection("default")
     rows = await connection.execute_query_dict(
-        "SELECT m.interaction_id AS id, COUNT(*) AS n FROM messages m "
-        "JOIN interactions i ON i.id = m.interaction_id "
-        "WHERE i.status = 'open' AND m.direction = 'in' AND m.id > i.read_marker "
-        "GROUP BY m.interaction_id")
-    return {row["id"]: row["n"] for row in rows}
+        "SELECT m.interaction_id AS id, "
+        "SUM(CASE WHEN m.id > i.read_marker THEN 1 ELSE 0 END) AS n, MAX(m.id) AS last "
+        "FROM messages m JOIN interactions i ON i.id = m.interaction_id "
+        "WHERE i.status = 'open' AND m.direction = 'in' GROUP BY m.interaction_id")
+    return {row["id"]: int(row["n"]) for row in rows}, {row["id"]: row["last"] for row in rows}
 
 
 async def _pending_transfers() -> dict[int, PendingTransfer]:

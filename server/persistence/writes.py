@@ -137,7 +137,8 @@ class StoreAgentState(WriteOp):
 
 @dataclass
 class StoreOwner(BulkWriteOp):
-    """The winner of an acceptance race owns the interaction; the first owner is remembered.
+    """The winner of an acceptance race owns the interaction (and the history says so); the first owner
+    is remembered.
 
     Races are won in bursts, so the owners of a batch are stored with one statement.
     """
@@ -155,6 +156,9 @@ class StoreOwner(BulkWriteOp):
             conn, "UPDATE interactions SET owner_id = ?, first_agent_id = COALESCE(first_agent_id, ?), "
                   "accepted_at = COALESCE(accepted_at, ?) WHERE id = ?"),
             [[ids[op.username], ids[op.username], op.at, op.interaction_id] for op in owners])
+        await RoutingEvent.bulk_create([RoutingEvent(interaction_id=op.interaction_id, kind="accepted",
+                                                     agents=[op.username], created_at=op.at) for op in owners],
+                                       using_db=conn)
         return [None] * len(ops)
 
 
@@ -211,6 +215,22 @@ class StoreTransferResolved(WriteOp):
 
 
 @dataclass
+class StoreTransferDeclined(WriteOp):
+    """A target rejected a pending transfer: it is not offered to them again, even after a restart."""
+
+    interaction_id: int
+    generation: int
+    agent: str
+    remaining: list[str]
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> None:
+        await Transfer.filter(interaction_id=self.interaction_id, generation=self.generation,
+                              status="pending").using_db(conn).update(targets=self.remaining)
+        await RoutingEvent.create(interaction_id=self.interaction_id, kind="transfer_rejected",
+                                  agents=[self.agent], created_at=utcnow(), using_db=conn)
+
+
+@dataclass
 class StoreRead(WriteOp):
     """The owner read the interaction: everything up to its latest message is read."""
 
@@ -223,25 +243,58 @@ class StoreRead(WriteOp):
             read_marker=(row or {}).get("last") or 0, returned_unread=False)
 
 
+@dataclass(frozen=True)
+class Reopened:
+    """Customer messages that arrived while their interaction was being closed, moved to a new one."""
+
+    interaction_id: int
+    queue_id: int
+    message_ids: list[int]
+
+
 @dataclass
 class StoreClose(WriteOp):
+    """Close, and give messages the agent never saw (they arrived while closing) a new interaction."""
+
     interaction_id: int
     by: str
+    seen_inbound_id: int  # the latest customer message the interaction's actor had taken in
     disposition_id: int | None = None
     detail: str = ""
+    on_reopened: Callable[[InboundResult], None] | None = None
 
-    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> None:
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> Reopened | None:
         now = utcnow()
         row = await Interaction.filter(id=self.interaction_id).using_db(conn).first().values(
-            "account_id", "customer_phone")
+            "account_id", "queue_id", "customer_phone", "customer_name")
         await Interaction.filter(id=self.interaction_id).using_db(conn).update(
             status="closed", closed_at=now, disposition_id=self.disposition_id)
         await Transfer.filter(interaction_id=self.interaction_id, status="pending").using_db(conn).update(
             status="cancelled", resolved_at=now)
         await RoutingEvent.create(interaction_id=self.interaction_id, kind="closed", agents=[self.by],
                                   detail=self.detail, created_at=now, using_db=conn)
-        if row:
-            ctx.close_conversation((row["account_id"], row["customer_phone"]), self.interaction_id)
+        if not row:
+            return None
+        conversation = (row["account_id"], row["customer_phone"])
+        ctx.close_conversation(conversation, self.interaction_id)
+        late = await Message.filter(interaction_id=self.interaction_id, direction="in",
+                                    id__gt=self.seen_inbound_id).using_db(conn).order_by("id").values_list(
+            "id", flat=True)
+        if not late:
+            return None
+        new_id = ctx.allocate_interaction_id()
+        await Interaction.create(id=new_id, account_id=row["account_id"], queue_id=row["queue_id"],
+                                 customer_phone=row["customer_phone"], customer_name=row["customer_name"],
+                                 status="open", created_at=now, last_inbound_at=now, using_db=conn)
+        await Message.filter(id__in=late).using_db(conn).update(interaction_id=new_id)
+        ctx.open_conversation(conversation, new_id)
+        return Reopened(new_id, row["queue_id"], list(late))
+
+    def after_commit(self, result: Reopened | None) -> None:
+        if result is None or self.on_reopened is None:
+            return
+        for n, message_id in enumerate(result.message_ids):
+            self.on_reopened(InboundResult(message_id, result.interaction_id, result.queue_id, n == 0, False))
 
 
 @dataclass

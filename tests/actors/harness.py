@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,6 +38,13 @@ class Core:
             return await awaitable
 
         return asyncio.run_coroutine_threadsafe(run(), self.loop).result(timeout)
+
+    def call_async(self, awaitable: Awaitable[T]) -> Future[T]:
+        """Start an awaitable on the core's loop; returns a future to wait on later."""
+        async def run() -> T:
+            return await awaitable
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop)
 
     def workspace(self, agents: int, *, capacity: int = 5, strategy: str = "ring_all", offer_timeout: int = 300,
                   reoffer_delay: int = 60, queue: str = "Q1") -> list[Principal]:

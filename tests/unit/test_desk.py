@@ -235,10 +235,17 @@ def test_accept_without_an_offer_is_refused():
     assert error.value.code == "offer_gone"
 
 
+def test_a_transfer_filling_the_desk_drops_the_new_offers_that_no_longer_fit():
+    agent = desk(2)
+    agent.receive([offer(1), offer(3, weight=5)])
+    assert agent.opened(2) == [offer(1)]  # the transfer took a slot: the lighter offer goes
+    assert list(agent.offers) == [3]
+
+
 def test_offer_for_accept_refused_at_capacity():
-    agent = desk(1)
+    agent = desk(2)
     agent.receive([offer(1)])
-    agent.opened(2)  # a transfer accepted meanwhile filled the desk
+    agent.capacity = 0  # lowered by an administrator meanwhile
     with pytest.raises(Conflict) as error:
         agent.offer_for_accept(1)
     assert error.value.code == "at_capacity"
@@ -304,7 +311,15 @@ def test_desk_reports_to_each_queue_the_races_it_won_there():
     desk = AgentDesk("ann", 5, state=AgentState.ONLINE)
     desk.receive([HeldOffer(1, "sales", "new", 30.0), HeldOffer(2, "care", "new", 30.0),
                   HeldOffer(3, "sales", "transfer", 30.0)])
-    desk.opened(1)
+    desk.opened(1, won_in="sales")
     desk.opened(3)  # a transfer is nobody's race
     assert desk.availability_for("sales").won == 1
     assert desk.availability_for("care").won == 0
+
+
+def test_a_race_won_after_the_offer_was_dropped_still_counts_as_won():
+    desk = AgentDesk("ann", 5, state=AgentState.ONLINE)
+    desk.receive([HeldOffer(1, "sales", "new", 30.0)])
+    desk.set_state("offline", None, 1.0)  # the accept was already on its way to the queue
+    desk.opened(1, won_in="sales")
+    assert desk.open == {1} and desk.availability_for("sales").won == 1
