@@ -392,7 +392,8 @@ def main() -> None:
     print(f"CPU share: server {server_cpu:.0%} of a core, load generator {flat['client_cpu'] / flat['seconds']:.0%}")
     print(f"acknowledged: {flat['acked'] / flat['seconds']:.0f} messages/s "
           f"({flat['acked'] / flat['seconds'] / sqlite_full['rows_per_s_batch1']:.1f}x raw 1-row/transaction FULL)")
-    print(f"database transactions (writer):     {ms(list(services.writer.commit_seconds))}")
+    commits = list(services.writer.commit_seconds)
+    print(f"database transactions (writer):     {ms(commits)}  max {max(commits, default=0) * 1000:.0f} ms")
     print(f"\nlive actors: {counts}; threads idle {idle_threads}, peak {peak_threads}; "
           f"RSS idle {idle_rss:.0f} MB, peak {peak_rss:.0f} MB; writer batches {services.writer.batches} "
           f"for {services.writer.operations} operations")

@@ -8,7 +8,8 @@ from fastapi import Depends, Request
 from server.services.auth import Principal
 
 
-def services(request: Request) -> Any:
+async def services(request: Request) -> Any:
+    """Async on purpose: FastAPI runs a plain `def` dependency on a worker thread, for every request."""
     return request.app.state.services
 
 
