@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from server.actors import mail
@@ -33,6 +33,14 @@ class QueueView:
     members: dict[str, Availability]
 
 
+@dataclass
+class _DeskOutbox:
+    """What one desk gets at the end of the slice."""
+
+    offers: list[HeldOffer] = field(default_factory=list)
+    gone: list[mail.Gone] = field(default_factory=list)
+
+
 class QueueActor(PooledActor):
     def __init__(self, pool: ActorPool, system: ActorSystem, routing: QueueRouting,
                  members: dict[str, Availability], waiting: list[int]) -> None:
@@ -41,7 +49,7 @@ class QueueActor(PooledActor):
         self.routing = routing
         self._initial_members = members
         self._initial_waiting = waiting
-        self._desk_mail: dict[str, dict[str, list[Any]]] = defaultdict(lambda: {"offers": [], "gone": []})
+        self._desk_mail: dict[str, _DeskOutbox] = defaultdict(_DeskOutbox)
         self._history: list[RecordHistory] = []
         self._storing: dict[int, list[Any]] = {}  # won races being stored -> replies of later accepts
         self._timer_generation = 0
@@ -118,7 +126,7 @@ class QueueActor(PooledActor):
         if stored.error is not None:
             log.error("could not store the owner of interaction %s: %s", stored.interaction_id, stored.error)
             for agent in (stored.agent, *stored.losers):
-                self._desk(agent)["gone"].append(mail.Gone(stored.interaction_id, "closed"))
+                self._desk(agent).gone.append(mail.Gone(stored.interaction_id, "closed"))
             self._carry_out(self.routing.accept_failed(stored.agent, stored.interaction_id, list(stored.losers), now))
             stored.reply.fail(Unavailable("Could not save the acceptance; try again."))
             for reply in late:
@@ -132,33 +140,33 @@ class QueueActor(PooledActor):
         if interaction is not None:
             interaction.tell(mail.Assigned(stored.agent))
         for loser in stored.losers:
-            self._desk(loser)["gone"].append(mail.Gone(stored.interaction_id, "taken", stored.agent))
+            self._desk(loser).gone.append(mail.Gone(stored.interaction_id, "taken", stored.agent))
         self._carry_out(self.routing.losers_told(list(stored.losers), now))
         stored.reply.ok({"interaction_id": stored.interaction_id, "owner": stored.agent})
         for reply in late:
             reply.fail(Conflict(f"Already taken by {stored.agent}.", code="taken"))
 
     # --- effects ---------------------------------------------------------------------------------
-    def _desk(self, agent: str) -> dict[str, list[Any]]:
+    def _desk(self, agent: str) -> _DeskOutbox:
         return self._desk_mail[agent]
 
     def _carry_out(self, effects: list[Effect]) -> None:
         for effect in effects:
             if isinstance(effect, Offer):
-                self._desk(effect.agent)["offers"].append(HeldOffer(
+                self._desk(effect.agent).offers.append(HeldOffer(
                     effect.interaction_id, self.name, "new", effect.deadline, self.routing.rules.weight,
                     effect.interaction_id))
             elif isinstance(effect, Withdraw):
-                self._desk(effect.agent)["gone"].append(mail.Gone(effect.interaction_id, effect.reason, effect.by))
+                self._desk(effect.agent).gone.append(mail.Gone(effect.interaction_id, effect.reason, effect.by))
             elif isinstance(effect, Record):
                 self._history.append(RecordHistory(effect.interaction_id, effect.kind, effect.agents,
                                                    at=utc(self.system.now())))
 
     def on_slice_end(self) -> None:
-        for agent, parts in self._desk_mail.items():
+        for agent, outbox in self._desk_mail.items():
             desk = self.system.desk(agent)
             if desk is not None:
-                desk.tell(mail.DeskMail(tuple(parts["offers"]), tuple(parts["gone"])))
+                desk.tell(mail.DeskMail(tuple(outbox.offers), tuple(outbox.gone)))
         self._desk_mail.clear()
         if self._history:
             self.system.writer.submit_many_threadsafe(list(self._history))
