@@ -8,10 +8,11 @@ import pytest
 
 from server.actors import mail
 from server.actors.bridge import ask
-from server.actors.events import OfferShown
+from server.actors.events import OfferGone, OfferShown
 from server.errors import Conflict, Unavailable
 from server.persistence import writes
-from server.persistence.models import Interaction, Message, Transfer
+from server.persistence.db import close_database, open_database
+from server.persistence.models import Account, Interaction, Message, Queue, QueueMember, Transfer
 from server.persistence.writes import StoreClose
 from tests.actors.test_races import inbound, wait_until
 
@@ -187,3 +188,33 @@ def test_messages_that_arrive_while_closing_open_a_new_interaction(core):
     assert core.call(Interaction.get(id=moved.interaction_id)).status == "open"
     wait_until(lambda: offered(core, agents[0], moved.interaction_id) or any(
         e.interaction_id == moved.interaction_id for e in core.events_of(OfferShown)))
+
+
+def test_an_agent_in_two_queues_is_offered_the_heavier_queues_waiter_first(core):
+    """Capacity 1, a waiter in each queue: the offer shown is the heavy queue's, whatever came first."""
+    [agent] = core.workspace(1, capacity=1, queue="Light")
+
+    async def heavy_queue() -> None:
+        await open_database(core.settings.resolved_database_url)
+        heavy = await Queue.create(name="Heavy", weight=9, capacity=1)
+        await Account.create(key="sandbox-heavy", provider="sandbox", queue=heavy)
+        await QueueMember.create(queue=heavy, user_id=agent.id)
+        await close_database()
+
+    core.call(heavy_queue())
+    services = core.start()
+    light = core.call(services.inbound.account("sandbox-light", "sandbox"))
+    heavy = core.call(services.inbound.account("sandbox-heavy", "sandbox"))
+    first = inbound(core, light, "l1", "+393335558881").interaction_id
+    second = inbound(core, heavy, "h1", "+393335558882").interaction_id
+    online(core, agent)
+    wait_until(lambda: offered(core, agent, second))
+    time.sleep(0.2)
+    view = core.call(services.agents.desk_view(agent))
+    assert [o.interaction_id for o in view.offers] == [second]
+    core.call(services.agents.accept(agent, second))
+    core.call(services.interactions.close(agent, second))
+    wait_until(lambda: offered(core, agent, first))  # then the light queue's, once there is room
+    third = inbound(core, heavy, "h2", "+393335558883").interaction_id  # a heavy waiter arrives meanwhile
+    wait_until(lambda: offered(core, agent, third) and not offered(core, agent, first))
+    assert core.events_of(OfferGone, lambda e: e.interaction_id == first and e.reason == "declined")
