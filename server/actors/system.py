@@ -73,14 +73,15 @@ class ActorSystem:
                 life_unread = max(row.unread_count, 1 if row.returned_unread else 0)
                 unread.setdefault(row.owner, {})[row.id] = life_unread
         desks = {agent.username: AgentDesk(agent.username, agent.capacity, state=agent.state, reason=agent.reason,
-                                           open_ids=tuple(owned.get(agent.username, ())), now=now)
+                                           open_ids=tuple(owned.get(agent.username, ())), now=now,
+                                           weights=agent.queues)
                  for agent in state.agents}
         # What each queue may count on, read before any actor runs and starts changing the desks.
         members = {queue.name: {a: desks[a].availability_for(queue.name) for a in queue.members if a in desks}
                    for queue in state.queues}
         for agent in state.agents:
             self._desks[agent.username] = AgentSessionActor.start(
-                self.pool, self, desks[agent.username], agent.queues, unread.get(agent.username))
+                self.pool, self, desks[agent.username], list(agent.queues), unread.get(agent.username))
         for row in state.interactions:
             life = InteractionLife(row.id, row.queue, owner=row.owner, unread_count=row.unread_count,
                                    returned_unread=row.returned_unread, transfer=row.transfer)

@@ -45,9 +45,11 @@ class DeskIntake:
 
 class AgentDesk:
     def __init__(self, username: str, capacity: int, *, state: AgentState = AgentState.OFFLINE,
-                 reason: str | None = None, open_ids: tuple[int, ...] = (), now: float = 0.0) -> None:
+                 reason: str | None = None, open_ids: tuple[int, ...] = (), now: float = 0.0,
+                 weights: dict[str, int] | None = None) -> None:
         self.username = username
         self.capacity = capacity
+        self.weights = dict(weights or {})  # the agent's queues and their weights
         self.state = state
         self.reason = reason
         self.open: set[int] = set(open_ids)
@@ -63,8 +65,10 @@ class AgentDesk:
         return [o for o in self.offers.values() if o.kind == "new"]
 
     def availability_for(self, queue: str) -> Availability:
-        """What `queue` may count on: capacity minus open interactions and other queues' offers."""
-        others = sum(1 for o in self.offers.values() if o.kind == "new" and o.queue != queue)
+        """What `queue` may count on: capacity minus open interactions and the offers of other queues that
+        weigh as much or more (a lighter queue's offer gives way to this queue's, see `receive`)."""
+        weight = self.weights.get(queue, 0)
+        others = sum(1 for o in self.offers.values() if o.kind == "new" and o.queue != queue and o.weight >= weight)
         budget = max(0, self.capacity - len(self.open) - others)
         return Availability(self.available, budget, len(self.open), self.idle_since,
                             self.state is AgentState.PAUSED, self._won_from.get(queue, 0))

@@ -31,7 +31,7 @@ class AgentStateRow:
     state: AgentState
     reason: str | None
     capacity: int
-    queues: list[str]
+    queues: dict[str, int]  # name -> weight
 
 
 @dataclass
@@ -91,7 +91,7 @@ async def load_routing_state() -> RoutingState:
             continue
         capacity = user["capacity"] or max((by_name[n].capacity for n in names), default=DEFAULT_CAPACITY)
         agents.append(AgentStateRow(user["username"], AgentState(user["state"]), user["state_reason"],
-                                    capacity, names))
+                                    capacity, {n: by_name[n].weight for n in names}))
     return RoutingState(list(queue_states.values()), agents, interactions)
 
 

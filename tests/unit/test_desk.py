@@ -323,3 +323,13 @@ def test_a_race_won_after_the_offer_was_dropped_still_counts_as_won():
     desk.set_state("offline", None, 1.0)  # the accept was already on its way to the queue
     desk.opened(1, won_in="sales")
     assert desk.open == {1} and desk.availability_for("sales").won == 1
+
+
+def test_a_heavier_queue_may_count_on_slots_a_lighter_queues_offers_hold():
+    desk = AgentDesk("ann", 1, state=AgentState.ONLINE, weights={"light": 0, "heavy": 9})
+    desk.receive([HeldOffer(1, "light", "new", 30.0, weight=0)])
+    assert desk.availability_for("heavy").budget == 1  # its offer would push the light one out
+    intake = desk.receive([HeldOffer(2, "heavy", "new", 30.0, weight=9)])
+    assert [o.interaction_id for o in intake.shown] == [2]
+    assert [o.interaction_id for o in intake.bumped] == [1]
+    assert desk.availability_for("light").budget == 0  # and the light queue must wait its turn
