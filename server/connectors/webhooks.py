@@ -6,20 +6,23 @@ matching across the whole API) cost about a third of its CPU time (scripts/bench
 """
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from server.api.errors import ERROR_HANDLERS
+from server.connectors import meta
 from server.errors import Invalid
 
 MAX_TEXT = 4096  # WhatsApp's own limit for a text message
 MAX_BODY = 64 * 1024
+MAX_PROVIDER_BODY = 1024 * 1024  # a provider's batch of events
 
 
 def _bad_request(reason: str) -> JSONResponse:
@@ -53,9 +56,35 @@ async def sandbox_inbound(request: Request) -> JSONResponse:
                          "interaction_id": result.interaction_id, "message_id": result.message_id})
 
 
+async def meta_verification(request: Request) -> PlainTextResponse:
+    """Meta's subscription handshake (GET with hub.mode, hub.verify_token, hub.challenge)."""
+    account = await request.app.state.services().inbound.account(request.path_params["account_key"], "meta")
+    return PlainTextResponse(meta.verify_subscription(account.credentials, dict(request.query_params)))
+
+
+async def meta_inbound(request: Request) -> JSONResponse:
+    """Meta's events: the signature is checked on the raw body before anything is read from it."""
+    services = request.app.state.services()
+    account = await services.inbound.account(request.path_params["account_key"], "meta")
+    raw = await request.body()
+    if len(raw) > MAX_PROVIDER_BODY:
+        return _bad_request(f"The body is larger than {MAX_PROVIDER_BODY // 1024} KB.")
+    meta.check_signature(account.credentials, raw, request.headers.get("x-hub-signature-256"))
+    try:
+        messages = meta.parse_messages(raw)
+        results = await asyncio.gather(*(
+            services.inbound.receive(account, m.id, m.sender, m.text, name=m.name, kind=m.kind) for m in messages))
+    except Invalid as error:
+        return _bad_request(error.message)
+    return JSONResponse({"status": "ok", "stored": sum(not r.duplicate for r in results),
+                         "duplicates": sum(r.duplicate for r in results)})
+
+
 def webhook_app(services: Callable[[], Any]) -> Starlette:
     """The webhook endpoints; `services()` gives the running Services."""
-    app = Starlette(routes=[Route("/webhooks/sandbox/{account_key}", sandbox_inbound, methods=["POST"])],
+    app = Starlette(routes=[Route("/webhooks/sandbox/{account_key}", sandbox_inbound, methods=["POST"]),
+                            Route("/webhooks/meta/{account_key}", meta_verification, methods=["GET"]),
+                            Route("/webhooks/meta/{account_key}", meta_inbound, methods=["POST"])],
                     exception_handlers=ERROR_HANDLERS)
     app.state.services = services
     return app
