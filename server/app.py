@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
@@ -19,7 +20,9 @@ from server.api import admin, auth, interactions, me
 from server.api.errors import install_error_handlers
 from server.config import Settings
 from server.connectors.webhooks import webhook_app
-from server.connectors.registry import ConnectorRegistry
+from server.connectors.meta import MetaSender
+from server.connectors.outbox import Outbox
+from server.connectors.sending import SandboxSender, Senders
 from server.persistence.db import close_database, open_database
 from server.persistence.routing_state import load_routing_state, load_writer_context
 from server.persistence.writer import Writer
@@ -48,6 +51,8 @@ class Services:
     interactions: InteractionService
     inbound: InboundService
     admin: AdminService
+    outbox: Outbox
+    http: httpx.AsyncClient
 
 
 async def start_services(settings: Settings) -> Services:
@@ -63,11 +68,14 @@ async def start_services(settings: Settings) -> Services:
     system.start(await load_routing_state())
     workspace = SettingsService()
     await workspace.load()
-    connectors = ConnectorRegistry()
+    http = httpx.AsyncClient(timeout=settings.send_timeout)
+    senders = Senders({"sandbox": SandboxSender(), "meta": MetaSender(http)})
+    outbox = Outbox(writer, senders, hub, settings.send_retry_delays)
+    await outbox.resume()
     settle_garbage_collector()
     return Services(settings, writer, hub, system, AuthService(), workspace, AgentService(system),
-                    InteractionService(system, writer, workspace, connectors), InboundService(system, writer),
-                    AdminService(workspace))
+                    InteractionService(system, writer, workspace, senders, outbox), InboundService(system, writer),
+                    AdminService(workspace), outbox, http)
 
 
 def settle_garbage_collector() -> None:
@@ -82,6 +90,8 @@ def settle_garbage_collector() -> None:
 
 
 async def stop_services(services: Services) -> None:
+    await services.outbox.stop()
+    await services.http.aclose()
     services.system.stop()
     await services.writer.stop()
     await close_database()

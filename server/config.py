@@ -19,6 +19,8 @@ class Settings:
     storage_secret: str = ""
     demo: bool = False
     actor_threads: int = 4
+    send_retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)  # seconds between send attempts
+    send_timeout: float = 10.0  # seconds a provider has to answer a send
 
     @property
     def resolved_database_url(self) -> str:

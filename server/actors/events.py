@@ -64,6 +64,15 @@ class MessageAdded:
 
 
 @dataclass(frozen=True)
+class MessageStatusChanged:
+    """An outbound message moved: sent, delivered, read, or failed (with the provider's reason)."""
+
+    interaction_id: int
+    message_id: int
+    status: str
+
+
+@dataclass(frozen=True)
 class AgentStateChanged:
     agent: str
     state: str
@@ -85,13 +94,13 @@ class TransferFailed:
 
 
 Event = (OfferShown | OfferGone | InteractionOwned | InteractionReleased | UnreadChanged | MessageAdded
-         | AgentStateChanged | QueueChanged | TransferFailed)
+         | MessageStatusChanged | AgentStateChanged | QueueChanged | TransferFailed)
 
 
 def topics_of(event: Event) -> tuple[str, ...]:
     if isinstance(event, QueueChanged):
         return (f"queue:{event.queue}",)
-    if isinstance(event, MessageAdded):
+    if isinstance(event, (MessageAdded, MessageStatusChanged)):
         return (f"interaction:{event.interaction_id}",)
     topics = [f"agent:{event.agent}"]
     if hasattr(event, "interaction_id"):

@@ -12,7 +12,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
+from server.connectors.sending import SendFailed
 from server.errors import Forbidden, Invalid
+from server.persistence.models import Account
 
 
 @dataclass(frozen=True)
@@ -106,3 +110,78 @@ def _text_of(kind: str, part: dict[str, Any], message: dict[str, Any]) -> str:
     if kind == "reaction":
         return f"[reaction] {part.get('emoji') or ''}".strip()
     return "[a message type this desk cannot show]"
+
+
+GRAPH_API = "https://graph.facebook.com/v21.0"
+STATUS_ORDER = ("queued", "sent", "delivered", "read", "played")
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    message_id: str
+    status: str
+    error: str | None = None
+
+
+def parse_statuses(raw: bytes) -> list[StatusUpdate]:
+    """Delivery states of our outbound messages; call after `parse_messages` accepted the body."""
+    updates = []
+    for entry in json.loads(raw)["entry"]:
+        for change in _list(entry, "changes"):
+            for status in _list(change["value"], "statuses"):
+                if not isinstance(status, dict) or not status.get("id") or not status.get("status"):
+                    raise Invalid("A status lacks its 'id' or 'status'.")
+                errors = status.get("errors") or []
+                reason = None
+                if errors and isinstance(errors[0], dict):
+                    first = errors[0]
+                    detail = (first.get("error_data") or {}).get("details") or first.get("message") or ""
+                    reason = f"{first.get('title') or 'Error'} ({first.get('code')}): {detail}".strip()
+                updates.append(StatusUpdate(str(status["id"]), str(status["status"]), reason))
+    return updates
+
+
+class MetaSender:
+    """POST /{phone-number-id}/messages on the Graph API (or the account's own base URL)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def send_text(self, account: Account, to: str, text: str) -> str:
+        credentials = account.credentials or {}
+        base = (account.api_base_url or GRAPH_API).rstrip("/")
+        url = f"{base}/{credentials.get('phone_number_id', '')}/messages"
+        body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to.lstrip("+"),
+                "type": "text", "text": {"preview_url": False, "body": text}}
+        try:
+            response = await self.client.post(url, json=body,
+                                              headers={"Authorization": f"Bearer {credentials.get('access_token', '')}"})
+        except httpx.TimeoutException:
+            raise SendFailed("The provider did not answer in time.", retryable=True) from None
+        except httpx.HTTPError as error:
+            raise SendFailed(f"Could not reach the provider: {type(error).__name__}.", retryable=True) from None
+        if response.status_code == 200:
+            try:
+                return str(response.json()["messages"][0]["id"])
+            except (ValueError, KeyError, IndexError, TypeError):
+                raise SendFailed("The provider's answer had no message id.", retryable=False) from None
+        reason = _graph_error(response)
+        if response.status_code == 429 or response.status_code >= 500:
+            raise SendFailed(reason, retryable=True, retry_after=_retry_after(response))
+        raise SendFailed(reason, retryable=False)
+
+
+def _graph_error(response: httpx.Response) -> str:
+    try:
+        error = response.json().get("error") or {}
+        return f"{error.get('message') or 'Refused'} (code {error.get('code')}, HTTP {response.status_code})"
+    except (ValueError, AttributeError):
+        return f"HTTP {response.status_code} from the provider"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

@@ -72,12 +72,14 @@ async def meta_inbound(request: Request) -> JSONResponse:
     meta.check_signature(account.credentials, raw, request.headers.get("x-hub-signature-256"))
     try:
         messages = meta.parse_messages(raw)
+        statuses = meta.parse_statuses(raw)
         results = await asyncio.gather(*(
             services.inbound.receive(account, m.id, m.sender, m.text, name=m.name, kind=m.kind) for m in messages))
     except Invalid as error:
         return _bad_request(error.message)
+    changed = await services.inbound.apply_statuses(account, [(s.message_id, s.status, s.error) for s in statuses])
     return JSONResponse({"status": "ok", "stored": sum(not r.duplicate for r in results),
-                         "duplicates": sum(r.duplicate for r in results)})
+                         "duplicates": sum(r.duplicate for r in results), "statuses": changed})
 
 
 def webhook_app(services: Callable[[], Any]) -> Starlette:

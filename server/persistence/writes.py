@@ -314,17 +314,54 @@ class StoreAgentMessage(WriteOp):
         return message.id
 
 
-@dataclass
-class StoreMessageStatus(WriteOp):
-    message_id: int
-    status: str
-    error: str | None = None
-
-    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> None:
-        await Message.filter(Q(id=self.message_id)).using_db(conn).update(status=self.status, error=self.error)
-
-
 async def _user_id(conn: BaseDBAsyncClient, username: str | None) -> int | None:
     if username is None:
         return None
     return await User.filter(username=username).using_db(conn).first().values_list("id", flat=True)
+
+
+@dataclass
+class StoreSendResult(WriteOp):
+    """What the provider said to our send: sent with its message id, or failed with its reason."""
+
+    message_id: int
+    status: str  # sent | failed
+    external_key: str | None = None
+    error: str | None = None
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> int | None:
+        """Returns the message's interaction, or None when it was no longer queued."""
+        changed = await Message.filter(id=self.message_id, status="queued").using_db(conn).update(
+            status=self.status, external_key=self.external_key, error=self.error)
+        if not changed:
+            return None
+        return await Message.filter(id=self.message_id).using_db(conn).first().values_list(
+            "interaction_id", flat=True)
+
+
+# A delivery state only moves forward (a late "delivered" never undoes "read"); a failure counts
+# unless the message already reached the phone.
+LATER_THAN = {"sent": ("queued",), "delivered": ("queued", "sent"), "read": ("queued", "sent", "delivered"),
+              "played": ("queued", "sent", "delivered", "read"), "failed": ("queued", "sent")}
+
+
+@dataclass
+class ApplyStatuses(WriteOp):
+    """Provider status callbacks for one account; retries and stale states change nothing."""
+
+    account_id: int
+    updates: list[tuple[str, str, str | None]]  # (provider message id, status, error)
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> list[tuple[int, int, str]]:
+        """Returns (interaction, message, new status) for every message that changed."""
+        changed = []
+        for provider_id, status, error in self.updates:
+            earlier = LATER_THAN.get(status)
+            if earlier is None:
+                continue  # a state we do not track (e.g. "deleted")
+            key = f"{self.account_id}:{provider_id}"
+            if await Message.filter(external_key=key, direction="out", status__in=earlier).using_db(conn).update(
+                    status=status, error=error if status == "failed" else None):
+                row = await Message.filter(external_key=key).using_db(conn).first().values("id", "interaction_id")
+                changed.append((row["interaction_id"], row["id"], status))
+        return changed

@@ -6,7 +6,8 @@ from server.domain.phone import normalize_phone
 from server.errors import Invalid, NotFound
 from server.persistence.models import Account
 from server.persistence.writer import Writer
-from server.persistence.writes import InboundResult, StoreInbound
+from server.actors.events import MessageStatusChanged
+from server.persistence.writes import ApplyStatuses, InboundResult, StoreInbound
 
 MAX_PROVIDER_ID = 150
 
@@ -39,3 +40,12 @@ class InboundService:
         op = StoreInbound(account.id, account.queue_id, provider_message_id, phone, (name or "").strip()[:128],
                           text, kind, on_committed=self.system.deliver_inbound)
         return await self.writer.submit(op)
+
+    async def apply_statuses(self, account: Account, updates: list[tuple[str, str, str | None]]) -> int:
+        """Delivery states from the provider; returns how many messages moved forward."""
+        if not updates:
+            return 0
+        changed = await self.writer.submit(ApplyStatuses(account.id, updates))
+        for interaction_id, message_id, status in changed:
+            self.system.hub.publish(MessageStatusChanged(interaction_id, message_id, status))
+        return len(changed)

@@ -8,12 +8,13 @@ from server.actors.bridge import ask
 from server.actors.events import MessageAdded
 from server.actors.interaction import InteractionView
 from server.actors.system import ActorSystem
-from server.connectors.registry import ConnectorRegistry
+from server.connectors.outbox import Outbox
+from server.connectors.sending import Senders
 from server.errors import Conflict, Invalid, NotFound
 from server.persistence import queries
 from server.persistence.models import RoutingEvent
 from server.persistence.writer import Writer
-from server.persistence.writes import StoreAgentMessage, StoreMessageStatus
+from server.persistence.writes import StoreAgentMessage
 from server.services.access import owned_interaction, readable_interaction
 from server.services.auth import Principal
 from server.services.settings import SettingsService
@@ -31,12 +32,13 @@ def _text(value: Any, what: str) -> str:
 
 
 class InteractionService:
-    def __init__(self, system: ActorSystem, writer: Writer, settings: SettingsService,
-                 connectors: ConnectorRegistry) -> None:
+    def __init__(self, system: ActorSystem, writer: Writer, settings: SettingsService, senders: Senders,
+                 outbox: Outbox) -> None:
         self.system = system
         self.writer = writer
         self.settings = settings
-        self.connectors = connectors
+        self.senders = senders
+        self.outbox = outbox
 
     async def _live(self, interaction_id: int) -> InteractionView | None:
         ref = self.system.interaction(interaction_id)
@@ -79,17 +81,17 @@ class InteractionService:
         return [message_view(m) for m in await queries.messages_of(interaction_id, before=before, limit=limit)]
 
     async def send_text(self, principal: Principal, interaction_id: int, text: Any) -> dict[str, Any]:
-        """Store the message as queued, then hand it to the account's provider."""
+        """Store the message as queued; the outbox sends it (and retries) off the request path."""
         text = _text(text, "message")
         row = await owned_interaction(principal, interaction_id)
         self._require_open(row)
-        connector = self.connectors.for_provider(row["account__provider"])
+        self.senders.for_provider(row["account__provider"])  # refuse now what could never be sent
         message_id = await self.writer.submit(StoreAgentMessage(
             interaction_id, "out", text, principal.full_name or principal.username, "queued"))
         self.system.hub.publish(MessageAdded(interaction_id, message_id, "out"))
-        outcome = await connector.send_text(row["account__key"], row["customer_phone"], text)
-        await self.writer.submit(StoreMessageStatus(message_id, outcome.status, outcome.error))
-        return await self._message(interaction_id, message_id)
+        message = await self._message(interaction_id, message_id)
+        self.outbox.enqueue(message_id, interaction_id)
+        return message
 
     async def add_note(self, principal: Principal, interaction_id: int, text: Any) -> dict[str, Any]:
         """An internal note: kept with the conversation, never sent to the customer."""
