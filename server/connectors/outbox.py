@@ -30,6 +30,7 @@ class Outbox:
         self.retry_delays = retry_delays
         self._slots = asyncio.Semaphore(concurrency)
         self._lanes: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)  # per interaction: in order
+        self._in_lane: dict[int, int] = defaultdict(int)  # messages using each lane, to drop idle lanes
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def resume(self) -> None:
@@ -39,6 +40,7 @@ class Outbox:
             self.enqueue(message_id, interaction_id)
 
     def enqueue(self, message_id: int, interaction_id: int) -> None:
+        self._in_lane[interaction_id] += 1
         task = asyncio.create_task(self._deliver(message_id, interaction_id), name=f"send-{message_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -50,13 +52,16 @@ class Outbox:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _deliver(self, message_id: int, interaction_id: int) -> None:
-        async with self._lanes[interaction_id]:
-            try:
+        try:
+            async with self._lanes[interaction_id]:
                 await self._send_with_retries(message_id)
-            except Exception:  # a bug must not lose the message: it stays queued for the next start
-                log.exception("sending message %s failed unexpectedly", message_id)
-        if not self._lanes[interaction_id].locked():
-            self._lanes.pop(interaction_id, None)
+        except Exception:  # a bug must not lose the message: it stays queued for the next start
+            log.exception("sending message %s failed unexpectedly", message_id)
+        finally:
+            self._in_lane[interaction_id] -= 1
+            if not self._in_lane[interaction_id]:
+                del self._in_lane[interaction_id]
+                self._lanes.pop(interaction_id, None)
 
     async def _send_with_retries(self, message_id: int) -> None:
         row = await Message.filter(id=message_id, status="queued").first().values(

@@ -23,8 +23,8 @@ T = TypeVar("T")
 
 
 class Core:
-    def __init__(self, data_dir: Path) -> None:
-        self.settings = Settings(data_dir=Path(data_dir), storage_secret="test", actor_threads=4)
+    def __init__(self, data_dir: Path, **settings: Any) -> None:
+        self.settings = Settings(data_dir=Path(data_dir), storage_secret="test", actor_threads=4, **settings)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="test-loop", daemon=True)
         self.thread.start()

@@ -1,0 +1,58 @@
+"""A local fake of Meta's Graph API send endpoint, on loopback, with scripted answers."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from tests.serverproc import free_port
+
+
+@dataclass
+class Answer:
+    status: int = 200
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering (a timeout when longer than the client waits)
+
+
+class FakeGraph:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}/v21.0"
+        self.requests: list[dict[str, Any]] = []  # path, authorization, json, at (monotonic)
+        self.script: list[Answer] = []  # answers to give in order; then 200 with a fresh id
+        self._count = 0
+        app = Starlette(routes=[Route("/v21.0/{phone_number_id}/messages", self._messages, methods=["POST"])])
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> FakeGraph:
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
+
+    async def _messages(self, request: Request) -> JSONResponse:
+        self.requests.append({"path": request.url.path, "authorization": request.headers.get("authorization"),
+                              "json": await request.json(), "at": time.monotonic()})
+        answer = self.script.pop(0) if self.script else Answer()
+        if answer.delay:
+            await asyncio.sleep(answer.delay)
+        self._count += 1
+        body = answer.body if answer.body is not None else {
+            "messaging_product": "whatsapp", "contacts": [{"input": "x", "wa_id": "x"}],
+            "messages": [{"id": f"wamid.fake{self._count}"}]}
+        return JSONResponse(body, status_code=answer.status, headers=answer.headers)
