@@ -21,6 +21,7 @@ from server.api.errors import install_error_handlers
 from server.config import Settings
 from server.connectors.webhooks import webhook_app
 from server.connectors.meta import MetaSender
+from server.connectors.twilio import TwilioSender
 from server.connectors.outbox import Outbox
 from server.connectors.sending import SandboxSender, Senders
 from server.persistence.db import close_database, open_database
@@ -69,7 +70,8 @@ async def start_services(settings: Settings) -> Services:
     workspace = SettingsService()
     await workspace.load()
     http = httpx.AsyncClient(timeout=settings.send_timeout)
-    senders = Senders({"sandbox": SandboxSender(), "meta": MetaSender(http)})
+    senders = Senders({"sandbox": SandboxSender(), "meta": MetaSender(http),
+                       "twilio": TwilioSender(http, settings.resolved_public_url)})
     outbox = Outbox(writer, senders, hub, settings.send_retry_delays)
     await outbox.resume()
     settle_garbage_collector()

@@ -9,15 +9,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from server.api.errors import ERROR_HANDLERS
-from server.connectors import meta
+from server.connectors import meta, twilio
 from server.errors import Invalid
 
 MAX_TEXT = 4096  # WhatsApp's own limit for a text message
@@ -82,11 +83,57 @@ async def meta_inbound(request: Request) -> JSONResponse:
                          "duplicates": sum(r.duplicate for r in results), "statuses": changed})
 
 
+async def _twilio_request(request: Request) -> tuple[Any, Any, dict[str, str]]:
+    """The account, services and form fields of a Twilio webhook whose signature checks out."""
+    services = request.app.state.services()
+    account = await services.inbound.account(request.path_params["account_key"], "twilio")
+    raw = await request.body()
+    if len(raw) > MAX_PROVIDER_BODY:
+        raise Invalid(f"The body is larger than {MAX_PROVIDER_BODY // 1024} KB.")
+    try:
+        fields = dict(parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=bool(raw)))
+    except (UnicodeDecodeError, ValueError):
+        fields = None
+    url = services.settings_values.resolved_public_url + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    twilio.check_signature(account.credentials, url, fields or {}, request.headers.get("x-twilio-signature"))
+    if fields is None:
+        raise Invalid("The body is not form-encoded.")
+    return services, account, fields
+
+
+async def twilio_inbound(request: Request) -> Response:
+    try:
+        services, account, fields = await _twilio_request(request)
+        message = twilio.parse_message(fields)
+        result = await services.inbound.receive(account, message.id, message.sender, message.text,
+                                                name=message.name, kind=message.kind)
+    except Invalid as error:
+        return _bad_request(error.message)
+    # An empty TwiML answer: we reply later, from the agent desk.
+    return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', media_type="text/xml",
+                    headers={"X-Stored": "duplicate" if result.duplicate else "stored"})
+
+
+async def twilio_status(request: Request) -> Response:
+    try:
+        services, account, fields = await _twilio_request(request)
+        update = twilio.parse_status(fields)
+    except Invalid as error:
+        return _bad_request(error.message)
+    if update is not None:
+        await services.inbound.apply_statuses(account, [(update.message_id, update.status, update.error)])
+    return Response(status_code=204)
+
+
 def webhook_app(services: Callable[[], Any]) -> Starlette:
     """The webhook endpoints; `services()` gives the running Services."""
     app = Starlette(routes=[Route("/webhooks/sandbox/{account_key}", sandbox_inbound, methods=["POST"]),
                             Route("/webhooks/meta/{account_key}", meta_verification, methods=["GET"]),
-                            Route("/webhooks/meta/{account_key}", meta_inbound, methods=["POST"])],
+                            Route("/webhooks/meta/{account_key}", meta_inbound, methods=["POST"]),
+                            Route("/webhooks/twilio/{account_key}", twilio_inbound, methods=["POST"]),
+                            Route("/webhooks/twilio/{account_key}/status", twilio_status, methods=["POST"])],
                     exception_handlers=ERROR_HANDLERS)
     app.state.services = services
     return app

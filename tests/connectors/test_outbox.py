@@ -11,7 +11,7 @@ from server.persistence.db import close_database, open_database
 from server.persistence.models import Account, Message, Queue
 from tests.actors.harness import Core
 from tests.actors.test_races import inbound, wait_until
-from tests.connectors.fake_graph import Answer, FakeGraph
+from tests.connectors.fake_providers import Answer, FakeGraph
 
 RETRIES = (0.05, 0.1, 0.2)
 

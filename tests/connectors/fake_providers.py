@@ -1,4 +1,4 @@
-"""A local fake of Meta's Graph API send endpoint, on loopback, with scripted answers."""
+"""Local fakes of the providers' send APIs, on loopback, with scripted answers."""
 from __future__ import annotations
 
 import asyncio
@@ -55,4 +55,24 @@ class FakeGraph:
         body = answer.body if answer.body is not None else {
             "messaging_product": "whatsapp", "contacts": [{"input": "x", "wa_id": "x"}],
             "messages": [{"id": f"wamid.fake{self._count}"}]}
+        return JSONResponse(body, status_code=answer.status, headers=answer.headers)
+
+
+class FakeTwilio(FakeGraph):
+    """POST /2010-04-01/Accounts/{sid}/Messages.json, form-encoded, basic auth; answers 201 with a sid."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.base = f"http://127.0.0.1:{self.port}/2010-04-01"
+        app = Starlette(routes=[Route("/2010-04-01/Accounts/{sid}/Messages.json", self._create, methods=["POST"])])
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    async def _create(self, request: Request) -> JSONResponse:
+        form = await request.form()
+        self.requests.append({"path": request.url.path, "authorization": request.headers.get("authorization"),
+                              "form": dict(form), "at": time.monotonic()})
+        answer = self.script.pop(0) if self.script else Answer(201)
+        self._count += 1
+        body = answer.body if answer.body is not None else {"sid": f"SMfake{self._count}", "status": "queued"}
         return JSONResponse(body, status_code=answer.status, headers=answer.headers)
