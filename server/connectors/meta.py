@@ -9,25 +9,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from server.connectors.delivery import InboundMessage, StatusUpdate
 from server.connectors.sending import SendFailed
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
-
-
-@dataclass(frozen=True)
-class InboundMessage:
-    """One customer message as any provider delivers it."""
-
-    id: str
-    sender: str
-    name: str
-    kind: str
-    text: str
 
 
 def verify_subscription(credentials: dict[str, Any], params: dict[str, str]) -> str:
@@ -50,23 +39,48 @@ def check_signature(credentials: dict[str, Any], raw: bytes, header: str | None)
 
 def parse_messages(raw: bytes) -> list[InboundMessage]:
     """The customer messages of a delivery (several entries and messages may come together)."""
+    found: list[InboundMessage] = []
+    for value in _values(raw):
+        names = {_text(c.get("wa_id")): _text(_obj(c.get("profile")).get("name"))
+                 for c in _list(value, "contacts") if isinstance(c, dict)}
+        for message in _list(value, "messages"):
+            found.append(_message(message, names))
+    return found
+
+
+def parse_statuses(raw: bytes) -> list[StatusUpdate]:
+    """Delivery states of our outbound messages."""
+    updates = []
+    for value in _values(raw):
+        for status in _list(value, "statuses"):
+            if not isinstance(status, dict) or not _text(status.get("id")) or not _text(status.get("status")):
+                raise Invalid("A status lacks its 'id' or 'status'.")
+            reason = None
+            errors = status.get("errors")
+            if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+                first = errors[0]
+                detail = _text(_obj(first.get("error_data")).get("details")) or _text(first.get("message"))
+                reason = f"{_text(first.get('title')) or 'Error'} ({_text(first.get('code'))}): {detail}".strip()
+            updates.append(StatusUpdate(_text(status["id"]), _text(status["status"]), reason))
+    return updates
+
+
+def _values(raw: bytes) -> list[dict[str, Any]]:
+    """The `value` objects of every change of every entry; the structure is checked, not the content."""
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise Invalid("The body is not JSON.") from None
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
         raise Invalid("Expected an object with an 'entry' list.")
-    found: list[InboundMessage] = []
+    values = []
     for entry in body["entry"]:
         for change in _list(entry, "changes"):
             value = change.get("value") if isinstance(change, dict) else None
             if not isinstance(value, dict):
                 raise Invalid("A change has no 'value' object.")
-            names = {c.get("wa_id"): (c.get("profile") or {}).get("name", "")
-                     for c in _list(value, "contacts") if isinstance(c, dict)}
-            for message in _list(value, "messages"):
-                found.append(_message(message, names))
-    return found
+            values.append(value)
+    return values
 
 
 def _list(container: Any, key: str) -> list[Any]:
@@ -76,69 +90,56 @@ def _list(container: Any, key: str) -> list[Any]:
     return value
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str:
+    """A scalar as text; anything else (lists, objects) as nothing."""
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        return ""
+    return str(value)
+
+
 def _message(message: Any, names: dict[str, str]) -> InboundMessage:
-    if not isinstance(message, dict) or not message.get("id") or not message.get("from"):
+    if not isinstance(message, dict) or not _text(message.get("id")) or not _text(message.get("from")):
         raise Invalid("A message lacks its 'id' or 'from'.")
-    kind = str(message.get("type") or "unsupported")
-    sender = str(message["from"])
-    return InboundMessage(str(message["id"]), sender, str(names.get(sender) or ""), kind,
-                          _text_of(kind, message.get(kind) if isinstance(message.get(kind), dict) else {}, message))
+    kind = _text(message.get("type")) or "unsupported"
+    sender = _text(message["from"])
+    return InboundMessage(_text(message["id"]), sender, names.get(sender, ""), kind[:16],
+                          _text_of(kind, _obj(message.get(kind)), message))
 
 
 def _text_of(kind: str, part: dict[str, Any], message: dict[str, Any]) -> str:
     """What the agent reads for each message type (media files are fetched separately)."""
     if kind == "text":
-        return str(part.get("body") or "")
+        return _text(part.get("body"))
     if kind in ("image", "video", "document", "audio", "sticker"):
-        label = part.get("caption") or part.get("filename") or ""
-        voice = " (voice)" if kind == "audio" and part.get("voice") else ""
+        label = _text(part.get("caption")) or _text(part.get("filename"))
+        voice = " (voice)" if kind == "audio" and part.get("voice") is True else ""
         return f"[{kind}{voice}] {label}".strip()
     if kind == "location":
-        where = ", ".join(str(part[k]) for k in ("name", "address") if part.get(k))
-        return f"[location] {part.get('latitude')}, {part.get('longitude')}" + (f" ({where})" if where else "")
+        where = ", ".join(_text(part.get(k)) for k in ("name", "address") if _text(part.get(k)))
+        return (f"[location] {_text(part.get('latitude'))}, {_text(part.get('longitude'))}"
+                + (f" ({where})" if where else ""))
     if kind == "contacts":
-        people = message.get("contacts") or []
-        shared = [" ".join(filter(None, [(p.get("name") or {}).get("formatted_name", ""),
-                                          *(ph.get("phone", "") for ph in p.get("phones") or [])]))
+        people = message.get("contacts") if isinstance(message.get("contacts"), list) else []
+        shared = [" ".join(filter(None, [_text(_obj(p.get("name")).get("formatted_name")),
+                                          *(_text(_obj(ph).get("phone")) for ph in
+                                            (p.get("phones") if isinstance(p.get("phones"), list) else []))]))
                   for p in people if isinstance(p, dict)]
         return "[contacts] " + "; ".join(shared)
     if kind == "interactive":
-        reply = part.get("button_reply") or part.get("list_reply") or {}
-        return str(reply.get("title") or "")
+        reply = _obj(part.get("button_reply")) or _obj(part.get("list_reply"))
+        return _text(reply.get("title"))
     if kind == "button":
-        return str(part.get("text") or "")
+        return _text(part.get("text"))
     if kind == "reaction":
-        return f"[reaction] {part.get('emoji') or ''}".strip()
+        return f"[reaction] {_text(part.get('emoji'))}".strip()
     return "[a message type this desk cannot show]"
 
 
 GRAPH_API = "https://graph.facebook.com/v21.0"
-STATUS_ORDER = ("queued", "sent", "delivered", "read", "played")
-
-
-@dataclass(frozen=True)
-class StatusUpdate:
-    message_id: str
-    status: str
-    error: str | None = None
-
-
-def parse_statuses(raw: bytes) -> list[StatusUpdate]:
-    """Delivery states of our outbound messages; call after `parse_messages` accepted the body."""
-    updates = []
-    for entry in json.loads(raw)["entry"]:
-        for change in _list(entry, "changes"):
-            for status in _list(change["value"], "statuses"):
-                if not isinstance(status, dict) or not status.get("id") or not status.get("status"):
-                    raise Invalid("A status lacks its 'id' or 'status'.")
-                errors = status.get("errors") or []
-                reason = None
-                if errors and isinstance(errors[0], dict):
-                    first = errors[0]
-                    detail = (first.get("error_data") or {}).get("details") or first.get("message") or ""
-                    reason = f"{first.get('title') or 'Error'} ({first.get('code')}): {detail}".strip()
-                updates.append(StatusUpdate(str(status["id"]), str(status["status"]), reason))
-    return updates
 
 
 class MetaSender:

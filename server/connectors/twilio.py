@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from server.connectors.meta import InboundMessage, StatusUpdate
+from server.connectors.delivery import InboundMessage, StatusUpdate
 from server.connectors.sending import SendFailed
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
@@ -35,7 +35,8 @@ def check_signature(credentials: Mapping[str, object], url: str, fields: Mapping
 def parse_message(fields: Mapping[str, str]) -> InboundMessage:
     if not fields.get("MessageSid") or not fields.get("From"):
         raise Invalid("MessageSid and From are required.")
-    media = int(fields.get("NumMedia") or 0) if str(fields.get("NumMedia") or "0").isdigit() else 0
+    count = str(fields.get("NumMedia") or "0")
+    media = int(count) if count.isascii() and count.isdigit() else 0
     body = fields.get("Body", "")
     if media:
         kind = (fields.get("MediaContentType0") or "file/").split("/")[0]
@@ -97,6 +98,9 @@ class TwilioSender:
             reason = f"HTTP {response.status_code} from Twilio"
         if response.status_code == 429 or response.status_code >= 500:
             retry_after = response.headers.get("retry-after", "")
-            raise SendFailed(reason, retryable=True,
-                             retry_after=float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None)
+            try:
+                wait = max(0.0, float(retry_after))
+            except ValueError:
+                wait = None
+            raise SendFailed(reason, retryable=True, retry_after=wait)
         raise SendFailed(reason, retryable=False)

@@ -6,7 +6,6 @@ matching across the whole API) cost about a third of its CPU time (scripts/bench
 """
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from urllib.parse import parse_qsl
@@ -74,8 +73,7 @@ async def meta_inbound(request: Request) -> JSONResponse:
     try:
         messages = meta.parse_messages(raw)
         statuses = meta.parse_statuses(raw)
-        results = await asyncio.gather(*(
-            services.inbound.receive(account, m.id, m.sender, m.text, name=m.name, kind=m.kind) for m in messages))
+        results = await services.inbound.receive_all(account, messages)
     except Invalid as error:
         return _bad_request(error.message)
     changed = await services.inbound.apply_statuses(account, [(s.message_id, s.status, s.error) for s in statuses])

@@ -1,15 +1,19 @@
 """Inbound customer messages: find the account, normalize the number, store (group commit), route."""
 from __future__ import annotations
 
+import asyncio
+
+from server.actors.events import MessageStatusChanged
 from server.actors.system import ActorSystem
+from server.connectors.delivery import InboundMessage
 from server.domain.phone import normalize_phone
 from server.errors import Invalid, NotFound
 from server.persistence.models import Account
 from server.persistence.writer import Writer
-from server.actors.events import MessageStatusChanged
 from server.persistence.writes import ApplyStatuses, InboundResult, StoreInbound
 
 MAX_PROVIDER_ID = 150
+MAX_TEXT = 4096  # WhatsApp's own limit for a text message
 
 
 class InboundService:
@@ -34,12 +38,22 @@ class InboundService:
     async def receive(self, account: Account, provider_message_id: str, sender: str, text: str, *,
                       name: str = "", kind: str = "text") -> InboundResult:
         """Acknowledge only after this returns: the message is committed; a provider retry is a duplicate."""
-        if not provider_message_id or len(provider_message_id) > MAX_PROVIDER_ID:
-            raise Invalid("The message id is missing or too long.")
-        phone = normalize_phone(sender)
-        op = StoreInbound(account.id, account.queue_id, provider_message_id, phone, (name or "").strip()[:128],
-                          text, kind, on_committed=self.system.deliver_inbound)
-        return await self.writer.submit(op)
+        [result] = await self.receive_all(account, [InboundMessage(provider_message_id, sender, name, kind, text)])
+        return result
+
+    async def receive_all(self, account: Account, messages: list[InboundMessage]) -> list[InboundResult]:
+        """A provider's batch: every message is checked before any is stored, so a bad one stores nothing."""
+        ops = [self._checked(account, m) for m in messages]
+        return list(await asyncio.gather(*(self.writer.submit(op) for op in ops)))
+
+    def _checked(self, account: Account, message: InboundMessage) -> StoreInbound:
+        if not message.id or len(message.id) > MAX_PROVIDER_ID:
+            raise Invalid("A message id is missing or too long.")
+        if len(message.text) > MAX_TEXT:
+            raise Invalid(f"A message is longer than {MAX_TEXT} characters.")
+        return StoreInbound(account.id, account.queue_id, message.id, normalize_phone(message.sender),
+                            (message.name or "").strip()[:128], message.text, message.kind[:16],
+                            on_committed=self.system.deliver_inbound)
 
     async def apply_statuses(self, account: Account, updates: list[tuple[str, str, str | None]]) -> int:
         """Delivery states from the provider; returns how many messages moved forward."""
