@@ -12,18 +12,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import hmac
 import json
 import multiprocessing as mp
 import os
 import random
 import secrets
-import statistics
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -35,6 +36,7 @@ from server.actors.events import OfferShown  # noqa: E402
 from server.actors.runtime import ActorPool, PooledActor  # noqa: E402
 from server.app import create_entry  # noqa: E402
 from server.config import Settings  # noqa: E402
+from server.connectors.twilio import signature  # noqa: E402
 from server.persistence.db import close_database, open_database  # noqa: E402
 from server.persistence.models import (Account, AuthSession, Interaction, Message, Queue, QueueMember,  # noqa: E402
                                        User)
@@ -132,6 +134,10 @@ async def build_workspace(url: str, queues: int, per_queue: int, open_total: int
     users, sessions, members = [], [], []
     queue_rows = [await Queue.create(name=f"Q{q}", capacity=capacity, offer_timeout=60) for q in range(queues)]
     accounts = [await Account.create(key=f"bench-q{q}", provider="sandbox", queue=queue_rows[q]) for q in range(queues)]
+    await Account.create(key="bench-meta", provider="meta", queue=queue_rows[0],
+                         credentials={"app_secret": "bench-secret", "verify_token": "v"})
+    await Account.create(key="bench-twilio", provider="twilio", queue=queue_rows[0],
+                         credentials={"auth_token": "bench-token", "account_sid": "AC1"})
     for q in range(queues):
         for a in range(per_queue):
             users.append(User(username=f"q{q}a{a}", password_hash="-", role="agent", state="online", capacity=capacity))
@@ -179,10 +185,14 @@ class RawHttp:
         for _ in range(self.size):
             self.pool.put_nowait(await asyncio.open_connection(self.host, self.port))
 
-    async def post(self, path: str, body: dict[str, Any] | None = None, token: str | None = None) -> tuple[int, bytes]:
-        payload = json.dumps(body or {}).encode()
-        head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(payload)}\r\n" + (f"Authorization: Bearer {token}\r\n" if token else "") + "\r\n")
+    async def post(self, path: str, body: dict[str, Any] | None = None, token: str | None = None, *,
+                   raw: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        payload = raw if raw is not None else json.dumps(body or {}).encode()
+        extra = {"Content-Type": "application/json", **(headers or {})}
+        if token:
+            extra["Authorization"] = f"Bearer {token}"
+        head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(payload)}\r\n"
+                + "".join(f"{k}: {v}\r\n" for k, v in extra.items()) + "\r\n")
         reader, writer = await self.pool.get()
         try:
             for attempt in (1, 2):
@@ -282,7 +292,44 @@ async def generate(params: dict[str, Any]) -> dict[str, Any]:
     await asyncio.sleep(1)
     print("load: sustained, flat out", flush=True)
     await flat_out(params["max_seconds"], 48)
+    print("load: signed provider formats, flat out", flush=True)
+    for provider, build in (("meta", _meta_request), ("twilio", _twilio_request)):
+        result[provider] = await _flat_out_signed(http, params, build)
     return result
+
+
+async def _flat_out_signed(http: RawHttp, params: dict[str, Any], build: Any) -> dict[str, float]:
+    """Signed deliveries in the provider's own format, continuing 50 conversations, 48 at a time."""
+    done, stop = 0, time.monotonic() + params["max_seconds"]
+
+    async def worker(n: int) -> None:
+        nonlocal done
+        while time.monotonic() < stop:
+            path, raw, headers = build(params["port"], f"+39335{n % 50:07d}")
+            status, _ = await http.post(path, raw=raw, headers=headers)
+            done += status in (200, 204)
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker(n) for n in range(48)))
+    return {"acked": done, "seconds": time.monotonic() - started}
+
+
+def _meta_request(port: int, phone: str) -> tuple[str, bytes, dict[str, str]]:
+    raw = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages",
+        "value": {"contacts": [{"profile": {"name": "Bench"}, "wa_id": phone[1:]}], "messages": [
+            {"from": phone[1:], "id": f"wamid.{secrets.token_hex(12)}", "timestamp": "1", "type": "text",
+             "text": {"body": "signed"}}]}}]}]}).encode()
+    sig = "sha256=" + hmac.new(b"bench-secret", raw, hashlib.sha256).hexdigest()
+    return "/webhooks/meta/bench-meta", raw, {"X-Hub-Signature-256": sig}
+
+
+def _twilio_request(port: int, phone: str) -> tuple[str, bytes, dict[str, str]]:
+    path = "/webhooks/twilio/bench-twilio"
+    fields = {"MessageSid": f"SM{secrets.token_hex(16)}", "From": f"whatsapp:{phone}", "To": "whatsapp:+15550000000",
+              "Body": "signed", "NumMedia": "0", "ProfileName": "Bench"}
+    sig = signature("bench-token", f"http://127.0.0.1:{port}{path}", fields)
+    return path, urlencode(fields).encode(), {"Content-Type": "application/x-www-form-urlencoded",
+                                              "X-Twilio-Signature": sig}
 
 
 def child_main(params: dict[str, Any], out: Any) -> None:
@@ -386,7 +433,11 @@ def main() -> None:
         print(f"  first half p99 {pct(first, 99) * 1000:.1f} ms, second half p99 {pct(second, 99) * 1000:.1f} ms")
         print(f"accept:                         {ms(accept)}  refused={len(data['accepts']) - len(accept)}")
     flat = result["max"]
-    print(f"\n== sustained inbound, 48 concurrent senders ==")
+    print("\n== sustained inbound, 48 concurrent senders ==")
+    for provider in ("meta", "twilio"):
+        signed = result[provider]
+        print(f"signed {provider} format: {signed['acked'] / signed['seconds']:.0f} messages/s acknowledged "
+              f"({signed['acked'] / signed['seconds'] / sqlite_full['rows_per_s_batch1']:.1f}x raw 1-row/transaction FULL)")
     window = [m for m in cpu_marks if m[0] >= cpu_marks[-1][0] - flat["seconds"]]
     server_cpu = (window[-1][1] - window[0][1]) / max(1e-9, window[-1][0] - window[0][0]) if len(window) > 1 else 0
     print(f"CPU share: server {server_cpu:.0%} of a core, load generator {flat['client_cpu'] / flat['seconds']:.0%}")

@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
 from tortoise.functions import Max
 
 from server.persistence.db import dialect_sql
