@@ -44,6 +44,8 @@ class InboundService:
     async def receive_all(self, account: Account, messages: list[InboundMessage]) -> list[InboundResult]:
         """A provider's batch: every message is checked before any is stored, so a bad one stores nothing."""
         ops = [self._checked(account, m) for m in messages]
+        if len(ops) == 1:  # the usual case: no task to wrap it in
+            return [await self.writer.submit(ops[0])]
         return list(await asyncio.gather(*(self.writer.submit(op) for op in ops)))
 
     def _checked(self, account: Account, message: InboundMessage) -> StoreInbound:
