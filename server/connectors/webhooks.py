@@ -29,15 +29,27 @@ def _bad_request(reason: str) -> JSONResponse:
     return JSONResponse({"error": {"code": "bad_request", "message": reason}}, status_code=400)
 
 
+async def _delivery(request: Request, provider: str, limit: int) -> tuple[Any, Any, bytes]:
+    """The services, the provider's account named in the path (404 if unknown) and the body, read as
+    a stream and refused (Invalid) as soon as it outgrows `limit`, never held whole when too big."""
+    services = request.app.state.services()
+    account = await services.inbound.account(request.path_params["account_key"], provider)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Invalid(f"The body is larger than {limit // 1024} KB.")
+        chunks.append(chunk)
+    return services, account, b"".join(chunks)
+
+
 async def sandbox_inbound(request: Request) -> JSONResponse:
     """`{"id", "from", "text", "name"?}`: a customer's message through the sandbox provider."""
-    services = request.app.state.services()
-    account = await services.inbound.account(request.path_params["account_key"], "sandbox")
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        return _bad_request(f"The body is larger than {MAX_BODY // 1024} KB.")
     try:
+        services, account, raw = await _delivery(request, "sandbox", MAX_BODY)
         body = json.loads(raw)
+    except Invalid as error:
+        return _bad_request(error.message)
     except (ValueError, UnicodeDecodeError):
         return _bad_request("The body is not JSON.")
     if not isinstance(body, dict):
@@ -64,11 +76,10 @@ async def meta_verification(request: Request) -> PlainTextResponse:
 
 async def meta_inbound(request: Request) -> JSONResponse:
     """Meta's events: the signature is checked on the raw body before anything is read from it."""
-    services = request.app.state.services()
-    account = await services.inbound.account(request.path_params["account_key"], "meta")
-    raw = await request.body()
-    if len(raw) > MAX_PROVIDER_BODY:
-        return _bad_request(f"The body is larger than {MAX_PROVIDER_BODY // 1024} KB.")
+    try:
+        services, account, raw = await _delivery(request, "meta", MAX_PROVIDER_BODY)
+    except Invalid as error:
+        return _bad_request(error.message)
     meta.check_signature(account.credentials, raw, request.headers.get("x-hub-signature-256"))
     try:
         messages = meta.parse_messages(raw)
@@ -83,11 +94,7 @@ async def meta_inbound(request: Request) -> JSONResponse:
 
 async def _twilio_request(request: Request) -> tuple[Any, Any, dict[str, str]]:
     """The account, services and form fields of a Twilio webhook whose signature checks out."""
-    services = request.app.state.services()
-    account = await services.inbound.account(request.path_params["account_key"], "twilio")
-    raw = await request.body()
-    if len(raw) > MAX_PROVIDER_BODY:
-        raise Invalid(f"The body is larger than {MAX_PROVIDER_BODY // 1024} KB.")
+    services, account, raw = await _delivery(request, "twilio", MAX_PROVIDER_BODY)
     try:
         fields = dict(parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=bool(raw)))
     except (UnicodeDecodeError, ValueError):
