@@ -21,6 +21,7 @@ from server.api.errors import install_error_handlers
 from server.config import Settings
 from server.connectors.webhooks import webhook_app
 from server.connectors.meta import MetaSender
+from server.connectors.sinch import SinchSender
 from server.connectors.twilio import TwilioSender
 from server.connectors.outbox import Outbox
 from server.connectors.sending import SandboxSender, Senders
@@ -71,7 +72,7 @@ async def start_services(settings: Settings) -> Services:
     await workspace.load()
     http = httpx.AsyncClient(timeout=settings.send_timeout)
     senders = Senders({"sandbox": SandboxSender(), "meta": MetaSender(http),
-                       "twilio": TwilioSender(http, settings.resolved_public_url)})
+                       "twilio": TwilioSender(http, settings.resolved_public_url), "sinch": SinchSender(http)})
     outbox = Outbox(writer, senders, hub, settings.send_retry_delays)
     await outbox.resume()
     settle_garbage_collector()

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from server.api.errors import ERROR_HANDLERS
-from server.connectors import meta, twilio
+from server.connectors import meta, sinch, twilio
 from server.errors import Invalid
 
 MAX_TEXT = 4096  # WhatsApp's own limit for a text message
@@ -132,13 +132,31 @@ async def twilio_status(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def sinch_callback(request: Request) -> Response:
+    """Sinch Conversation API callbacks: an inbound message or a delivery report, signed."""
+    try:
+        services, account, raw = await _delivery(request, "sinch", MAX_PROVIDER_BODY)
+    except Invalid as error:
+        return _bad_request(error.message)
+    sinch.check_signature(account.credentials, raw, request.headers)
+    try:
+        messages, statuses = sinch.parse(raw)
+        results = await services.inbound.receive_all(account, messages)
+    except Invalid as error:
+        return _bad_request(error.message)
+    changed = await services.inbound.apply_statuses(account, [(s.message_id, s.status, s.error) for s in statuses])
+    return JSONResponse({"status": "ok", "stored": sum(not r.duplicate for r in results),
+                         "duplicates": sum(r.duplicate for r in results), "statuses": changed})
+
+
 def webhook_app(services: Callable[[], Any]) -> Starlette:
     """The webhook endpoints; `services()` gives the running Services."""
     app = Starlette(routes=[Route("/webhooks/sandbox/{account_key}", sandbox_inbound, methods=["POST"]),
                             Route("/webhooks/meta/{account_key}", meta_verification, methods=["GET"]),
                             Route("/webhooks/meta/{account_key}", meta_inbound, methods=["POST"]),
                             Route("/webhooks/twilio/{account_key}", twilio_inbound, methods=["POST"]),
-                            Route("/webhooks/twilio/{account_key}/status", twilio_status, methods=["POST"])],
+                            Route("/webhooks/twilio/{account_key}/status", twilio_status, methods=["POST"]),
+                            Route("/webhooks/sinch/{account_key}", sinch_callback, methods=["POST"])],
                     exception_handlers=ERROR_HANDLERS)
     app.state.services = services
     return app

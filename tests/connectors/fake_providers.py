@@ -76,3 +76,32 @@ class FakeTwilio(FakeGraph):
         self._count += 1
         body = answer.body if answer.body is not None else {"sid": f"SMfake{self._count}", "status": "queued"}
         return JSONResponse(body, status_code=answer.status, headers=answer.headers)
+
+
+class FakeSinch(FakeGraph):
+    """Sinch's OAuth2 token endpoint and the Conversation API's messages:send."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.auth_url = f"{self.base}/oauth2/token"
+        self.tokens_issued = 0
+        app = Starlette(routes=[Route("/oauth2/token", self._token, methods=["POST"]),
+                                Route("/v1/projects/{project}/messages:send", self._send, methods=["POST"])])
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    async def _token(self, request: Request) -> JSONResponse:
+        self.tokens_issued += 1
+        form = await request.form()
+        assert form.get("grant_type") == "client_credentials"
+        return JSONResponse({"access_token": f"tok-{self.tokens_issued}", "expires_in": 3600})
+
+    async def _send(self, request: Request) -> JSONResponse:
+        self.requests.append({"path": request.url.path, "authorization": request.headers.get("authorization"),
+                              "json": await request.json(), "at": time.monotonic()})
+        answer = self.script.pop(0) if self.script else Answer()
+        self._count += 1
+        body = answer.body if answer.body is not None else {"message_id": f"01SINCH{self._count}",
+                                                             "accepted_time": "2026-11-25T10:00:00Z"}
+        return JSONResponse(body, status_code=answer.status, headers=answer.headers)

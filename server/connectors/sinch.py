@@ -1,0 +1,166 @@
+"""Sinch Conversation API (WhatsApp channel): signed callbacks for inbound messages and delivery reports,
+and sending through `messages:send` with an OAuth2 token.
+
+The callback signature (x-sinch-webhook-signature) is the base64 HMAC-SHA256, keyed with the webhook
+secret, of `<raw body>.<nonce>.<timestamp>` taken from the x-sinch-webhook-signature-nonce and
+-timestamp headers.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from server.connectors.delivery import InboundMessage, StatusUpdate
+from server.connectors.sending import SendFailed
+from server.errors import Forbidden, Invalid
+from server.persistence.models import Account
+
+API = "https://eu.conversation.api.sinch.com"
+AUTH = "https://auth.sinch.com/oauth2/token"
+STATUSES = {"QUEUED_ON_CHANNEL": "sent", "DELIVERED": "delivered", "READ": "read", "FAILED": "failed"}
+
+
+def signature(secret: str, raw: bytes, nonce: str, timestamp: str) -> str:
+    signed = raw + b"." + nonce.encode() + b"." + timestamp.encode()
+    return base64.b64encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest()).decode()
+
+
+def check_signature(credentials: Mapping[str, Any], raw: bytes, headers: Mapping[str, str]) -> None:
+    secret = str(credentials.get("webhook_secret") or "")
+    given = headers.get("x-sinch-webhook-signature") or ""
+    nonce = headers.get("x-sinch-webhook-signature-nonce") or ""
+    timestamp = headers.get("x-sinch-webhook-signature-timestamp") or ""
+    if not secret or not given or not nonce or not timestamp or not hmac.compare_digest(
+            signature(secret, raw, nonce, timestamp), given):
+        raise Forbidden("The callback is not signed by Sinch for this account.")
+
+
+def parse(raw: bytes) -> tuple[list[InboundMessage], list[StatusUpdate]]:
+    """An inbound message or a delivery report; other triggers carry nothing for us."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise Invalid("The body is not JSON.") from None
+    if not isinstance(body, dict):
+        raise Invalid("The body must be a JSON object.")
+    if isinstance(body.get("message"), dict):
+        return [_message(body["message"], body)], []
+    if isinstance(body.get("message_delivery_report"), dict):
+        report = body["message_delivery_report"]
+        if not _text(report.get("message_id")) or not _text(report.get("status")):
+            raise Invalid("A delivery report lacks its message_id or status.")
+        status = STATUSES.get(_text(report["status"]))
+        if status is None:
+            return [], []
+        reason = _obj(report.get("reason"))
+        error = f"{_text(reason.get('code')) or 'FAILED'}: {_text(reason.get('description'))}".strip(": ") \
+            if status == "failed" else None
+        return [], [StatusUpdate(_text(report["message_id"]), status, error)]
+    return [], []
+
+
+def _message(message: dict[str, Any], body: dict[str, Any]) -> InboundMessage:
+    identity = _obj(message.get("channel_identity"))
+    if not _text(message.get("id")) or not _text(identity.get("identity")):
+        raise Invalid("A message lacks its id or channel_identity.identity.")
+    if message.get("direction") not in (None, "TO_APP"):
+        raise Invalid("Only messages to the app are accepted here.")
+    content = _obj(message.get("contact_message"))
+    kind, text = "unsupported", "[a message type this desk cannot show]"
+    if "text_message" in content:
+        kind, text = "text", _text(_obj(content["text_message"]).get("text"))
+    elif "media_message" in content:
+        media = _obj(content["media_message"])
+        kind = (_text(media.get("mime_type")) or "file/").split("/")[0] or "file"
+        kind = {"application": "document", "text": "document", "file": "document"}.get(kind, kind)
+        text = f"[{kind}] {_text(media.get('caption'))}".strip()
+    elif "location_message" in content:
+        location = _obj(content["location_message"])
+        point = _obj(location.get("coordinates"))
+        where = _text(location.get("title")) or _text(location.get("label"))
+        kind = "location"
+        text = f"[location] {_text(point.get('latitude'))}, {_text(point.get('longitude'))}" + (
+            f" ({where})" if where else "")
+    elif "choice_response_message" in content:
+        kind, text = "button", _text(_obj(content["choice_response_message"]).get("postback_data"))
+    name = _text(message.get("contact_name")) or _text(body.get("contact_name"))
+    return InboundMessage(_text(message["id"]), _text(identity["identity"]), name, kind, text)
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        return ""
+    return str(value)
+
+
+class SinchSender:
+    """POST /v1/projects/{project}/messages:send with a bearer token from Sinch's OAuth2 endpoint."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self._tokens: dict[str, tuple[str, float]] = {}  # account key -> (token, expires at)
+        self._lock = asyncio.Lock()
+
+    async def send_text(self, account: Account, to: str, text: str) -> str:
+        credentials = account.credentials or {}
+        base = (account.api_base_url or API).rstrip("/")
+        url = f"{base}/v1/projects/{credentials.get('project_id', '')}/messages:send"
+        body = {"app_id": credentials.get("app_id", ""),
+                "recipient": {"identified_by": {"channel_identities": [
+                    {"channel": "WHATSAPP", "identity": to.lstrip("+")}]}},
+                "message": {"text_message": {"text": text}}}
+        for fresh_token in (False, True):
+            token = await self._token(account, fresh=fresh_token)
+            try:
+                response = await self.client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
+            except httpx.TimeoutException:
+                raise SendFailed("Sinch did not answer in time.", retryable=True) from None
+            except httpx.HTTPError as error:
+                raise SendFailed(f"Could not reach Sinch: {type(error).__name__}.", retryable=True) from None
+            if response.status_code != 401:
+                break
+        if response.status_code == 200:
+            try:
+                return str(response.json()["message_id"])
+            except (ValueError, KeyError, TypeError):
+                raise SendFailed("Sinch's answer had no message_id.", retryable=False) from None
+        try:
+            error = response.json().get("error") or {}
+            reason = f"{error.get('message') or 'Refused'} ({error.get('status') or response.status_code})"
+        except (ValueError, AttributeError):
+            reason = f"HTTP {response.status_code} from Sinch"
+        if response.status_code == 429 or response.status_code >= 500:
+            raise SendFailed(reason, retryable=True)
+        raise SendFailed(reason, retryable=False)
+
+    async def _token(self, account: Account, *, fresh: bool) -> str:
+        async with self._lock:
+            cached = self._tokens.get(account.key)
+            if cached and not fresh and cached[1] > time.monotonic():
+                return cached[0]
+            credentials = account.credentials or {}
+            try:
+                response = await self.client.post(
+                    str(credentials.get("auth_url") or AUTH), data={"grant_type": "client_credentials"},
+                    auth=(str(credentials.get("key_id") or ""), str(credentials.get("key_secret") or "")))
+            except httpx.HTTPError:
+                raise SendFailed("Could not get a Sinch access token.", retryable=True) from None
+            if response.status_code != 200:
+                raise SendFailed(f"Sinch refused the credentials (HTTP {response.status_code}).",
+                                 retryable=response.status_code >= 500)
+            grant = response.json()
+            token = str(grant.get("access_token") or "")
+            self._tokens[account.key] = (token, time.monotonic() + float(grant.get("expires_in") or 3600) - 60)
+            return token

@@ -1,0 +1,130 @@
+"""Sinch Conversation API: signed callbacks (inbound and delivery reports) into the running core, and
+sending through messages:send with an OAuth2 token, against a local fake."""
+from __future__ import annotations
+
+import json
+import uuid
+
+import httpx
+import pytest
+
+from server.connectors.sinch import signature
+from server.connectors.webhooks import webhook_app
+from server.persistence.db import close_database, open_database
+from server.persistence.models import Account, Message, Queue
+from tests.actors.harness import Core
+from tests.actors.test_races import wait_until
+from tests.connectors.fake_providers import Answer, FakeSinch
+
+SECRET = "sinch-webhook-secret"
+
+
+@pytest.fixture
+def sinch_core(tmp_path):
+    fake = FakeSinch().start()
+    core = Core(tmp_path, send_retry_delays=(0.05,), send_timeout=0.5)
+    [agent] = core.workspace(1)
+
+    async def account() -> None:
+        await open_database(core.settings.resolved_database_url)
+        await Account.create(key="sinch-test", provider="sinch", queue=await Queue.get(name="Q1"),
+                             api_base_url=fake.base, credentials={
+                                 "project_id": "proj-1", "app_id": "app-1", "key_id": "key", "key_secret": "ks",
+                                 "webhook_secret": SECRET, "auth_url": fake.auth_url})
+        await close_database()
+
+    core.call(account())
+    core.start()
+    core.call(core.services.agents.set_state(agent, "online", None))
+    hooks = webhook_app(lambda: core.services)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=hooks), base_url="http://test")
+    yield core, fake, agent, client
+    core.call(client.aclose())
+    core.close()
+    fake.stop()
+
+
+def callback(core, client, payload, *, secret: str = SECRET, nonce: str = "n-1", timestamp: str = "1764100000",
+             sig: str | None = None) -> httpx.Response:
+    raw = json.dumps(payload).encode() if not isinstance(payload, bytes) else payload
+    headers = {"Content-Type": "application/json", "x-sinch-webhook-signature-nonce": nonce,
+               "x-sinch-webhook-signature-timestamp": timestamp,
+               "x-sinch-webhook-signature": sig if sig is not None else signature(secret, raw, nonce, timestamp)}
+    return core.call(client.post("/webhooks/sinch/sinch-test", content=raw, headers=headers))
+
+
+def inbound(identity: str, content: dict, message_id: str | None = None) -> dict:
+    return {"app_id": "app-1", "project_id": "proj-1", "accepted_time": "2026-11-25T10:00:00Z",
+            "message": {"id": message_id or f"01IN{uuid.uuid4().hex[:20]}", "direction": "TO_APP",
+                        "contact_message": content, "contact_name": "Lena Berg",
+                        "channel_identity": {"channel": "WHATSAPP", "identity": identity, "app_id": "app-1"},
+                        "conversation_id": "c1", "contact_id": "k1"}}
+
+
+def stored(core, phone: str) -> list[tuple[str, str]]:
+    return core.call(Message.filter(interaction__customer_phone=phone).order_by("id").values_list("kind", "text"))
+
+
+def test_signed_inbound_messages_of_each_kind_are_stored_and_a_retry_is_a_duplicate(sinch_core):
+    core, _, _, client = sinch_core
+    first = inbound("46732000001", {"text_message": {"text": "Hej!"}}, "01FIRST")
+    assert callback(core, client, first).json() == {"status": "ok", "stored": 1, "duplicates": 0, "statuses": 0}
+    for content in ({"media_message": {"url": "https://x/y.jpg", "mime_type": "image/jpeg"}},
+                    {"location_message": {"coordinates": {"latitude": 59.33, "longitude": 18.06},
+                                          "title": "Stockholm"}},
+                    {"choice_response_message": {"message_id": "m", "postback_data": "yes"}}):
+        assert callback(core, client, inbound("46732000001", content)).status_code == 200
+    assert callback(core, client, first).json()["duplicates"] == 1
+    assert stored(core, "+46732000001") == [("text", "Hej!"), ("image", "[image]"),
+                                            ("location", "[location] 59.33, 18.06 (Stockholm)"),
+                                            ("button", "yes")]
+
+
+@pytest.mark.parametrize("how", ["missing", "wrong secret", "other nonce", "tampered"])
+def test_a_bad_signature_is_403_and_stores_nothing(sinch_core, how):
+    core, _, _, client = sinch_core
+    payload = inbound("46732000002", {"text_message": {"text": "forged"}})
+    if how == "missing":
+        r = callback(core, client, payload, sig="")
+    elif how == "wrong secret":
+        r = callback(core, client, payload, secret="other")
+    elif how == "other nonce":
+        raw = json.dumps(payload).encode()
+        r = callback(core, client, raw, sig=signature(SECRET, raw, "n-2", "1764100000"))
+    else:
+        raw = json.dumps(payload).encode()
+        r = callback(core, client, raw.replace(b"forged", b"change"), sig=signature(SECRET, raw, "n-1", "1764100000"))
+    assert r.status_code == 403
+    assert stored(core, "+46732000002") == []
+
+
+def test_a_malformed_signed_callback_is_400(sinch_core):
+    core, _, _, client = sinch_core
+    for payload in (b"{nope", {"message": {"id": "x"}}, {"message_delivery_report": {"status": "READ"}}):
+        r = callback(core, client, payload)
+        assert r.status_code == 400 and r.json()["error"]["message"]
+
+
+def test_sending_uses_an_oauth2_token_refreshed_once_when_refused_and_reports_move_forward(sinch_core):
+    core, fake, agent, client = sinch_core
+    services = core.services
+    interaction_id = core.call(services.inbound.receive(
+        core.call(services.inbound.account("sinch-test", "sinch")), "01OPEN", "46732000003", "hello")).interaction_id
+    wait_until(lambda: core.call(services.agents.offers(agent)))
+    core.call(services.agents.accept(agent, interaction_id))
+    fake.script = [Answer(401, {"error": {"code": 401, "message": "expired", "status": "UNAUTHENTICATED"}})]
+    message_id = core.call(services.interactions.send_text(agent, interaction_id, "Hej från oss"))["id"]
+    wait_until(lambda: core.call(Message.get(id=message_id)).status == "sent", timeout=5)
+    assert fake.tokens_issued == 2 and [r["authorization"] for r in fake.requests] == ["Bearer tok-1", "Bearer tok-2"]
+    assert fake.requests[-1]["path"] == "/v1/projects/proj-1/messages:send"
+    assert fake.requests[-1]["json"] == {
+        "app_id": "app-1", "recipient": {"identified_by": {"channel_identities": [
+            {"channel": "WHATSAPP", "identity": "46732000003"}]}}, "message": {"text_message": {"text": "Hej från oss"}}}
+    sinch_id = core.call(Message.get(id=message_id)).external_key.split(":", 1)[1]
+    for status in ("DELIVERED", "READ", "DELIVERED"):
+        report = {"app_id": "app-1", "message_delivery_report": {"message_id": sinch_id, "status": status}}
+        assert callback(core, client, report).status_code == 200
+    assert core.call(Message.get(id=message_id)).status == "read"
+    failed = {"message_delivery_report": {"message_id": sinch_id, "status": "FAILED",
+                                          "reason": {"code": "RECIPIENT_NOT_REACHABLE", "description": "gone"}}}
+    assert callback(core, client, failed).json()["statuses"] == 0  # read stays read
