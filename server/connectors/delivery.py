@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -18,3 +19,15 @@ class StatusUpdate:
     message_id: str  # the provider's id of our outbound message
     status: str
     error: str | None = None
+
+
+def as_object(value: Any) -> dict[str, Any]:
+    """A JSON value read where an object is expected: anything else reads as empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_text(value: Any) -> str:
+    """A JSON scalar as text; lists, objects, booleans and null read as nothing."""
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        return ""
+    return str(value)

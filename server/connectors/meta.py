@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from server.connectors.delivery import InboundMessage, StatusUpdate
+from server.connectors.delivery import InboundMessage, StatusUpdate, as_object, as_text
 from server.connectors.sending import SendFailed
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
@@ -41,7 +41,7 @@ def parse_messages(raw: bytes) -> list[InboundMessage]:
     """The customer messages of a delivery (several entries and messages may come together)."""
     found: list[InboundMessage] = []
     for value in _values(raw):
-        names = {_text(c.get("wa_id")): _text(_obj(c.get("profile")).get("name"))
+        names = {as_text(c.get("wa_id")): as_text(as_object(c.get("profile")).get("name"))
                  for c in _list(value, "contacts") if isinstance(c, dict)}
         for message in _list(value, "messages"):
             found.append(_message(message, names))
@@ -53,15 +53,15 @@ def parse_statuses(raw: bytes) -> list[StatusUpdate]:
     updates = []
     for value in _values(raw):
         for status in _list(value, "statuses"):
-            if not isinstance(status, dict) or not _text(status.get("id")) or not _text(status.get("status")):
+            if not isinstance(status, dict) or not as_text(status.get("id")) or not as_text(status.get("status")):
                 raise Invalid("A status lacks its 'id' or 'status'.")
             reason = None
             errors = status.get("errors")
             if isinstance(errors, list) and errors and isinstance(errors[0], dict):
                 first = errors[0]
-                detail = _text(_obj(first.get("error_data")).get("details")) or _text(first.get("message"))
-                reason = f"{_text(first.get('title')) or 'Error'} ({_text(first.get('code'))}): {detail}".strip()
-            updates.append(StatusUpdate(_text(status["id"]), _text(status["status"]), reason))
+                detail = as_text(as_object(first.get("error_data")).get("details")) or as_text(first.get("message"))
+                reason = f"{as_text(first.get('title')) or 'Error'} ({as_text(first.get('code'))}): {detail}".strip()
+            updates.append(StatusUpdate(as_text(status["id"]), as_text(status["status"]), reason))
     return updates
 
 
@@ -90,52 +90,43 @@ def _list(container: Any, key: str) -> list[Any]:
     return value
 
 
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    """A scalar as text; anything else (lists, objects) as nothing."""
-    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
-        return ""
-    return str(value)
 
 
 def _message(message: Any, names: dict[str, str]) -> InboundMessage:
-    if not isinstance(message, dict) or not _text(message.get("id")) or not _text(message.get("from")):
+    if not isinstance(message, dict) or not as_text(message.get("id")) or not as_text(message.get("from")):
         raise Invalid("A message lacks its 'id' or 'from'.")
-    kind = _text(message.get("type")) or "unsupported"
-    sender = _text(message["from"])
-    return InboundMessage(_text(message["id"]), sender, names.get(sender, ""), kind[:16],
-                          _text_of(kind, _obj(message.get(kind)), message))
+    kind = as_text(message.get("type")) or "unsupported"
+    sender = as_text(message["from"])
+    return InboundMessage(as_text(message["id"]), sender, names.get(sender, ""), kind[:16],
+                          _text_of(kind, as_object(message.get(kind)), message))
 
 
 def _text_of(kind: str, part: dict[str, Any], message: dict[str, Any]) -> str:
     """What the agent reads for each message type (media files are fetched separately)."""
     if kind == "text":
-        return _text(part.get("body"))
+        return as_text(part.get("body"))
     if kind in ("image", "video", "document", "audio", "sticker"):
-        label = _text(part.get("caption")) or _text(part.get("filename"))
+        label = as_text(part.get("caption")) or as_text(part.get("filename"))
         voice = " (voice)" if kind == "audio" and part.get("voice") is True else ""
         return f"[{kind}{voice}] {label}".strip()
     if kind == "location":
-        where = ", ".join(_text(part.get(k)) for k in ("name", "address") if _text(part.get(k)))
-        return (f"[location] {_text(part.get('latitude'))}, {_text(part.get('longitude'))}"
+        where = ", ".join(as_text(part.get(k)) for k in ("name", "address") if as_text(part.get(k)))
+        return (f"[location] {as_text(part.get('latitude'))}, {as_text(part.get('longitude'))}"
                 + (f" ({where})" if where else ""))
     if kind == "contacts":
         people = message.get("contacts") if isinstance(message.get("contacts"), list) else []
-        shared = [" ".join(filter(None, [_text(_obj(p.get("name")).get("formatted_name")),
-                                          *(_text(_obj(ph).get("phone")) for ph in
+        shared = [" ".join(filter(None, [as_text(as_object(p.get("name")).get("formatted_name")),
+                                          *(as_text(as_object(ph).get("phone")) for ph in
                                             (p.get("phones") if isinstance(p.get("phones"), list) else []))]))
                   for p in people if isinstance(p, dict)]
         return "[contacts] " + "; ".join(shared)
     if kind == "interactive":
-        reply = _obj(part.get("button_reply")) or _obj(part.get("list_reply"))
-        return _text(reply.get("title"))
+        reply = as_object(part.get("button_reply")) or as_object(part.get("list_reply"))
+        return as_text(reply.get("title"))
     if kind == "button":
-        return _text(part.get("text"))
+        return as_text(part.get("text"))
     if kind == "reaction":
-        return f"[reaction] {_text(part.get('emoji'))}".strip()
+        return f"[reaction] {as_text(part.get('emoji'))}".strip()
     return "[a message type this desk cannot show]"
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from server.connectors.delivery import InboundMessage, StatusUpdate
+from server.connectors.delivery import InboundMessage, StatusUpdate, as_object, as_text
 from server.connectors.sending import SendFailed
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
@@ -55,54 +55,46 @@ def parse(raw: bytes) -> tuple[list[InboundMessage], list[StatusUpdate]]:
         return [_message(body["message"], body)], []
     if isinstance(body.get("message_delivery_report"), dict):
         report = body["message_delivery_report"]
-        if not _text(report.get("message_id")) or not _text(report.get("status")):
+        if not as_text(report.get("message_id")) or not as_text(report.get("status")):
             raise Invalid("A delivery report lacks its message_id or status.")
-        status = STATUSES.get(_text(report["status"]))
+        status = STATUSES.get(as_text(report["status"]))
         if status is None:
             return [], []
-        reason = _obj(report.get("reason"))
-        error = f"{_text(reason.get('code')) or 'FAILED'}: {_text(reason.get('description'))}".strip(": ") \
+        reason = as_object(report.get("reason"))
+        error = f"{as_text(reason.get('code')) or 'FAILED'}: {as_text(reason.get('description'))}".strip(": ") \
             if status == "failed" else None
-        return [], [StatusUpdate(_text(report["message_id"]), status, error)]
+        return [], [StatusUpdate(as_text(report["message_id"]), status, error)]
     return [], []
 
 
 def _message(message: dict[str, Any], body: dict[str, Any]) -> InboundMessage:
-    identity = _obj(message.get("channel_identity"))
-    if not _text(message.get("id")) or not _text(identity.get("identity")):
+    identity = as_object(message.get("channel_identity"))
+    if not as_text(message.get("id")) or not as_text(identity.get("identity")):
         raise Invalid("A message lacks its id or channel_identity.identity.")
     if message.get("direction") not in (None, "TO_APP"):
         raise Invalid("Only messages to the app are accepted here.")
-    content = _obj(message.get("contact_message"))
+    content = as_object(message.get("contact_message"))
     kind, text = "unsupported", "[a message type this desk cannot show]"
     if "text_message" in content:
-        kind, text = "text", _text(_obj(content["text_message"]).get("text"))
+        kind, text = "text", as_text(as_object(content["text_message"]).get("text"))
     elif "media_message" in content:
-        media = _obj(content["media_message"])
-        kind = (_text(media.get("mime_type")) or "file/").split("/")[0] or "file"
+        media = as_object(content["media_message"])
+        kind = (as_text(media.get("mime_type")) or "file/").split("/")[0] or "file"
         kind = {"application": "document", "text": "document", "file": "document"}.get(kind, kind)
-        text = f"[{kind}] {_text(media.get('caption'))}".strip()
+        text = f"[{kind}] {as_text(media.get('caption'))}".strip()
     elif "location_message" in content:
-        location = _obj(content["location_message"])
-        point = _obj(location.get("coordinates"))
-        where = _text(location.get("title")) or _text(location.get("label"))
+        location = as_object(content["location_message"])
+        point = as_object(location.get("coordinates"))
+        where = as_text(location.get("title")) or as_text(location.get("label"))
         kind = "location"
-        text = f"[location] {_text(point.get('latitude'))}, {_text(point.get('longitude'))}" + (
+        text = f"[location] {as_text(point.get('latitude'))}, {as_text(point.get('longitude'))}" + (
             f" ({where})" if where else "")
     elif "choice_response_message" in content:
-        kind, text = "button", _text(_obj(content["choice_response_message"]).get("postback_data"))
-    name = _text(message.get("contact_name")) or _text(body.get("contact_name"))
-    return InboundMessage(_text(message["id"]), _text(identity["identity"]), name, kind, text)
+        kind, text = "button", as_text(as_object(content["choice_response_message"]).get("postback_data"))
+    name = as_text(message.get("contact_name")) or as_text(body.get("contact_name"))
+    return InboundMessage(as_text(message["id"]), as_text(identity["identity"]), name, kind, text)
 
 
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
-        return ""
-    return str(value)
 
 
 class SinchSender:

@@ -43,6 +43,13 @@ async def _delivery(request: Request, provider: str, limit: int) -> tuple[Any, A
     return services, account, b"".join(chunks)
 
 
+async def _stored(services: Any, account: Any, results: list[Any], statuses: list[Any]) -> JSONResponse:
+    """Apply the delivery states, then say what the batch stored."""
+    changed = await services.inbound.apply_statuses(account, [(s.message_id, s.status, s.error) for s in statuses])
+    return JSONResponse({"status": "ok", "stored": sum(not r.duplicate for r in results),
+                         "duplicates": sum(r.duplicate for r in results), "statuses": changed})
+
+
 async def sandbox_inbound(request: Request) -> JSONResponse:
     """`{"id", "from", "text", "name"?}`: a customer's message through the sandbox provider."""
     try:
@@ -87,9 +94,7 @@ async def meta_inbound(request: Request) -> JSONResponse:
         results = await services.inbound.receive_all(account, messages)
     except Invalid as error:
         return _bad_request(error.message)
-    changed = await services.inbound.apply_statuses(account, [(s.message_id, s.status, s.error) for s in statuses])
-    return JSONResponse({"status": "ok", "stored": sum(not r.duplicate for r in results),
-                         "duplicates": sum(r.duplicate for r in results), "statuses": changed})
+    return await _stored(services, account, results, statuses)
 
 
 async def _twilio_request(request: Request) -> tuple[Any, Any, dict[str, str]]:
@@ -144,9 +149,7 @@ async def sinch_callback(request: Request) -> Response:
         results = await services.inbound.receive_all(account, messages)
     except Invalid as error:
         return _bad_request(error.message)
-    changed = await services.inbound.apply_statuses(account, [(s.message_id, s.status, s.error) for s in statuses])
-    return JSONResponse({"status": "ok", "stored": sum(not r.duplicate for r in results),
-                         "duplicates": sum(r.duplicate for r in results), "statuses": changed})
+    return await _stored(services, account, results, statuses)
 
 
 def webhook_app(services: Callable[[], Any]) -> Starlette:
