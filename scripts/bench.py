@@ -62,25 +62,25 @@ def rss_mb() -> float:
 
 
 # --- raw limits of our parts ---------------------------------------------------------------------
+def hop(actor: pykka.Actor, message: tuple[str, int, Any, threading.Event]) -> None:
+    """One step of a tell chain between two actors: pass the count on, or say the chain ended."""
+    _, n, other, done = message
+    if n == 0:
+        done.set()
+    else:
+        other.tell(("hop", n - 1, actor.actor_ref, done))
+
+
 class Echo(pykka.ThreadingActor):
     def on_receive(self, message: Any) -> Any:
-        if isinstance(message, tuple):  # ("hop", n, other, done)
-            _, n, other, done = message
-            if n == 0:
-                done.set()
-            else:
-                other.tell(("hop", n - 1, self.actor_ref, done))
-            return None
-        return message
+        if isinstance(message, tuple):
+            return hop(self, message)
+        return message  # an ask: answered with itself
 
 
 class PooledEcho(PooledActor):
     def on_receive(self, message: Any) -> Any:
-        _, n, other, done = message
-        if n == 0:
-            done.set()
-        else:
-            other.tell(("hop", n - 1, self.actor_ref, done))
+        hop(self, message)
 
 
 def raw_pykka(hops: int) -> dict[str, float]:

@@ -19,7 +19,7 @@ from server.actors.events import (AgentStateChanged, InteractionOwned, Interacti
                                   OfferShown, UnreadChanged)
 from server.actors.bridge import NoReply
 from server.actors.runtime import ActorPool, PooledActor
-from server.domain.desk import AgentDesk, AgentState, HeldOffer
+from server.domain.desk import AgentDesk, HeldOffer, parse_state
 from server.domain.routing import Availability
 from server.errors import Conflict, Forbidden, Invalid, ProductError, Unavailable
 from server.persistence.writes import StoreAgentState
@@ -200,15 +200,10 @@ class AgentSessionActor(PooledActor):
     # --- state -----------------------------------------------------------------------------------
     def _request_state(self, state: str, reason: str | None, reply: Any) -> None:
         try:
-            parsed = AgentState(state)
-        except ValueError:
-            reply.fail(Invalid(f"Unknown state {state!r}: use online, paused or offline."))
+            parsed, reason = parse_state(state, reason)  # checked before anything is stored
+        except Invalid as error:
+            reply.fail(error)
             return
-        reason = (reason or "").strip() or None
-        if reason and len(reason) > 100:
-            reply.fail(Invalid("The pause reason is limited to 100 characters."))
-            return
-        reason = reason if parsed is AgentState.PAUSED else None
 
         def stored(_: Any, error: BaseException | None) -> None:
             self.actor_ref.tell(mail.StateStored(parsed.value, reason, reply, error))

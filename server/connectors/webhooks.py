@@ -20,7 +20,6 @@ from server.api.errors import ERROR_HANDLERS
 from server.connectors import meta, sinch, twilio
 from server.errors import Invalid
 
-MAX_TEXT = 4096  # WhatsApp's own limit for a text message
 MAX_BODY = 64 * 1024
 MAX_PROVIDER_BODY = 1024 * 1024  # a provider's batch of events
 
@@ -64,8 +63,6 @@ async def sandbox_inbound(request: Request) -> JSONResponse:
     missing = [k for k in ("id", "from", "text") if not isinstance(body.get(k), str) or not body.get(k)]
     if missing:
         return _bad_request(f"Missing or empty field(s): {', '.join(missing)}.")
-    if len(body["text"]) > MAX_TEXT:
-        return _bad_request(f"The text is limited to {MAX_TEXT} characters.")
     name = body.get("name") if isinstance(body.get("name"), str) else ""
     try:
         result = await services.inbound.receive(account, body["id"], body["from"], body["text"], name=name)

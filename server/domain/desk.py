@@ -43,6 +43,18 @@ class DeskIntake:
     bumped: list[HeldOffer]  # were shown, dropped for a heavier queue's offer
 
 
+def parse_state(state: str, reason: str | None) -> tuple[AgentState, str | None]:
+    """A requested state and its reason, checked; the reason is kept for a pause only."""
+    try:
+        parsed = AgentState(state)
+    except ValueError:
+        raise Invalid(f"Unknown state {state!r}: use online, paused or offline.") from None
+    reason = (reason or "").strip() or None
+    if reason and len(reason) > 100:
+        raise Invalid("The pause reason is limited to 100 characters.")
+    return parsed, reason if parsed is AgentState.PAUSED else None
+
+
 class AgentDesk:
     def __init__(self, username: str, capacity: int, *, state: AgentState = AgentState.OFFLINE,
                  reason: str | None = None, open_ids: tuple[int, ...] = (), now: float = 0.0,
@@ -75,15 +87,8 @@ class AgentDesk:
 
     def set_state(self, state: str, reason: str | None, now: float) -> list[HeldOffer]:
         """Change state; going offline withdraws every offer held. Returns the withdrawn offers."""
-        try:
-            new_state = AgentState(state)
-        except ValueError:
-            raise Invalid(f"Unknown state {state!r}: use online, paused or offline.") from None
-        reason = (reason or "").strip() or None
-        if reason and len(reason) > 100:
-            raise Invalid("The pause reason is limited to 100 characters.")
+        new_state, self.reason = parse_state(state, reason)
         self.state = new_state
-        self.reason = reason if new_state is AgentState.PAUSED else None
         if new_state is AgentState.ONLINE and not self.open:
             self.idle_since = now
         if new_state is not AgentState.OFFLINE:
