@@ -36,6 +36,7 @@ from server.actors.events import OfferShown  # noqa: E402
 from server.actors.runtime import ActorPool, PooledActor  # noqa: E402
 from server.app import create_entry  # noqa: E402
 from server.config import Settings  # noqa: E402
+from server.connectors.sinch import signature as sinch_signature  # noqa: E402
 from server.connectors.twilio import signature  # noqa: E402
 from server.persistence.db import close_database, open_database  # noqa: E402
 from server.persistence.models import (Account, AuthSession, Interaction, Message, Queue, QueueMember,  # noqa: E402
@@ -138,6 +139,10 @@ async def build_workspace(url: str, queues: int, per_queue: int, open_total: int
                          credentials={"app_secret": "bench-secret", "verify_token": "v"})
     await Account.create(key="bench-twilio", provider="twilio", queue=queue_rows[0],
                          credentials={"auth_token": "bench-token", "account_sid": "AC1"})
+    await Account.create(key="bench-sinch", provider="sinch", queue=queue_rows[0],
+                         credentials={"webhook_secret": "bench-secret"})
+    await Account.create(key="bench-kaleyra", provider="kaleyra", queue=queue_rows[0],
+                         credentials={"webhook_secret": "bench-secret"})
     for q in range(queues):
         for a in range(per_queue):
             users.append(User(username=f"q{q}a{a}", password_hash="-", role="agent", state="online", capacity=capacity))
@@ -293,7 +298,7 @@ async def generate(params: dict[str, Any]) -> dict[str, Any]:
     print("load: sustained, flat out", flush=True)
     await flat_out(params["max_seconds"], 48)
     print("load: signed provider formats, flat out", flush=True)
-    for provider, build in (("meta", _meta_request), ("twilio", _twilio_request)):
+    for provider, build in PROVIDER_REQUESTS.items():
         result[provider] = await _flat_out_signed(http, params, build)
     return result
 
@@ -330,6 +335,29 @@ def _twilio_request(port: int, phone: str) -> tuple[str, bytes, dict[str, str]]:
     sig = signature("bench-token", f"http://127.0.0.1:{port}{path}", fields)
     return path, urlencode(fields).encode(), {"Content-Type": "application/x-www-form-urlencoded",
                                               "X-Twilio-Signature": sig}
+
+
+def _sinch_request(port: int, phone: str) -> tuple[str, bytes, dict[str, str]]:
+    raw = json.dumps({"app_id": "app", "accepted_time": "2026-11-25T10:00:00Z", "message": {
+        "id": f"01{secrets.token_hex(12)}", "direction": "TO_APP", "contact_name": "Bench",
+        "contact_message": {"text_message": {"text": "signed"}},
+        "channel_identity": {"channel": "WHATSAPP", "identity": phone[1:], "app_id": "app"}}}).encode()
+    nonce, timestamp = secrets.token_hex(8), str(int(time.time()))
+    return "/webhooks/sinch/bench-sinch", raw, {
+        "Content-Type": "application/json", "x-sinch-webhook-signature-nonce": nonce,
+        "x-sinch-webhook-signature-timestamp": timestamp,
+        "x-sinch-webhook-signature": sinch_signature("bench-secret", raw, nonce, timestamp)}
+
+
+def _kaleyra_request(port: int, phone: str) -> tuple[str, bytes, dict[str, str]]:
+    raw = json.dumps({"from": phone[1:], "name": "Bench", "type": "text", "body": "with secret",
+                      "created_at": str(time.time_ns()), "wanumber": "15550000000"}).encode()
+    return "/webhooks/kaleyra/bench-kaleyra", raw, {"Content-Type": "application/json",
+                                                     "x-webhook-secret": "bench-secret"}
+
+
+PROVIDER_REQUESTS = {"meta": _meta_request, "twilio": _twilio_request, "sinch": _sinch_request,
+                     "kaleyra": _kaleyra_request}
 
 
 def child_main(params: dict[str, Any], out: Any) -> None:
@@ -434,7 +462,7 @@ def main() -> None:
         print(f"accept:                         {ms(accept)}  refused={len(data['accepts']) - len(accept)}")
     flat = result["max"]
     print("\n== sustained inbound, 48 concurrent senders ==")
-    for provider in ("meta", "twilio"):
+    for provider in PROVIDER_REQUESTS:
         signed = result[provider]
         print(f"signed {provider} format: {signed['acked'] / signed['seconds']:.0f} messages/s acknowledged "
               f"({signed['acked'] / signed['seconds'] / sqlite_full['rows_per_s_batch1']:.1f}x raw 1-row/transaction FULL)")

@@ -20,11 +20,14 @@ from server.api import admin, auth, interactions, me
 from server.api.errors import install_error_handlers
 from server.config import Settings
 from server.connectors.webhooks import webhook_app
+from server.connectors.kaleyra import KaleyraSender
+from server.connectors.media_fetch import MediaFetcher
 from server.connectors.meta import MetaSender
 from server.connectors.sinch import SinchSender
 from server.connectors.twilio import TwilioSender
 from server.connectors.outbox import Outbox
 from server.connectors.sending import SandboxSender, Senders
+from server.persistence.files import MediaFiles
 from server.persistence.db import close_database, open_database
 from server.persistence.routing_state import load_routing_state, load_writer_context
 from server.persistence.writer import Writer
@@ -54,6 +57,8 @@ class Services:
     inbound: InboundService
     admin: AdminService
     outbox: Outbox
+    media: MediaFetcher
+    files: MediaFiles
     http: httpx.AsyncClient
 
 
@@ -71,14 +76,18 @@ async def start_services(settings: Settings) -> Services:
     workspace = SettingsService()
     await workspace.load()
     http = httpx.AsyncClient(timeout=settings.send_timeout)
-    senders = Senders({"sandbox": SandboxSender(), "meta": MetaSender(http),
-                       "twilio": TwilioSender(http, settings.resolved_public_url), "sinch": SinchSender(http)})
-    outbox = Outbox(writer, senders, hub, settings.send_retry_delays)
+    providers = {"meta": MetaSender(http), "twilio": TwilioSender(http, settings.resolved_public_url),
+                 "sinch": SinchSender(http), "kaleyra": KaleyraSender(http)}
+    senders = Senders({"sandbox": SandboxSender(), **providers})
+    files = MediaFiles(settings.data_dir / "media", settings.storage_secret)
+    outbox = Outbox(writer, senders, hub, files, settings.resolved_public_url, settings.send_retry_delays)
+    media = MediaFetcher(http, writer, hub, files, providers, settings.send_retry_delays)
     await outbox.resume()
+    await media.resume()
     settle_garbage_collector()
     return Services(settings, writer, hub, system, AuthService(), workspace, AgentService(system),
-                    InteractionService(system, writer, workspace, senders, outbox), InboundService(system, writer),
-                    AdminService(workspace), outbox, http)
+                    InteractionService(system, writer, workspace, senders, outbox, files),
+                    InboundService(system, writer, media), AdminService(workspace), outbox, media, files, http)
 
 
 def settle_garbage_collector() -> None:
@@ -94,6 +103,7 @@ def settle_garbage_collector() -> None:
 
 async def stop_services(services: Services) -> None:
     await services.outbox.stop()
+    await services.media.stop()
     await services.http.aclose()
     services.system.stop()
     await services.writer.stop()
@@ -128,8 +138,8 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 class Entry:
-    """The ASGI application uvicorn runs: provider webhooks go straight to their lean app (the hot
-    path), everything else (REST API, health, lifespan, the web UI) to FastAPI."""
+    """The ASGI application uvicorn runs: provider webhooks (and provider downloads of our files) go
+    straight to their lean app (the hot path), everything else (REST API, health, lifespan, the web UI) to FastAPI."""
 
     def __init__(self, api: FastAPI) -> None:
         self.api = api
@@ -140,7 +150,7 @@ class Entry:
         return self.api.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/webhooks/"):
+        if scope["type"] == "http" and scope["path"].startswith(("/webhooks/", "/media/")):
             await self.webhooks(scope, receive, send)
         else:
             await self.api(scope, receive, send)

@@ -73,6 +73,15 @@ class MessageStatusChanged:
 
 
 @dataclass(frozen=True)
+class AttachmentChanged:
+    """A media message's file was fetched from the provider (stored) or could not be (failed)."""
+
+    interaction_id: int
+    message_id: int
+    state: str
+
+
+@dataclass(frozen=True)
 class AgentStateChanged:
     agent: str
     state: str
@@ -94,13 +103,13 @@ class TransferFailed:
 
 
 Event = (OfferShown | OfferGone | InteractionOwned | InteractionReleased | UnreadChanged | MessageAdded
-         | MessageStatusChanged | AgentStateChanged | QueueChanged | TransferFailed)
+         | MessageStatusChanged | AttachmentChanged | AgentStateChanged | QueueChanged | TransferFailed)
 
 
 def topics_of(event: Event) -> tuple[str, ...]:
     if isinstance(event, QueueChanged):
         return (f"queue:{event.queue}",)
-    if isinstance(event, (MessageAdded, MessageStatusChanged)):
+    if isinstance(event, (MessageAdded, MessageStatusChanged, AttachmentChanged)):
         return (f"interaction:{event.interaction_id}",)
     topics = [f"agent:{event.agent}"]
     if hasattr(event, "interaction_id"):

@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from server.api.deps import CurrentUser, Services
+from server.api.uploads import Upload
 from server.errors import Invalid
 from server.persistence.queries import InteractionFilter
 
@@ -73,8 +75,27 @@ async def messages(interaction_id: int, user: CurrentUser, services: Services, b
 
 
 @router.post("/interactions/{interaction_id}/messages", status_code=201)
-async def send(interaction_id: int, body: Text, user: CurrentUser, services: Services) -> dict[str, Any]:
-    return await services.interactions.send_text(user, interaction_id, body.text)
+async def send(interaction_id: int, request: Request, user: CurrentUser, services: Services) -> dict[str, Any]:
+    """`{"text"}`, `{"template", "variables"}`, or multipart/form-data with one file (and a `text` caption)."""
+    if request.headers.get("content-type", "").startswith("multipart/"):
+        upload = await Upload(request).open()
+        return await services.interactions.send_file(user, interaction_id, upload)
+    try:
+        body = await request.json()
+    except ValueError:
+        raise Invalid("The body must be JSON, or a multipart form with a file.") from None
+    if not isinstance(body, dict):
+        raise Invalid("The body must be a JSON object.")
+    if "template" in body:
+        return await services.interactions.send_template(user, interaction_id, body["template"],
+                                                         body.get("variables"))
+    return await services.interactions.send_text(user, interaction_id, body.get("text"))
+
+
+@router.get("/interactions/{interaction_id}/messages/{message_id}/file")
+async def message_file(interaction_id: int, message_id: int, user: CurrentUser, services: Services) -> FileResponse:
+    path, content_type, filename = await services.interactions.file_of(user, interaction_id, message_id)
+    return FileResponse(path, media_type=content_type, filename=filename)
 
 
 @router.post("/interactions/{interaction_id}/notes", status_code=201)

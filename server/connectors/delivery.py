@@ -6,12 +6,22 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class InboundMedia:
+    """A file the customer sent, still at the provider: fetched after the message is stored."""
+
+    ref: str  # the provider's media id, or the URL to download it from
+    content_type: str = ""
+    filename: str = ""
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     id: str  # the provider's message id, unique per account (retries repeat it)
     sender: str
     name: str
     kind: str
     text: str
+    media: InboundMedia | None = None
 
 
 @dataclass(frozen=True)

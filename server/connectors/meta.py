@@ -13,8 +13,9 @@ from typing import Any
 
 import httpx
 
-from server.connectors.delivery import InboundMessage, StatusUpdate, as_object, as_text
-from server.connectors.sending import SendFailed
+from server.connectors.delivery import InboundMedia, InboundMessage, StatusUpdate, as_object, as_text
+from server.connectors.sending import (OutboundFile, OutboundTemplate, Outgoing, answer_field, json_error, refused,
+                                       request)
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
 
@@ -90,6 +91,7 @@ def _list(container: Any, key: str) -> list[Any]:
     return value
 
 
+MEDIA_KINDS = ("image", "video", "document", "audio", "sticker")
 
 
 def _message(message: Any, names: dict[str, str]) -> InboundMessage:
@@ -97,15 +99,20 @@ def _message(message: Any, names: dict[str, str]) -> InboundMessage:
         raise Invalid("A message lacks its 'id' or 'from'.")
     kind = as_text(message.get("type")) or "unsupported"
     sender = as_text(message["from"])
+    part = as_object(message.get(kind))
+    media = None
+    if kind in MEDIA_KINDS and as_text(part.get("id")):
+        media = InboundMedia(as_text(part["id"]), as_text(part.get("mime_type")).split(";")[0].strip(),
+                             as_text(part.get("filename")))
     return InboundMessage(as_text(message["id"]), sender, names.get(sender, ""), kind[:16],
-                          _text_of(kind, as_object(message.get(kind)), message))
+                          _text_of(kind, part, message), media)
 
 
 def _text_of(kind: str, part: dict[str, Any], message: dict[str, Any]) -> str:
     """What the agent reads for each message type (media files are fetched separately)."""
     if kind == "text":
         return as_text(part.get("body"))
-    if kind in ("image", "video", "document", "audio", "sticker"):
+    if kind in MEDIA_KINDS:
         label = as_text(part.get("caption")) or as_text(part.get("filename"))
         voice = " (voice)" if kind == "audio" and part.get("voice") is True else ""
         return f"[{kind}{voice}] {label}".strip()
@@ -131,49 +138,82 @@ def _text_of(kind: str, part: dict[str, Any], message: dict[str, Any]) -> str:
 
 
 GRAPH_API = "https://graph.facebook.com/v21.0"
+CAPTIONED = ("image", "video", "document")
 
 
 class MetaSender:
-    """POST /{phone-number-id}/messages on the Graph API (or the account's own base URL)."""
+    """POST /{phone-number-id}/messages on the Graph API (or the account's own base URL). Files are
+    uploaded to /{phone-number-id}/media first, or sent by link when the account says `media_by_link`."""
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
 
-    async def send_text(self, account: Account, to: str, text: str) -> str:
+    async def send(self, account: Account, message: Outgoing) -> str:
         credentials = account.credentials or {}
-        base = (account.api_base_url or GRAPH_API).rstrip("/")
-        url = f"{base}/{credentials.get('phone_number_id', '')}/messages"
-        body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to.lstrip("+"),
-                "type": "text", "text": {"preview_url": False, "body": text}}
-        try:
-            response = await self.client.post(url, json=body,
-                                              headers={"Authorization": f"Bearer {credentials.get('access_token', '')}"})
-        except httpx.TimeoutException:
-            raise SendFailed("The provider did not answer in time.", retryable=True) from None
-        except httpx.HTTPError as error:
-            raise SendFailed(f"Could not reach the provider: {type(error).__name__}.", retryable=True) from None
-        if response.status_code == 200:
-            try:
-                return str(response.json()["messages"][0]["id"])
-            except (ValueError, KeyError, IndexError, TypeError):
-                raise SendFailed("The provider's answer had no message id.", retryable=False) from None
-        reason = _graph_error(response)
-        if response.status_code == 429 or response.status_code >= 500:
-            raise SendFailed(reason, retryable=True, retry_after=_retry_after(response))
-        raise SendFailed(reason, retryable=False)
+        body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual",
+                                "to": message.to.lstrip("+")}
+        if message.template is not None:
+            body.update(type="template", template=_template(message.template))
+        elif message.file is not None:
+            body.update(type=message.file.kind, **{message.file.kind: await self._media(account, message)})
+        else:
+            body.update(type="text", text={"preview_url": False, "body": message.text})
+        url = f"{_base(account)}/{credentials.get('phone_number_id', '')}/messages"
+        response = await request(self.client, "Meta", "POST", url, json=body, headers=_bearer(account))
+        if response.status_code != 200:
+            raise refused(response, _graph_error(response))
+        return answer_field(response, "Meta", "messages", 0, "id")
+
+    async def _media(self, account: Account, message: Outgoing) -> dict[str, Any]:
+        """The media object of a file message: a link to us, or the id of an upload."""
+        file = message.file
+        assert file is not None
+        if (account.credentials or {}).get("media_by_link"):
+            media: dict[str, Any] = {"link": file.link}
+        else:
+            media = {"id": await self._upload(account, file)}
+        if message.text and file.kind in CAPTIONED:
+            media["caption"] = message.text
+        if file.kind == "document":
+            media["filename"] = file.filename
+        return media
+
+    async def _upload(self, account: Account, file: OutboundFile) -> str:
+        url = f"{_base(account)}/{(account.credentials or {}).get('phone_number_id', '')}/media"
+        with open(file.path, "rb") as content:
+            response = await request(self.client, "Meta", "POST", url, headers=_bearer(account),
+                                     data={"messaging_product": "whatsapp", "type": file.content_type},
+                                     files={"file": (file.filename, content, file.content_type)})
+        if response.status_code != 200:
+            raise refused(response, _graph_error(response))
+        return answer_field(response, "Meta", "id")
+
+    async def locate_media(self, account: Account, ref: str) -> httpx.Request:
+        """A media id resolves (GET /{media-id}) to a short-lived URL, downloaded with the same token."""
+        response = await request(self.client, "Meta", "GET", f"{_base(account)}/{ref}", headers=_bearer(account))
+        if response.status_code != 200:
+            raise refused(response, _graph_error(response))
+        return httpx.Request("GET", answer_field(response, "Meta", "url"), headers=_bearer(account))
+
+
+def _template(template: OutboundTemplate) -> dict[str, Any]:
+    shape: dict[str, Any] = {"name": template.provider_id or template.name, "language": {"code": template.language}}
+    if template.variables:
+        shape["components"] = [{"type": "body", "parameters": [{"type": "text", "text": value}
+                                                                for value in template.variables]}]
+    return shape
+
+
+def _base(account: Account) -> str:
+    return (account.api_base_url or GRAPH_API).rstrip("/")
+
+
+def _bearer(account: Account) -> dict[str, str]:
+    return {"Authorization": f"Bearer {(account.credentials or {}).get('access_token', '')}"}
 
 
 def _graph_error(response: httpx.Response) -> str:
-    try:
-        error = response.json().get("error") or {}
-        return f"{error.get('message') or 'Refused'} (code {error.get('code')}, HTTP {response.status_code})"
-    except (ValueError, AttributeError):
+    error = json_error(response, "error")
+    if not error:
         return f"HTTP {response.status_code} from the provider"
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "")
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+    return f"{error.get('message') or 'Refused'} (code {error.get('code')}, HTTP {response.status_code})"

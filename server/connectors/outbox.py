@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from typing import Any
 
 from server.actors.events import EventHub, MessageStatusChanged
-from server.connectors.sending import SendFailed, Senders
+from server.connectors.sending import OutboundFile, OutboundTemplate, Outgoing, SendFailed, Senders, with_retries
 from server.errors import Unavailable
-from server.persistence.models import Account, Message
+from server.persistence.files import MediaFiles
+from server.persistence.models import Account, Attachment, Message
 from server.persistence.writer import Writer
 from server.persistence.writes import StoreSendResult
 
@@ -24,9 +26,10 @@ RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 
 
 class Outbox:
-    def __init__(self, writer: Writer, senders: Senders, hub: EventHub,
+    def __init__(self, writer: Writer, senders: Senders, hub: EventHub, files: MediaFiles, public_url: str,
                  retry_delays: tuple[float, ...] = RETRY_DELAYS, concurrency: int = 32) -> None:
         self.writer, self.senders, self.hub = writer, senders, hub
+        self.files, self.public_url = files, public_url
         self.retry_delays = retry_delays
         self._slots = asyncio.Semaphore(concurrency)
         self._lanes: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)  # per interaction: in order
@@ -65,28 +68,40 @@ class Outbox:
 
     async def _send_with_retries(self, message_id: int) -> None:
         row = await Message.filter(id=message_id, status="queued").first().values(
-            "text", "interaction__customer_phone", "interaction__account_id", "interaction_id")
+            "text", "template", "interaction__customer_phone", "interaction__account_id")
         if row is None:
             return  # already sent or failed
         account = await Account.get(id=row["interaction__account_id"])
-        for attempt in range(len(self.retry_delays) + 1):
-            try:
+        try:
+            outgoing = await self._outgoing(message_id, row)
+            sender = self.senders.for_provider(account.provider)
+
+            async def attempt() -> str:
                 async with self._slots:
-                    sender = self.senders.for_provider(account.provider)
-                    provider_id = await sender.send_text(account, row["interaction__customer_phone"], row["text"])
-            except Unavailable as error:
-                await self._finish(message_id, "failed", error=error.message)
-                return
-            except SendFailed as failure:
-                if not failure.retryable or attempt == len(self.retry_delays):
-                    await self._finish(message_id, "failed", error=failure.reason)
-                    return
-                delay = max(self.retry_delays[attempt], failure.retry_after or 0.0)
-                log.info("message %s: %s; retrying in %.1f s", message_id, failure.reason, delay)
-                await asyncio.sleep(delay)
-                continue
+                    return await sender.send(account, outgoing)
+
+            provider_id = await with_retries(attempt, self.retry_delays, f"message {message_id}")
+        except Unavailable as error:
+            await self._finish(message_id, "failed", error=error.message)
+        except SendFailed as failure:
+            await self._finish(message_id, "failed", error=failure.reason)
+        else:
             await self._finish(message_id, "sent", external_key=f"{account.id}:{provider_id}")
-            return
+
+    async def _outgoing(self, message_id: int, row: dict[str, Any]) -> Outgoing:
+        template = row["template"]
+        if template is not None:
+            return Outgoing(row["interaction__customer_phone"], row["text"], template=OutboundTemplate(
+                template["name"], template["language"], list(template["variables"]), template.get("provider_id", "")))
+        attachment = await Attachment.get_or_none(message_id=message_id)
+        if attachment is None:
+            return Outgoing(row["interaction__customer_phone"], row["text"])
+        if attachment.sha256 is None:
+            raise SendFailed("The attachment was not stored.", retryable=False)
+        link = f"{self.public_url}/media/{attachment.id}/{self.files.link_token(attachment.id)}"
+        return Outgoing(row["interaction__customer_phone"], row["text"], file=OutboundFile(
+            self.files.path_of(attachment.sha256), attachment.content_type, attachment.filename,
+            attachment.size or 0, link))
 
     async def _finish(self, message_id: int, status: str, *, external_key: str | None = None,
                       error: str | None = None) -> None:

@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
-from server.connectors.delivery import InboundMessage, StatusUpdate, as_object, as_text
-from server.connectors.sending import SendFailed
+from server.connectors.delivery import InboundMedia, InboundMessage, StatusUpdate, as_object, as_text
+from server.connectors.sending import Outgoing, SendFailed, answer_field, json_error, refused, request
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
 
@@ -74,7 +74,7 @@ def _message(message: dict[str, Any], body: dict[str, Any]) -> InboundMessage:
     if message.get("direction") not in (None, "TO_APP"):
         raise Invalid("Only messages to the app are accepted here.")
     content = as_object(message.get("contact_message"))
-    kind, text = "unsupported", "[a message type this desk cannot show]"
+    kind, text, file = "unsupported", "[a message type this desk cannot show]", None
     if "text_message" in content:
         kind, text = "text", as_text(as_object(content["text_message"]).get("text"))
     elif "media_message" in content:
@@ -82,6 +82,9 @@ def _message(message: dict[str, Any], body: dict[str, Any]) -> InboundMessage:
         kind = (as_text(media.get("mime_type")) or "file/").split("/")[0] or "file"
         kind = {"application": "document", "text": "document", "file": "document"}.get(kind, kind)
         text = f"[{kind}] {as_text(media.get('caption'))}".strip()
+        if as_text(media.get("url")):
+            file = InboundMedia(as_text(media["url"]), as_text(media.get("mime_type")),
+                                as_text(media.get("filename_override")))
     elif "location_message" in content:
         location = as_object(content["location_message"])
         point = as_object(location.get("coordinates"))
@@ -92,9 +95,22 @@ def _message(message: dict[str, Any], body: dict[str, Any]) -> InboundMessage:
     elif "choice_response_message" in content:
         kind, text = "button", as_text(as_object(content["choice_response_message"]).get("postback_data"))
     name = as_text(message.get("contact_name")) or as_text(body.get("contact_name"))
-    return InboundMessage(as_text(message["id"]), as_text(identity["identity"]), name, kind, text)
+    return InboundMessage(as_text(message["id"]), as_text(identity["identity"]), name, kind, text, file)
 
 
+def _content(message: Outgoing) -> dict[str, Any]:
+    """The Conversation API's message: text, media (a link to us; with a caption, a media card) or a
+    WhatsApp template with its body parameters."""
+    if message.template is not None:
+        template = message.template
+        return {"template_message": {"channel_template": {"WHATSAPP": {
+            "template_id": template.provider_id or template.name, "language_code": template.language,
+            "parameters": {f"body[{n}]text": value for n, value in enumerate(template.variables, 1)}}}}}
+    if message.file is not None:
+        if message.text:
+            return {"media_card_message": {"url": message.file.link, "caption": message.text}}
+        return {"media_message": {"url": message.file.link, "filename_override": message.file.filename}}
+    return {"text_message": {"text": message.text}}
 
 
 class SinchSender:
@@ -105,37 +121,30 @@ class SinchSender:
         self._tokens: dict[str, tuple[str, float]] = {}  # account key -> (token, expires at)
         self._lock = asyncio.Lock()
 
-    async def send_text(self, account: Account, to: str, text: str) -> str:
+    async def send(self, account: Account, message: Outgoing) -> str:
         credentials = account.credentials or {}
         base = (account.api_base_url or API).rstrip("/")
         url = f"{base}/v1/projects/{credentials.get('project_id', '')}/messages:send"
         body = {"app_id": credentials.get("app_id", ""),
                 "recipient": {"identified_by": {"channel_identities": [
-                    {"channel": "WHATSAPP", "identity": to.lstrip("+")}]}},
-                "message": {"text_message": {"text": text}}}
+                    {"channel": "WHATSAPP", "identity": message.to.lstrip("+")}]}},
+                "message": _content(message)}
         for fresh_token in (False, True):
             token = await self._token(account, fresh=fresh_token)
-            try:
-                response = await self.client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
-            except httpx.TimeoutException:
-                raise SendFailed("Sinch did not answer in time.", retryable=True) from None
-            except httpx.HTTPError as error:
-                raise SendFailed(f"Could not reach Sinch: {type(error).__name__}.", retryable=True) from None
+            response = await request(self.client, "Sinch", "POST", url, json=body,
+                                     headers={"Authorization": f"Bearer {token}"})
             if response.status_code != 401:
                 break
-        if response.status_code == 200:
-            try:
-                return str(response.json()["message_id"])
-            except (ValueError, KeyError, TypeError):
-                raise SendFailed("Sinch's answer had no message_id.", retryable=False) from None
-        try:
-            error = response.json().get("error") or {}
-            reason = f"{error.get('message') or 'Refused'} ({error.get('status') or response.status_code})"
-        except (ValueError, AttributeError):
-            reason = f"HTTP {response.status_code} from Sinch"
-        if response.status_code == 429 or response.status_code >= 500:
-            raise SendFailed(reason, retryable=True)
-        raise SendFailed(reason, retryable=False)
+        if response.status_code != 200:
+            error = json_error(response, "error")
+            status = error.get("status") or response.status_code
+            raise refused(response, f"{error.get('message') or 'Refused'} ({status})" if error
+                          else f"HTTP {response.status_code} from Sinch")
+        return answer_field(response, "Sinch", "message_id")
+
+    async def locate_media(self, account: Account, ref: str) -> httpx.Request:
+        """Sinch hands over inbound media as a plain URL."""
+        return httpx.Request("GET", ref)
 
     async def _token(self, account: Account, *, fresh: bool) -> str:
         async with self._lock:

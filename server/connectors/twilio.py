@@ -8,12 +8,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 
 import httpx
 
-from server.connectors.delivery import InboundMessage, StatusUpdate
-from server.connectors.sending import SendFailed
+from server.connectors.delivery import InboundMedia, InboundMessage, StatusUpdate
+from server.connectors.sending import Outgoing, SendFailed, answer_field, json_error, refused, request
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
 
@@ -41,8 +42,10 @@ def parse_message(fields: Mapping[str, str]) -> InboundMessage:
     if media:
         kind = (fields.get("MediaContentType0") or "file/").split("/")[0]
         kind = {"application": "document", "text": "document"}.get(kind, kind)
+        media = InboundMedia(fields.get("MediaUrl0", ""), fields.get("MediaContentType0", "")) \
+            if fields.get("MediaUrl0") else None
         return InboundMessage(fields["MessageSid"], fields["From"], fields.get("ProfileName", ""), kind,
-                              f"[{kind}] {body}".strip())
+                              f"[{kind}] {body}".strip(), media)
     if fields.get("Latitude") and fields.get("Longitude"):
         where = fields.get("Address") or fields.get("Label") or ""
         text = f"[location] {fields['Latitude']}, {fields['Longitude']}" + (f" ({where})" if where else "")
@@ -68,39 +71,45 @@ def parse_status(fields: Mapping[str, str]) -> StatusUpdate | None:
 
 
 class TwilioSender:
-    """POST /Accounts/{AccountSid}/Messages.json with basic auth, form-encoded."""
+    """POST /Accounts/{AccountSid}/Messages.json with basic auth, form-encoded. Files go as a MediaUrl that
+    Twilio downloads from us; templates as an approved Content SID with its variables."""
 
     def __init__(self, client: httpx.AsyncClient, public_url: str) -> None:
         self.client, self.public_url = client, public_url
 
-    async def send_text(self, account: Account, to: str, text: str) -> str:
+    async def send(self, account: Account, message: Outgoing) -> str:
         credentials = account.credentials or {}
         sid = str(credentials.get("account_sid") or "")
-        base = (account.api_base_url or API).rstrip("/")
-        form = {"From": f"whatsapp:{account.phone_number}", "To": f"whatsapp:{to}", "Body": text,
+        form = {"From": f"whatsapp:{account.phone_number}", "To": f"whatsapp:{message.to}",
                 "StatusCallback": f"{self.public_url}/webhooks/twilio/{account.key}/status"}
-        try:
-            response = await self.client.post(f"{base}/Accounts/{sid}/Messages.json", data=form,
-                                              auth=(sid, str(credentials.get("auth_token") or "")))
-        except httpx.TimeoutException:
-            raise SendFailed("Twilio did not answer in time.", retryable=True) from None
-        except httpx.HTTPError as error:
-            raise SendFailed(f"Could not reach Twilio: {type(error).__name__}.", retryable=True) from None
-        if response.status_code in (200, 201):
-            try:
-                return str(response.json()["sid"])
-            except (ValueError, KeyError, TypeError):
-                raise SendFailed("Twilio's answer had no message sid.", retryable=False) from None
-        try:
-            detail = response.json()
-            reason = f"{detail.get('message') or 'Refused'} (Twilio error {detail.get('code')})"
-        except (ValueError, AttributeError):
-            reason = f"HTTP {response.status_code} from Twilio"
-        if response.status_code == 429 or response.status_code >= 500:
-            retry_after = response.headers.get("retry-after", "")
-            try:
-                wait = max(0.0, float(retry_after))
-            except ValueError:
-                wait = None
-            raise SendFailed(reason, retryable=True, retry_after=wait)
-        raise SendFailed(reason, retryable=False)
+        if message.template is not None:
+            if not message.template.provider_id:
+                raise SendFailed(f"The template {message.template.name!r} has no Twilio Content SID for this "
+                                 "account.", retryable=False)
+            form["ContentSid"] = message.template.provider_id
+            form["ContentVariables"] = json.dumps({str(n): v for n, v in enumerate(message.template.variables, 1)})
+        else:
+            form["Body"] = message.text
+            if message.file is not None:
+                form["MediaUrl"] = message.file.link
+        response = await request(self.client, "Twilio", "POST", f"{_base(account)}/Accounts/{sid}/Messages.json",
+                                 data=form, auth=(sid, str(credentials.get("auth_token") or "")))
+        if response.status_code not in (200, 201):
+            error = json_error(response)
+            reason = (f"{error.get('message') or 'Refused'} (Twilio error {error.get('code')})" if error
+                      else f"HTTP {response.status_code} from Twilio")
+            raise refused(response, reason)
+        return answer_field(response, "Twilio", "sid")
+
+    async def locate_media(self, account: Account, ref: str) -> httpx.Request:
+        """MediaUrlN, with the account's credentials only when it is on the account's own Twilio API."""
+        headers = {}
+        if ref.startswith(_base(account) + "/"):
+            credentials = account.credentials or {}
+            pair = f"{credentials.get('account_sid') or ''}:{credentials.get('auth_token') or ''}"
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        return httpx.Request("GET", ref, headers=headers)
+
+
+def _base(account: Account) -> str:
+    return (account.api_base_url or API).rstrip("/")

@@ -1,4 +1,4 @@
-"""Provider webhooks. Bad input answers 400 with a reason and stores nothing; an unknown account 404.
+"""Provider webhooks, and the signed links from which providers download our outbound files. Bad input answers 400 with a reason and stores nothing; an unknown account 404.
 
 They are served by a lean Starlette app of their own, ahead of the REST API's FastAPI stack: a
 webhook is the hot path, and FastAPI's per-request machinery (dependencies, middleware, route
@@ -13,12 +13,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from server.api.errors import ERROR_HANDLERS
-from server.connectors import meta, sinch, twilio
+from server.connectors import kaleyra, meta, sinch, twilio
 from server.errors import Invalid
+from server.persistence.models import Attachment
 
 MAX_BODY = 64 * 1024
 MAX_PROVIDER_BODY = 1024 * 1024  # a provider's batch of events
@@ -149,6 +150,33 @@ async def sinch_callback(request: Request) -> Response:
     return await _stored(services, account, results, statuses)
 
 
+async def kaleyra_callback(request: Request) -> Response:
+    """Kaleyra's callbacks (inbound messages and delivery states), authenticated by the account's secret."""
+    try:
+        services, account, raw = await _delivery(request, "kaleyra", MAX_PROVIDER_BODY)
+    except Invalid as error:
+        return _bad_request(error.message)
+    kaleyra.check_secret(account.credentials, request.headers, request.query_params)
+    try:
+        messages, statuses = kaleyra.parse(raw, request.headers.get("content-type", ""))
+        results = await services.inbound.receive_all(account, messages)
+    except Invalid as error:
+        return _bad_request(error.message)
+    return await _stored(services, account, results, statuses)
+
+
+async def provider_media(request: Request) -> Response:
+    """An outbound attachment, for the provider to download: the link is signed, no login needed."""
+    services = request.app.state.services()
+    attachment_id = request.path_params["attachment_id"]
+    file = None
+    if services.files.token_matches(attachment_id, request.path_params["token"]):
+        file = await Attachment.get_or_none(id=attachment_id, state="stored", message__direction="out")
+    if file is None or file.sha256 is None:
+        return JSONResponse({"error": {"code": "not_found", "message": "There is no such file."}}, status_code=404)
+    return FileResponse(services.files.path_of(file.sha256), media_type=file.content_type, filename=file.filename)
+
+
 def webhook_app(services: Callable[[], Any]) -> Starlette:
     """The webhook endpoints; `services()` gives the running Services."""
     app = Starlette(routes=[Route("/webhooks/sandbox/{account_key}", sandbox_inbound, methods=["POST"]),
@@ -156,7 +184,9 @@ def webhook_app(services: Callable[[], Any]) -> Starlette:
                             Route("/webhooks/meta/{account_key}", meta_inbound, methods=["POST"]),
                             Route("/webhooks/twilio/{account_key}", twilio_inbound, methods=["POST"]),
                             Route("/webhooks/twilio/{account_key}/status", twilio_status, methods=["POST"]),
-                            Route("/webhooks/sinch/{account_key}", sinch_callback, methods=["POST"])],
+                            Route("/webhooks/sinch/{account_key}", sinch_callback, methods=["POST"]),
+                            Route("/webhooks/kaleyra/{account_key}", kaleyra_callback, methods=["POST"]),
+                            Route("/media/{attachment_id:int}/{token}", provider_media, methods=["GET"])],
                     exception_handlers=ERROR_HANDLERS)
     app.state.services = services
     return app

@@ -188,11 +188,32 @@ class Message(Model):
     sender = fields.CharField(max_length=128, default="")
     external_key = fields.CharField(max_length=200, unique=True, null=True)  # "<account id>:<provider message id>"
     error = fields.CharField(max_length=500, null=True)
+    template = fields.JSONField(null=True)  # a template message: name, language, variables, provider_id
     created_at = fields.DatetimeField()
 
     class Meta:
         table = "messages"
         indexes = (("interaction_id", "direction", "id"),)
+
+
+class Attachment(Model):
+    """The file of a media message. Inbound: `ref` names it at the provider until it is fetched
+    (state pending -> stored | failed). Stored files live under the data dir, named by their sha256."""
+
+    id = fields.IntField(primary_key=True)
+    message: fields.OneToOneRelation[Message] = fields.OneToOneField(
+        "models.Message", related_name="attachment", on_delete=fields.CASCADE)
+    ref = fields.CharField(max_length=1000, default="")
+    content_type = fields.CharField(max_length=128, default="")
+    filename = fields.CharField(max_length=255, default="")
+    size = fields.BigIntField(null=True)
+    sha256 = fields.CharField(max_length=64, null=True)
+    state = fields.CharField(max_length=8, default="pending")  # pending | stored | failed
+    error = fields.CharField(max_length=500, null=True)
+
+    class Meta:
+        table = "attachments"
+        indexes = (("state",),)
 
 
 class Transfer(Model):
@@ -240,6 +261,7 @@ class Template(Model):
     category = fields.CharField(max_length=32, default="utility")
     body = fields.TextField()
     available_for_agents = fields.BooleanField(default=True)
+    provider_ids = fields.JSONField(default=dict)  # the approved template's id per account key or provider
 
     class Meta:
         table = "templates"

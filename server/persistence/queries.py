@@ -9,12 +9,12 @@ from tortoise import Tortoise
 from tortoise.expressions import Q
 
 from server.persistence.db import dialect_sql
-from server.persistence.models import Account, Disposition, Interaction, Message, Queue, User
+from server.persistence.models import Account, Attachment, Disposition, Interaction, Message, Queue, Template, User
 
 INTERACTION_FIELDS = ("id", "status", "owner__username", "first_agent__username", "queue__name", "account__key",
                       "account__provider", "customer_phone", "customer_name", "contact_id", "created_at",
                       "accepted_at", "closed_at", "disposition__name", "read_marker", "returned_unread",
-                      "last_inbound_at")
+                      "last_inbound_at", "account__window_hours")
 
 
 async def raw(sql: str, values: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -120,7 +120,11 @@ async def messages_of(interaction_id: int, *, before: int | None = None, limit: 
     if not include_notes:
         query = query.filter(~Q(direction="note"))
     rows = await query.order_by("-id").limit(limit).values(
-        "id", "direction", "kind", "text", "status", "sender", "error", "created_at")
+        "id", "interaction_id", "direction", "kind", "text", "status", "sender", "error", "created_at")
+    files = {a["message_id"]: a for a in await Attachment.filter(message_id__in=[r["id"] for r in rows]).values(
+        "message_id", "content_type", "filename", "size", "state", "error")} if rows else {}
+    for row in rows:
+        row["attachment"] = files.get(row["id"])
     return list(reversed(rows))
 
 
@@ -147,3 +151,7 @@ async def find_disposition(ref: str | int) -> Disposition | None:
 
 async def queue_names_of(username: str) -> list[str]:
     return sorted(await Queue.filter(members__user__username=username).values_list("name", flat=True))
+
+
+async def find_template(ref: str | int) -> Template | None:
+    return await Template.filter(_by_name_or_id("name", ref)).first()

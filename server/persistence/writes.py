@@ -10,7 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Max
 
 from server.persistence.db import dialect_sql
-from server.persistence.models import Interaction, Message, RoutingEvent, Transfer, User
+from server.persistence.models import Attachment, Interaction, Message, RoutingEvent, Transfer, User
 from server.persistence.writer import BulkWriteOp, WriteOp, WriterContext
 
 
@@ -29,6 +29,7 @@ class InboundResult:
     queue_id: int
     created_interaction: bool
     duplicate: bool
+    attachment_id: int | None = None  # a media message's file, still to fetch from the provider
 
 
 @dataclass
@@ -43,6 +44,7 @@ class StoreInbound(BulkWriteOp):
     name: str
     text: str
     kind: str = "text"
+    media: tuple[str, str, str] | None = None  # (provider ref, content type, file name)
     received_at: datetime = field(default_factory=utcnow)
     on_committed: Callable[[InboundResult], None] | None = None
 
@@ -92,14 +94,29 @@ class StoreInbound(BulkWriteOp):
             if touched:
                 await Interaction.filter(id__in=touched).using_db(conn).update(
                     last_inbound_at=inbound[-1].received_at)
+        files = await cls._attachments(inbound, plan, ids, conn)
         results = []
         for op, step in zip(inbound, plan):
             if step is None:
                 results.append(InboundResult(None, None, op.queue_id, False, True))
             else:
                 key, interaction_id, created = step
-                results.append(InboundResult(ids[key], interaction_id, op.queue_id, created, False))
+                results.append(InboundResult(ids[key], interaction_id, op.queue_id, created, False,
+                                             files.get(ids[key])))
         return results
+
+    @staticmethod
+    async def _attachments(inbound: list[StoreInbound], plan: list[tuple[str, int, bool] | None],
+                           ids: dict[str, int], conn: BaseDBAsyncClient) -> dict[int, int]:
+        """Attachment rows (pending) for the new media messages; their ids by message id."""
+        rows = [Attachment(message_id=ids[step[0]], ref=op.media[0][:1000], content_type=op.media[1][:128],
+                           filename=op.media[2][:255], state="pending")
+                for op, step in zip(inbound, plan) if step is not None and op.media is not None]
+        if not rows:
+            return {}
+        await Attachment.bulk_create(rows, using_db=conn)
+        return dict(await Attachment.filter(message_id__in=[r.message_id for r in rows]).using_db(conn)
+                    .values_list("message_id", "id"))
 
     def after_commit(self, result: InboundResult) -> None:
         if self.on_committed is not None and not result.duplicate:
@@ -298,19 +315,49 @@ class StoreClose(WriteOp):
 
 @dataclass
 class StoreAgentMessage(WriteOp):
-    """A message written by an agent: text to the customer ("out", queued until sent) or a note."""
+    """A message written by an agent: to the customer ("out", queued until sent) or a note. An outbound
+    message may carry a stored file (`attachment`: content_type, filename, size, sha256) or be a template."""
 
     interaction_id: int
     direction: str  # out | note
     text: str
     sender: str
     status: str
+    kind: str = "text"
+    template: dict[str, Any] | None = None
+    attachment: dict[str, Any] | None = None
 
     async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> int:
         message = await Message.create(interaction_id=self.interaction_id, direction=self.direction,
-                                       text=self.text, sender=self.sender, status=self.status,
-                                       created_at=utcnow(), using_db=conn)
+                                       kind=self.kind, text=self.text, sender=self.sender, status=self.status,
+                                       template=self.template, created_at=utcnow(), using_db=conn)
+        if self.attachment is not None:
+            await Attachment.create(message_id=message.id, state="stored", **self.attachment, using_db=conn)
         return message.id
+
+
+@dataclass
+class StoreFetchedMedia(WriteOp):
+    """An inbound media file was fetched from the provider (stored) or could not be (failed)."""
+
+    attachment_id: int
+    state: str  # stored | failed
+    content_type: str = ""
+    size: int | None = None
+    sha256: str | None = None
+    error: str | None = None
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> tuple[int, int] | None:
+        """Returns (interaction id, message id), or None when the attachment was no longer pending."""
+        changes: dict[str, Any] = {"state": self.state, "size": self.size, "sha256": self.sha256,
+                                   "error": self.error}
+        if self.content_type:
+            changes["content_type"] = self.content_type[:128]
+        if not await Attachment.filter(id=self.attachment_id, state="pending").using_db(conn).update(**changes):
+            return None
+        row = await Attachment.filter(id=self.attachment_id).using_db(conn).first().values(
+            "message_id", "message__interaction_id")
+        return row["message__interaction_id"], row["message_id"]
 
 
 async def _user_id(conn: BaseDBAsyncClient, username: str | None) -> int | None:

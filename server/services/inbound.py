@@ -6,6 +6,7 @@ import asyncio
 from server.actors.events import MessageStatusChanged
 from server.actors.system import ActorSystem
 from server.connectors.delivery import InboundMessage
+from server.connectors.media_fetch import MediaFetcher
 from server.domain.phone import normalize_phone
 from server.errors import Invalid, NotFound
 from server.persistence.models import Account
@@ -17,9 +18,10 @@ MAX_TEXT = 4096  # WhatsApp's own limit for a text message
 
 
 class InboundService:
-    def __init__(self, system: ActorSystem, writer: Writer) -> None:
+    def __init__(self, system: ActorSystem, writer: Writer, media: MediaFetcher) -> None:
         self.system = system
         self.writer = writer
+        self.media = media
         self._accounts: dict[str, Account] = {}
 
     async def account(self, key: str, provider: str) -> Account:
@@ -45,16 +47,23 @@ class InboundService:
         """A provider's batch: every message is checked before any is stored, so a bad one stores nothing."""
         ops = [self._checked(account, m) for m in messages]
         if len(ops) == 1:  # the usual case: no task to wrap it in
-            return [await self.writer.submit(ops[0])]
-        return list(await asyncio.gather(*(self.writer.submit(op) for op in ops)))
+            results = [await self.writer.submit(ops[0])]
+        else:
+            results = list(await asyncio.gather(*(self.writer.submit(op) for op in ops)))
+        for result in results:
+            if result.attachment_id is not None:
+                self.media.enqueue(result.attachment_id)
+        return results
 
     def _checked(self, account: Account, message: InboundMessage) -> StoreInbound:
         if not message.id or len(message.id) > MAX_PROVIDER_ID:
             raise Invalid("A message id is missing or too long.")
         if len(message.text) > MAX_TEXT:
             raise Invalid(f"A message is longer than {MAX_TEXT} characters.")
+        media = message.media
         return StoreInbound(account.id, account.queue_id, message.id, normalize_phone(message.sender),
                             (message.name or "").strip()[:128], message.text, message.kind[:16],
+                            (media.ref, media.content_type, media.filename) if media and media.ref else None,
                             on_committed=self.system.deliver_inbound)
 
     async def apply_statuses(self, account: Account, updates: list[tuple[str, str, str | None]]) -> int:

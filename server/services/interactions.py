@@ -1,18 +1,25 @@
 """Reading and working an interaction: details, messages, send, notes, read, close, transfer (R7-R10, R12)."""
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
 
 from server.actors import mail
 from server.actors.bridge import ask
 from server.actors.events import MessageAdded
 from server.actors.interaction import InteractionView
 from server.actors.system import ActorSystem
+from server.connectors.media_rules import content_type_of, outbound_limit, too_large
 from server.connectors.outbox import Outbox
 from server.connectors.sending import Senders
+from server.domain.templates import render as render_template
+from server.domain.window import window_closes_at, window_open
 from server.errors import Conflict, Invalid, NotFound
 from server.persistence import queries
-from server.persistence.models import RoutingEvent
+from server.persistence.files import MediaFiles
+from server.persistence.models import Attachment, RoutingEvent
 from server.persistence.writer import Writer
 from server.persistence.writes import StoreAgentMessage
 from server.services.access import owned_interaction, readable_interaction
@@ -31,9 +38,20 @@ def _text(value: Any, what: str) -> str:
     return value
 
 
+class FileUpload(Protocol):
+    """A file arriving as a stream, with the text fields sent beside it (complete once it is consumed)."""
+
+    filename: str
+    content_type: str
+    fields: dict[str, str]
+
+    def chunks(self) -> AsyncIterator[bytes]: ...
+
+
 class InteractionService:
     def __init__(self, system: ActorSystem, writer: Writer, settings: SettingsService, senders: Senders,
-                 outbox: Outbox) -> None:
+                 outbox: Outbox, files: MediaFiles) -> None:
+        self.files = files
         self.system = system
         self.writer = writer
         self.settings = settings
@@ -83,11 +101,74 @@ class InteractionService:
     async def send_text(self, principal: Principal, interaction_id: int, text: Any) -> dict[str, Any]:
         """Store the message as queued; the outbox sends it (and retries) off the request path."""
         text = _text(text, "message")
+        row = await self._writable(principal, interaction_id)
+        self._require_window(row)
+        return await self._queue_out(principal, interaction_id, text)
+
+    async def send_template(self, principal: Principal, interaction_id: int, template_ref: Any,
+                            variables: Any = None) -> dict[str, Any]:
+        """A template the provider approved: allowed whether or not the customer service window is open."""
+        row = await self._writable(principal, interaction_id)
+        if not isinstance(template_ref, (str, int)) or template_ref == "":
+            raise Invalid("template must be a template's name or id.")
+        if variables is None:
+            variables = []
+        if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
+            raise Invalid("variables must be a list of texts.")
+        template = await queries.find_template(template_ref)
+        if template is None or not (template.available_for_agents or principal.role == "admin"):
+            raise NotFound(f"There is no template {template_ref!r} for agents.")
+        text = render_template(template.body, variables)
+        ids = template.provider_ids or {}
+        provider_id = ids.get(row["account__key"]) or ids.get(row["account__provider"]) or ""
+        return await self._queue_out(principal, interaction_id, text, kind="template", template={
+            "name": template.name, "language": template.language, "variables": variables,
+            "provider_id": provider_id})
+
+    async def send_file(self, principal: Principal, interaction_id: int, upload: FileUpload) -> dict[str, Any]:
+        """One attachment (with an optional caption, the form's `text`): its type and size are checked
+        against the provider's limits and the admin's, while it streams to disk."""
+        row = await self._writable(principal, interaction_id)
+        self._require_window(row)
+        policy = self.settings.get("attachments")
+        if not policy["enabled"]:
+            raise Conflict("Attachments are disabled by the administrator.", code="attachments_disabled")
+        content_type = content_type_of(upload.content_type, upload.filename)
+        kind, limit = outbound_limit(row["account__provider"], content_type, int(policy["max_mb"]))
+        stored = await self.files.write(upload.chunks(), limit, lambda: too_large(kind, limit))
+        caption = upload.fields.get("text", "")
+        if len(caption) > MAX_TEXT:
+            raise Invalid(f"The caption is limited to {MAX_TEXT} characters.")
+        filename = (upload.filename or f"{kind}").replace("/", "_").replace("\\", "_")[-255:]
+        return await self._queue_out(principal, interaction_id, caption, kind=kind, attachment={
+            "content_type": content_type, "filename": filename, "size": stored.size, "sha256": stored.sha256})
+
+    async def file_of(self, principal: Principal, interaction_id: int, message_id: int) -> tuple[Path, str, str]:
+        """(path, content type, file name) of a stored attachment the principal may read."""
+        await readable_interaction(principal, interaction_id)
+        file = await Attachment.filter(message_id=message_id, message__interaction_id=interaction_id,
+                                       state="stored").first()
+        if file is None or file.sha256 is None:
+            raise NotFound("This message has no stored file.")
+        return self.files.path_of(file.sha256), file.content_type, file.filename
+
+    async def _writable(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
+        """The interaction's row when the principal may send on it now."""
         row = await owned_interaction(principal, interaction_id)
         self._require_open(row)
         self.senders.for_provider(row["account__provider"])  # refuse now what could never be sent
+        return row
+
+    @staticmethod
+    def _require_window(row: dict[str, Any]) -> None:
+        closes_at = window_closes_at(row["account__provider"], row["account__window_hours"], row["last_inbound_at"])
+        if not window_open(closes_at, datetime.now(timezone.utc)):
+            raise Conflict("The customer has not written in the last 24 hours: only a template can be sent now.",
+                           code="window_expired")
+
+    async def _queue_out(self, principal: Principal, interaction_id: int, text: str, **content: Any) -> dict[str, Any]:
         message_id = await self.writer.submit(StoreAgentMessage(
-            interaction_id, "out", text, principal.full_name or principal.username, "queued"))
+            interaction_id, "out", text, principal.full_name or principal.username, "queued", **content))
         self.system.hub.publish(MessageAdded(interaction_id, message_id, "out"))
         message = await self._message(interaction_id, message_id)
         self.outbox.enqueue(message_id, interaction_id)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from server.domain.window import window_closes_at
+
 
 def iso(value: datetime | float | None) -> str | None:
     if value is None:
@@ -33,6 +35,8 @@ def interaction_view(row: dict[str, Any], unread: int, *, tags: list[str] | None
         "accepted_at": iso(row["accepted_at"]),
         "closed_at": iso(row["closed_at"]),
         "last_inbound_at": iso(row["last_inbound_at"]),
+        "window_closes_at": iso(window_closes_at(row["account__provider"], row["account__window_hours"],
+                                                 row["last_inbound_at"])),
         "disposition": row["disposition__name"],
         "tags": tags or [],
         "last_message": last_message,
@@ -50,4 +54,16 @@ def message_view(row: dict[str, Any]) -> dict[str, Any]:
         "sender": row["sender"],
         "error": row["error"],
         "created_at": iso(row["created_at"]),
+        "attachment": attachment_view(row),
     }
+
+
+def attachment_view(row: dict[str, Any]) -> dict[str, Any] | None:
+    """A media message's file; `url` downloads it (signed in) once it is stored."""
+    file = row.get("attachment")
+    if file is None:
+        return None
+    return {"content_type": file["content_type"], "filename": file["filename"], "size": file["size"],
+            "state": file["state"], "error": file["error"],
+            "url": f"/api/v1/interactions/{row['interaction_id']}/messages/{row['id']}/file"
+            if file["state"] == "stored" else None}

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.connectors import meta, twilio
+from server.connectors import meta, sinch, twilio
 from server.errors import Invalid
 from tests.serverproc import Api, ServerProcess
 
@@ -107,3 +107,27 @@ def test_a_batch_with_one_bad_sender_stores_none_of_it(demo_server, sup):
                    headers={"Content-Type": "application/json", "X-Hub-Signature-256": sig})
     assert r.status_code == 400
     assert sup.get("/interactions", params={"q": marker}).json()["total"] == 0
+
+
+@st.composite
+def sinch_payloads(draw):
+    """Sinch callbacks: an inbound message of any content kind, a delivery report, or anything at all."""
+    content_kind = draw(st.sampled_from(["text_message", "media_message", "location_message",
+                                         "choice_response_message", "other"]))
+    message = {"id": draw(st.text(max_size=30)), "direction": draw(st.sampled_from(["TO_APP", "TO_CONTACT", None])),
+               "channel_identity": draw(st.fixed_dictionaries({"identity": senders}) | json_values),
+               "contact_message": {content_kind: draw(json_values)}, "contact_name": draw(json_values)}
+    report = {"message_id": draw(st.text(max_size=20) | json_values),
+              "status": draw(st.sampled_from(["DELIVERED", "READ", "FAILED", "QUEUED_ON_CHANNEL", "X"]) | json_values),
+              "reason": draw(json_values)}
+    return draw(st.sampled_from([{"message": message}, {"message_delivery_report": report},
+                                 {"message": draw(json_values)}, draw(json_values)]))
+
+
+@given(sinch_payloads())
+@settings(max_examples=400, deadline=None)
+def test_the_sinch_parser_reads_or_refuses_any_body(payload):
+    try:
+        sinch.parse(json.dumps(payload).encode())
+    except Invalid:
+        pass
