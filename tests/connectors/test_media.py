@@ -239,3 +239,17 @@ def test_the_admin_limit_and_switch_apply_to_every_provider(core):
     with pytest.raises(Conflict) as disabled:
         core.call(core.services.interactions.send_file(agent, interaction_id, StreamedFile("a.png", "image/png", 10)))
     assert disabled.value.code == "attachments_disabled"
+
+
+def test_meta_accounts_that_say_so_get_a_link_instead_of_an_upload(core, fakes):
+    graph, _ = fakes
+    core.call(Account.filter(key="meta-m").update(credentials={
+        "phone_number_id": "1098765", "access_token": "token-123", "app_secret": APP_SECRET, "media_by_link": True}))
+    core.services.inbound.forget_account("meta-m")
+    interaction_id = owned_conversation(core, "meta-m", "meta", "+393470000030")
+    sent = core.call(core.services.interactions.send_file(core.agents[0], interaction_id,
+                                                          StreamedFile("offer.pdf", "application/pdf", 500)))
+    wait_until(lambda: core.call(Message.get(id=sent["id"])).status == "sent", timeout=5)
+    document = graph.requests[-1]["json"]["document"]
+    assert graph.uploads == [] and document["filename"] == "offer.pdf"
+    assert document["link"].startswith("https://cc.example.com/media/")

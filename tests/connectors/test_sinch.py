@@ -11,10 +11,11 @@ import pytest
 from server.connectors.sinch import signature
 from server.connectors.webhooks import webhook_app
 from server.persistence.db import close_database, open_database
-from server.persistence.models import Account, Message, Queue
+from server.persistence.models import Account, Message, Queue, Template
 from tests.actors.harness import Core
 from tests.actors.test_races import wait_until
 from tests.connectors.fake_providers import Answer, FakeSinch
+from tests.connectors.test_media import StreamedFile
 
 SECRET = "sinch-webhook-secret"
 
@@ -128,3 +129,30 @@ def test_sending_uses_an_oauth2_token_refreshed_once_when_refused_and_reports_mo
     failed = {"message_delivery_report": {"message_id": sinch_id, "status": "FAILED",
                                           "reason": {"code": "RECIPIENT_NOT_REACHABLE", "description": "gone"}}}
     assert callback(core, client, failed).json()["statuses"] == 0  # read stays read
+
+
+def test_files_go_as_links_to_us_and_templates_as_whatsapp_channel_templates(sinch_core):
+    core, fake, agent, client = sinch_core
+    services = core.services
+    account = core.call(services.inbound.account("sinch-test", "sinch"))
+    interaction_id = core.call(services.inbound.receive(account, "01MEDIA", "46732000004", "hi")).interaction_id
+    wait_until(lambda: core.call(services.agents.offers(agent)))
+    core.call(services.agents.accept(agent, interaction_id))
+    bare = core.call(services.interactions.send_file(agent, interaction_id,
+                                                     StreamedFile("a.pdf", "application/pdf", 900)))
+    captioned = core.call(services.interactions.send_file(
+        agent, interaction_id, StreamedFile("b.png", "image/png", 900, fields={"text": "Se här"})))
+    core.call(Template.create(name="sv_hello", language="sv", body="Hej {{1}}!", provider_ids={"sinch": "tmpl-77"}))
+    template = core.call(services.interactions.send_template(agent, interaction_id, "sv_hello", ["Lena"]))
+    for message in (bare, captioned, template):
+        wait_until(lambda m=message: core.call(Message.get(id=m["id"])).status == "sent", timeout=5)
+    media, card, shaped = (r["json"]["message"] for r in fake.requests[-3:])
+    link = media["media_message"]["url"]
+    assert link.startswith(f"{core.settings.resolved_public_url}/media/") and media["media_message"][
+        "filename_override"] == "a.pdf"
+    assert card["media_card_message"]["caption"] == "Se här" and card["media_card_message"]["url"].startswith(
+        f"{core.settings.resolved_public_url}/media/")
+    assert shaped == {"template_message": {"channel_template": {"WHATSAPP": {
+        "template_id": "tmpl-77", "language_code": "sv", "parameters": {"body[1]text": "Lena"}}}}}
+    served = core.call(client.get(link.removeprefix(core.settings.resolved_public_url)))
+    assert served.status_code == 200 and len(served.content) == 900
