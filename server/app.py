@@ -17,9 +17,10 @@ from starlette.types import Receive, Scope, Send
 from server.actors.events import EventHub
 from server.actors.system import ActorSystem
 from server.api import admin, auth, interactions, me
-from server.api.errors import install_error_handlers
+from server.api.errors import answer_unknown_api_paths, install_error_handlers
 from server.config import Settings
 from server.connectors.webhooks import webhook_app
+from server.ui import mount_ui
 from server.connectors.kaleyra import KaleyraSender
 from server.connectors.media_fetch import MediaFetcher
 from server.connectors.meta import MetaSender
@@ -32,12 +33,14 @@ from server.persistence.db import close_database, open_database
 from server.persistence.routing_state import load_routing_state, load_writer_context
 from server.persistence.writer import Writer
 from server.services.admin import AdminService
+from server.services.catalog import CatalogService
 from server.services.agents import AgentService
 from server.services.auth import AuthService
 from server.services.demo import ensure_demo_workspace
 from server.services.inbound import InboundService
 from server.services.interactions import InteractionService
 from server.services.settings import SettingsService
+from server.services.simulator import SimulatorService
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +59,12 @@ class Services:
     interactions: InteractionService
     inbound: InboundService
     admin: AdminService
+    catalog: CatalogService
     outbox: Outbox
     media: MediaFetcher
     files: MediaFiles
     http: httpx.AsyncClient
+    simulator: SimulatorService
 
 
 async def start_services(settings: Settings) -> Services:
@@ -85,9 +90,11 @@ async def start_services(settings: Settings) -> Services:
     await outbox.resume()
     await media.resume()
     settle_garbage_collector()
+    inbound = InboundService(system, writer, media)
     return Services(settings, writer, hub, system, AuthService(), workspace, AgentService(system),
                     InteractionService(system, writer, workspace, senders, outbox, files),
-                    InboundService(system, writer, media), AdminService(workspace), outbox, media, files, http)
+                    inbound, AdminService(workspace), CatalogService(), outbox, media,
+                    files, http, SimulatorService(inbound))
 
 
 def settle_garbage_collector() -> None:
@@ -134,6 +141,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     for module in (auth, me, interactions, admin):
         app.include_router(module.router, prefix="/api/v1")
+    answer_unknown_api_paths(app)
+    mount_ui(app, lambda: app.state.services, settings.storage_secret)
     return app
 
 
@@ -143,6 +152,7 @@ class Entry:
 
     def __init__(self, api: FastAPI) -> None:
         self.api = api
+        self.app = api  # how NiceGUI finds the uvicorn server that runs it
         self.webhooks = webhook_app(lambda: api.state.services)
 
     @property

@@ -50,6 +50,9 @@ class ActorSystem:
     def queue_name(self, queue_id: int) -> str | None:
         return self._queue_names.get(queue_id)
 
+    def queue_names(self) -> list[str]:
+        return sorted(self._queues)
+
     def desk(self, username: str) -> pykka.ActorRef[Any] | None:
         return self._desks.get(username)
 

@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from server.errors import ProductError
 
@@ -47,3 +48,24 @@ ERROR_HANDLERS: dict[Any, Any] = {ProductError: _product_error, RequestValidatio
 def install_error_handlers(app: FastAPI) -> None:
     for kind, handler in ERROR_HANDLERS.items():
         app.add_exception_handler(kind, handler)
+
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def answer_unknown_api_paths(app: FastAPI) -> None:
+    """Under /api/, a path no route serves answers in the error shape (404, or 405 when only the method is
+    wrong), instead of falling through to the web pages mounted at '/'. Call after the last API route."""
+    routes = list(app.router.routes)
+
+    async def unknown(request: Request) -> JSONResponse:
+        allowed = [method for method in METHODS
+                   if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)]
+        if allowed:
+            response = error_body(405, "method_not_allowed", f"Use {', '.join(allowed)} here.")
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
+        return error_body(404, "not_found", "There is no such API path.")
+
+    app.add_api_route("/api/{path:path}", unknown, methods=list(METHODS),
+                      include_in_schema=False)

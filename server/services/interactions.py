@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
+from tortoise.expressions import Q
+
 from server.actors import mail
 from server.actors.bridge import ask
 from server.actors.events import MessageAdded
@@ -19,7 +21,7 @@ from server.domain.window import window_closes_at, window_open
 from server.errors import Conflict, Invalid, NotFound
 from server.persistence import queries
 from server.persistence.files import MediaFiles
-from server.persistence.models import Attachment, RoutingEvent
+from server.persistence.models import Attachment, Interaction, RoutingEvent, User
 from server.persistence.writer import Writer
 from server.persistence.writes import StoreAgentMessage
 from server.services.access import owned_interaction, readable_interaction
@@ -244,6 +246,43 @@ class InteractionService:
         targets = frozenset(online) - {principal.username}
         return await ask(ref, lambda reply: mail.StartTransfer(
             principal.username, targets, timeout, reply, to_queue=found.name, to_queue_id=found.id))
+
+    async def transfer_targets(self, principal: Principal, interaction_id: int) -> dict[str, list[dict[str, str]]]:
+        """Whom the owner may transfer to now (SPEC D9): online agents and/or queues, as the setting allows."""
+        row = await owned_interaction(principal, interaction_id)
+        self._require_open(row)
+        policy = self.settings.get("transfer")
+        agents: list[dict[str, str]] = []
+        queues: list[dict[str, str]] = []
+        if not policy["enabled"]:
+            return {"agents": agents, "queues": queues}
+        if policy["to"] in ("agents", "both"):
+            online: set[str] = set()
+            for name in self.system.queue_names():
+                ref = self.system.queue(name)
+                if ref is not None:
+                    online.update(await ask(ref, mail.AvailableMembers))
+            online.discard(principal.username)
+            names = dict(await User.filter(username__in=online).values_list("username", "full_name"))
+            agents = [{"username": u, "name": names.get(u) or u} for u in sorted(online)]
+        if policy["to"] in ("queues", "both"):
+            queues = [{"name": name} for name in self.system.queue_names()]
+        return {"agents": agents, "queues": queues}
+
+    async def journey(self, principal: Principal, interaction_id: int) -> list[dict[str, Any]]:
+        """The customer's interactions (same account and number, or same contact), newest first: when,
+        with whom, how it ended (SPEC C6)."""
+        row = await readable_interaction(principal, interaction_id)
+        same = Q(account__key=row["account__key"], customer_phone=row["customer_phone"])
+        if row["contact_id"] is not None:
+            same |= Q(contact_id=row["contact_id"])
+        rows = await Interaction.filter(same).order_by("-created_at").limit(50).values(
+            "id", "status", "created_at", "closed_at", "owner__username", "first_agent__username", "queue__name",
+            "disposition__name")
+        return [{"id": r["id"], "status": r["status"], "created_at": iso(r["created_at"]),
+                 "closed_at": iso(r["closed_at"]), "agent": r["owner__username"] or r["first_agent__username"],
+                 "queue": r["queue__name"], "disposition": r["disposition__name"], "current": r["id"] == interaction_id}
+                for r in rows]
 
     def _ref(self, interaction_id: int) -> Any:
         ref = self.system.interaction(interaction_id)

@@ -1,0 +1,20 @@
+"""The web front end: NiceGUI pages mounted on the API's FastAPI app (`ui.run_with`), so that the
+webhooks and the REST API keep their own lean stack."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from nicegui import ui
+
+from server.ui import context
+from server.ui.pages import register_pages
+
+
+def mount_ui(api: FastAPI, services: Callable[[], Any], storage_secret: str) -> None:
+    context.use_services(services)
+    register_pages()
+    # No polling binding loop: every live value is pushed by an event (see context.Subscriptions).
+    ui.run_with(api, mount_path="/", storage_secret=storage_secret, title="WhatsApp desk", favicon="💬",
+                binding_refresh_interval=None, show_welcome_message=False, reconnect_timeout=10.0)

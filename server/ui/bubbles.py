@@ -1,0 +1,83 @@
+"""One chat message as one element: its bubble's HTML (every text escaped here) and its CSS classes.
+
+A message is a single element so that a conversation of many messages stays light in server memory
+(NiceGUI keeps every element of every connected client).
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from html import escape
+from typing import Any
+
+MEDIA_LABEL = re.compile(r"^\[(image|video|audio|document|sticker)[^\]]*\]\s*")
+TICKS = {"queued": ("🕓", "Waiting to be sent"), "sent": ("✓", "Sent"), "delivered": ("✓✓", "Delivered"),
+         "read": ("<span style='color:#34b7f1'>✓✓</span>", "Read"), "played": ("<span style='color:#34b7f1'>✓✓</span>", "Played")}
+
+
+def bubble_classes(message: dict[str, Any]) -> str:
+    side = {"in": "xc-in", "out": "xc-out", "note": "xc-note"}.get(message["direction"], "xc-in")
+    failed = " xc-failed" if message["status"] == "failed" else ""
+    return f"xc-bubble {side}{failed}"
+
+
+def bubble_html(message: dict[str, Any], file_url: str | None) -> str:
+    parts = []
+    if message["direction"] == "note":
+        parts.append("<div style='font-size:11px;font-weight:600;color:#8a6d00'>🔒 Internal note · "
+                     f"{escape(message['sender'])}</div>")
+    attachment = message.get("attachment")
+    text = message["text"]
+    if attachment is not None:
+        parts.append(_attachment_html(attachment, file_url))
+        text = _caption(text)
+    if text:
+        parts.append(f"<div>{escape(text)}</div>")
+    parts.append(_meta_html(message))
+    if message["status"] == "failed":
+        parts.append(f"<div style='color:#d92d20;font-size:12px'>⚠ Not delivered: "
+                     f"{escape(message.get('error') or 'the provider refused it')}</div>")
+    return "".join(parts)
+
+
+def _caption(text: str) -> str:
+    """An inbound media message's text is "[image] caption": beside the file itself, only the caption."""
+    return MEDIA_LABEL.sub("", text, count=1)
+
+
+def _meta_html(message: dict[str, Any]) -> str:
+    when = f"<span class='xc-time' data-utc='{escape(message['created_at'] or '')}'>{_clock(message['created_at'])}</span>"
+    tick = ""
+    if message["direction"] == "out":
+        symbol, title = TICKS.get(message["status"], ("⚠", "Failed"))
+        tick = f" <span title='{title}' data-status='{escape(message['status'])}'>{symbol}</span>"
+    who = f"{escape(message['sender'])} · " if message["direction"] == "out" else ""
+    return f"<div class='xc-meta'>{who}{when}{tick}</div>"
+
+
+def _attachment_html(attachment: dict[str, Any], url: str | None) -> str:
+    name = escape(attachment.get("filename") or "file")
+    if attachment["state"] == "pending":
+        return "<div class='xc-muted'>⏳ Receiving the file…</div>"
+    if attachment["state"] == "failed" or url is None:
+        return f"<div style='color:#d92d20'>⚠ The file could not be received: {escape(attachment.get('error') or '')}</div>"
+    kind = attachment["content_type"].split("/")[0]
+    if kind == "image":
+        return f"<a href='{url}' target='_blank'><img src='{url}' alt='{name}' style='max-width:260px;max-height:260px;border-radius:6px'></a>"
+    if kind == "audio":
+        return f"<audio controls preload='none' src='{url}' style='width:240px'></audio>"
+    if kind == "video":
+        return f"<video controls preload='none' src='{url}' style='max-width:260px'></video>"
+    size = attachment.get("size") or 0
+    return f"<a href='{url}' download='{name}'>📄 {name}</a> <span class='xc-muted'>({_size(size)})</span>"
+
+
+def _clock(value: str | None) -> str:
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.strftime("%d %b %H:%M") if (datetime.now(moment.tzinfo) - moment).days else moment.strftime("%H:%M")
+
+
+def _size(count: int) -> str:
+    return f"{count / 2**20:.1f} MB" if count >= 2**20 else f"{max(1, count // 1024)} KB"

@@ -1,0 +1,107 @@
+"""The open conversation: its header and menu, the latest messages (older ones on demand), live ticks,
+and the composer. Built when its tab is selected, cleared when another is."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nicegui import ui
+
+from server.actors.events import AttachmentChanged, Event, MessageAdded, MessageStatusChanged
+from server.ui import context
+from server.ui.bubbles import bubble_classes, bubble_html
+from server.ui.composer import Composer
+from server.ui.dialogs import close_dialog, transfer_dialog
+
+PAGE = 30  # messages rendered at first; older ones load on demand
+
+
+class ChatView:
+    def __init__(self, desk: Any, interaction: dict[str, Any]) -> None:
+        self.desk = desk
+        self.principal = desk.principal
+        self.interaction = interaction
+        self.id: int = interaction["id"]
+        self.bubbles: dict[int, ui.html] = {}
+        self.messages: dict[int, dict[str, Any]] = {}
+        self.oldest: int | None = None
+        self._unsubscribe: Callable[[], None] = lambda: None
+
+    async def build(self) -> None:
+        contact = self.interaction["contact"]
+        with ui.row().classes("w-full items-center bg-white px-4 py-2 gap-3 no-wrap").style(
+                "border-bottom: 1px solid #eaecf0"):
+            ui.avatar((contact["name"] or "?")[:1].upper(), color="primary", text_color="white", size="md")
+            with ui.column().classes("gap-0 flex-grow"):
+                ui.label(contact["name"] or contact["phone"]).classes("text-base font-medium")
+                ui.label(f"{contact['phone']} · {self.interaction['account']} · {self.interaction['queue']}").classes(
+                    "xc-muted text-xs")
+            with ui.button(icon="more_vert").props("flat round dense").mark("chat-menu"):
+                with ui.menu():
+                    if context.services().settings.get("transfer")["enabled"]:
+                        ui.menu_item("Transfer…", on_click=lambda: transfer_dialog(self))
+                    ui.menu_item("Close", on_click=lambda: close_dialog(self, dispose=False))
+                    ui.menu_item("Close & Dispose…", on_click=lambda: close_dialog(self, dispose=True))
+        self.scroll = ui.scroll_area().classes("xc-chat w-full flex-grow")
+        with self.scroll:
+            self.older = ui.button("Show earlier messages", on_click=self.load_older).props(
+                "flat dense no-caps").classes("self-center")
+            self.list = ui.column().classes("w-full gap-2 px-4 py-2")
+        self.composer = Composer(self)
+        await self._load(before=None)
+        self._unsubscribe = context.subscribe(f"interaction:{self.id}", self.on_event)
+        self.scroll.scroll_to(percent=1.0)
+
+    def dispose(self) -> None:
+        self._unsubscribe()
+        self.composer.dispose()
+
+    async def load_older(self) -> None:
+        await self._load(before=self.oldest, at_top=True)
+
+    async def _load(self, before: int | None, at_top: bool = False) -> None:
+        rows = await context.services().interactions.messages(self.principal, self.id, before=before, limit=PAGE)
+        self.older.set_visibility(len(rows) == PAGE)
+        if rows:
+            self.oldest = rows[0]["id"]
+        for index, message in enumerate(rows):
+            bubble = self._add(message)
+            if at_top:
+                bubble.move(self.list, target_index=index)
+
+    def _add(self, message: dict[str, Any]) -> ui.html:
+        with self.list:
+            bubble = ui.html(bubble_html(message, self._file_url(message)), sanitize=False).classes(
+                bubble_classes(message)).mark(f"message-{message['direction']}")
+        self.bubbles[message["id"]] = bubble
+        self.messages[message["id"]] = message
+        return bubble
+
+    def _file_url(self, message: dict[str, Any]) -> str | None:
+        attachment = message.get("attachment")
+        if attachment is None or attachment["state"] != "stored":
+            return None
+        return f"/desk/files/{self.id}/{message['id']}"
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, MessageAdded) and event.message_id not in self.bubbles:
+            context.run(self._append(event.message_id))
+        elif isinstance(event, (MessageStatusChanged, AttachmentChanged)) and event.message_id in self.bubbles:
+            context.run(self._refresh(event.message_id))
+
+    async def _append(self, message_id: int) -> None:
+        rows = await context.services().interactions.messages(self.principal, self.id, before=message_id + 1, limit=1)
+        if rows and rows[0]["id"] == message_id and message_id not in self.bubbles:
+            self._add(rows[0])
+            self.scroll.scroll_to(percent=1.0)
+            if rows[0]["direction"] == "in":
+                await self.desk.read(self.id)
+
+    async def _refresh(self, message_id: int) -> None:
+        rows = await context.services().interactions.messages(self.principal, self.id, before=message_id + 1, limit=1)
+        if rows and rows[0]["id"] == message_id and message_id in self.bubbles:
+            message = rows[0]
+            self.messages[message_id] = message
+            bubble = self.bubbles[message_id]
+            bubble.set_content(bubble_html(message, self._file_url(message)))
+            bubble.classes(replace=bubble_classes(message))

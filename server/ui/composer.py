@@ -1,0 +1,216 @@
+"""Writing to the customer (SPEC D6, D7, T1): text with emoji and canned answers, one attachment, a voice
+message recorded in the browser, internal notes, templates, and the customer service window's time left."""
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+from typing import Any
+
+from nicegui import ui
+from nicegui.events import UploadEventArguments
+
+from server.domain.canned import fill
+from server.ui import context
+from server.ui.dialogs import template_dialog
+
+EMOJI = ("😀 😃 😄 😁 😊 🙂 😉 😍 😘 🤗 🤔 😅 😂 🙏 👍 👎 👌 👏 🙌 💪 🎉 ✅ ❌ ⭐ ❤️ 💚 🔥 📦 🚚 📅 ⏰ 💳 "
+         "📞 📧 📍 🏠 🛒 💬 ℹ️ ⚠️").split()
+VOICE_JS = """
+window.xcVoice = window.xcVoice || {
+  async start() {
+    this.stream = await navigator.mediaDevices.getUserMedia({audio: true});
+    this.chunks = [];
+    this.recorder = new MediaRecorder(this.stream, {mimeType: 'audio/webm;codecs=opus'});
+    this.recorder.ondataavailable = (e) => { if (e.data.size) this.chunks.push(e.data); };
+    this.recorder.start();
+    return true;
+  },
+  stop(url, token) {
+    return new Promise((resolve) => {
+      if (!this.recorder) { resolve({status: 0, body: 'not recording'}); return; }
+      this.recorder.onstop = async () => {
+        this.stream.getTracks().forEach((t) => t.stop());
+        const form = new FormData();
+        form.append('file', new Blob(this.chunks, {type: 'audio/webm'}), 'voice-message.webm');
+        this.recorder = null;
+        const answer = await fetch(url, {method: 'POST', headers: {Authorization: 'Bearer ' + token}, body: form});
+        resolve({status: answer.status, body: await answer.text()});
+      };
+      this.recorder.stop();
+    });
+  },
+};
+"""
+
+
+class StreamedUpload:
+    """A file from the browser's upload, as the interaction service takes it."""
+
+    def __init__(self, event: UploadEventArguments, caption: str) -> None:
+        self.filename = event.file.name
+        self.content_type = event.file.content_type
+        self.fields = {"text": caption}
+        self._file = event.file
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        return self._file.iterate(chunk_size=256 * 1024)
+
+
+class Composer:
+    def __init__(self, chat: Any) -> None:
+        self.chat = chat
+        self.services = context.services()
+        self.recording = False
+        interaction = chat.interaction
+        self.closes_at = (datetime.fromisoformat(interaction["window_closes_at"].replace("Z", "+00:00"))
+                          if interaction.get("window_closes_at") else None)
+        attachments = self.services.settings.get("attachments")
+        with ui.column().classes("w-full bg-white px-3 py-2 gap-1").style("border-top: 1px solid #eaecf0"):
+            with ui.row().classes("w-full items-center gap-2 text-xs"):
+                self.window = ui.label().classes("xc-muted").mark("window")
+                ui.space()
+                self.note = ui.switch("Internal note", on_change=self._note_mode).props("dense color=warning").mark(
+                    "note-switch")
+            with ui.row().classes("w-full items-end gap-1 no-wrap"):
+                with ui.button(icon="mood").props("flat round dense").tooltip("Emoji"):
+                    self.emoji_menu = ui.menu().props("anchor='top left' self='bottom left'")
+                    self.emoji_menu.on("before-show", self._fill_emoji)
+                ui.button(icon="quickreply", on_click=self._canned).props("flat round dense").tooltip("Canned answers")
+                self.attach = ui.button(icon="attach_file", on_click=lambda: self.upload.run_method("pickFiles")).props(
+                    "flat round dense").tooltip(f"Attach a file (up to {attachments['max_mb']} MB)"
+                                               if attachments["enabled"] else "Attachments are disabled")
+                self.attach.set_enabled(attachments["enabled"])
+                self.mic = ui.button(icon="mic", on_click=self._voice).props("flat round dense").tooltip(
+                    "Record a voice message").mark("voice")
+                ui.button(icon="description", on_click=lambda: template_dialog(chat)).props(
+                    "flat round dense").tooltip("Send a template")
+                self.input = ui.textarea(placeholder="Type a message").props(
+                    "autogrow outlined dense rows=1 maxlength=4096").classes("flex-grow").mark("composer")
+                self.input.on("keydown.enter.exact.prevent", self.send)
+                self.send_button = ui.button(icon="send", on_click=self.send).props("round unelevated").mark("send")
+            self.upload = ui.upload(auto_upload=True, max_files=1, on_upload=self._upload,
+                                    max_file_size=attachments["max_mb"] * 2**20,
+                                    on_rejected=lambda: ui.notify(
+                                        f"That file is larger than {attachments['max_mb']} MB.", type="warning")
+                                    ).props("accept='image/jpeg,image/png,image/webp,audio/*,video/mp4,video/3gpp,"
+                                            "application/pdf,text/plain,.doc,.docx,.xls,.xlsx,.ppt,.pptx'").classes(
+                                        "hidden")
+        self._timer = ui.timer(30, self._show_window) if self.closes_at else None
+        self._show_window()
+
+    def dispose(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _window_open(self) -> bool:
+        return self.closes_at is None or datetime.now(timezone.utc) < self.closes_at
+
+    def _show_window(self) -> None:
+        if self.closes_at is None:
+            self.window.set_text("")
+            return
+        left = (self.closes_at - datetime.now(timezone.utc)).total_seconds()
+        if left > 0:
+            hours, minutes = int(left // 3600), int(left % 3600 // 60)
+            self.window.set_text(f"⏱ Reply window closes in {hours} h {minutes:02d} min")
+            self.window.classes(replace="xc-muted" if left > 3600 else "text-warning")
+        else:
+            self.window.set_text("⛔ The 24-hour reply window has closed: send a template to reach the customer")
+            self.window.classes(replace="text-negative")
+        self._apply_mode()
+
+    def _note_mode(self) -> None:
+        self._apply_mode()
+
+    def _apply_mode(self) -> None:
+        free_text = self.note.value or self._window_open()
+        self.input.set_enabled(free_text)
+        self.send_button.set_enabled(free_text)
+        self.mic.set_enabled(self._window_open() and not self.note.value)
+        self.input.props(f"placeholder='{self._placeholder()}'")
+        self.input.classes(replace="flex-grow bg-yellow-50" if self.note.value else "flex-grow")
+
+    def _placeholder(self) -> str:
+        if self.note.value:
+            return "Internal note: only your team sees it"
+        return "Type a message" if self._window_open() else "Window closed: send a template"
+
+    async def send(self) -> None:
+        text = (self.input.value or "").strip()
+        if not text:
+            return
+        interactions = self.services.interactions
+        if self.note.value:
+            done = await context.attempt(interactions.add_note(self.chat.principal, self.chat.id, text))
+        else:
+            done = await context.attempt(interactions.send_text(self.chat.principal, self.chat.id, text))
+        if done is not None:
+            self.input.set_value("")
+
+    def _fill_emoji(self) -> None:
+        if self.emoji_menu.default_slot.children:
+            return
+        with self.emoji_menu, ui.grid(columns=8).classes("p-2 gap-1"):
+            for emoji in EMOJI:
+                ui.button(emoji, on_click=lambda e=emoji: self._insert(e)).props("flat dense").classes("text-lg")
+
+    def _insert(self, text: str) -> None:
+        self.input.set_value((self.input.value or "") + text)
+        self.input.run_method("focus")
+
+    async def _canned(self) -> None:
+        contact = self.chat.interaction["contact"]
+        agent = self.chat.principal.full_name or self.chat.principal.username
+        with ui.dialog() as dialog, ui.card().classes("w-[480px]"):
+            ui.label("Canned answers").classes("text-lg font-medium")
+            search = ui.input(placeholder="Search").props("outlined dense autofocus clearable").classes("w-full")
+            results = ui.column().classes("w-full gap-1 max-h-[360px] overflow-auto")
+
+            async def show() -> None:
+                answers = await self.services.catalog.canned_answers(search.value or "")
+                results.clear()
+                with results:
+                    if not answers:
+                        ui.label("No canned answer matches.").classes("xc-muted")
+                    for answer in answers:
+                        text = fill(answer["body"], contact["name"] or "", contact["phone"] or "", agent)
+                        with ui.column().classes("xc-tab w-full p-2 gap-0").on(
+                                "click", lambda t=text: (self._insert(t), dialog.close())):
+                            ui.label(answer["name"]).classes("font-medium")
+                            ui.label(text).classes("xc-muted text-sm")
+
+            search.on_value_change(show)
+            await show()
+        dialog.open()
+
+    async def _upload(self, event: UploadEventArguments) -> None:
+        caption = "" if self.note.value else (self.input.value or "").strip()
+        done = await context.attempt(self.services.interactions.send_file(
+            self.chat.principal, self.chat.id, StreamedUpload(event, caption)))
+        self.upload.reset()
+        if done is not None and caption:
+            self.input.set_value("")
+
+    async def _voice(self) -> None:
+        if not self.recording:
+            ui.run_javascript(VOICE_JS)
+            try:
+                await ui.run_javascript("return await window.xcVoice.start()", timeout=10)
+            except Exception:  # the browser refused the microphone, or has none
+                ui.notify("The microphone is not available in this browser.", type="warning")
+                return
+            self.recording = True
+            self.mic.props("color=negative icon=stop").tooltip("Stop and send")
+            return
+        self.recording = False
+        self.mic.props("color=primary icon=mic")
+        url = f"/api/v1/interactions/{self.chat.id}/messages"
+        answer = await ui.run_javascript(
+            f"return await window.xcVoice.stop({json.dumps(url)}, {json.dumps(context.token())})", timeout=60)
+        if not answer or answer.get("status") != 201:
+            try:
+                message = json.loads(answer.get("body") or "{}")["error"]["message"]
+            except (ValueError, KeyError, TypeError, AttributeError):
+                message = "The voice message could not be sent."
+            ui.notify(message, type="warning")

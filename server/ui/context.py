@@ -1,0 +1,87 @@
+"""What every page needs: the running services, the signed-in principal, and event subscriptions that
+end with the browser tab."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from nicegui import app, background_tasks, ui
+
+from server.actors.events import Event
+from server.errors import ProductError, Unauthorized
+from server.services.auth import Principal
+
+log = logging.getLogger(__name__)
+_services: Callable[[], Any] = lambda: None  # noqa: E731
+
+
+def use_services(source: Callable[[], Any]) -> None:
+    global _services
+    _services = source
+
+
+def services() -> Any:
+    return _services()
+
+
+async def principal() -> Principal | None:
+    """The signed-in user of this browser, or None (no session, or it ended)."""
+    token = app.storage.user.get("token")
+    if not token:
+        return None
+    try:
+        return await services().auth.authenticate(token)
+    except Unauthorized:
+        app.storage.user.pop("token", None)
+        return None
+
+
+def token() -> str:
+    return str(app.storage.user.get("token") or "")
+
+
+def subscribe(topic: str, handler: Callable[[Event], Any]) -> Callable[[], None]:
+    """Deliver the hub's events of `topic` to `handler`, on the event loop and inside this client's
+    context (so it may notify and build), until this client goes away."""
+    client = ui.context.client
+
+    def deliver(event: Event) -> None:
+        if not client._deleted:
+            with client:
+                handler(event)
+
+    unsubscribe = services().hub.subscribe(topic, deliver)
+    client.on_delete(unsubscribe)
+    return unsubscribe
+
+
+def run(work: Coroutine[Any, Any, Any]) -> None:
+    """Run `work` in the background, inside the current client's context."""
+    client = ui.context.client
+
+    async def within() -> None:
+        with client:
+            await work
+
+    background_tasks.create(within(), name="ui-work")
+
+
+def notify_error(error: Exception) -> None:
+    """A readable notice for anything the user's action could not do; never a traceback."""
+    if isinstance(error, ProductError):
+        ui.notify(error.message, type="warning", position="top")
+    else:
+        ui.notify("Something went wrong; please try again.", type="negative", position="top")
+
+
+async def attempt(action: Awaitable[Any]) -> Any:
+    """Await an action for the user; a refusal (or a failure, logged) becomes a notice, and None."""
+    try:
+        return await action
+    except ProductError as error:
+        notify_error(error)
+    except Exception as error:
+        log.exception("a user action failed")
+        notify_error(error)
+    return None

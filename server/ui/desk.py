@@ -1,0 +1,233 @@
+"""The agent desktop (SPEC D1-D10): state, queues with live waiting counts, offers, one tab per open
+interaction with its unread badge, the open conversation, and its sidebar.
+
+Live state comes from the agent's actor events (topic `agent:<username>`) and the queues' (`queue:<name>`);
+nothing is polled. Only the selected conversation is built; the other tabs are headers.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from server.actors.events import (AgentStateChanged, Event, InteractionOwned, InteractionReleased, OfferGone,
+                                  OfferShown, QueueChanged, TransferFailed, UnreadChanged)
+from server.services.auth import Principal
+from server.ui import context
+from server.ui.chat import ChatView
+from server.ui.offers import OfferPanel
+from server.ui.sidebar import Sidebar
+from server.ui.theme import apply_theme
+
+PAUSE_REASONS = ("Break", "Lunch", "Meeting", "Training", "After-call work")
+STATES = {"online": "🟢 Online", "paused": "🟡 Paused", "offline": "⚪ Offline"}
+
+
+async def desk_page() -> RedirectResponse | None:
+    principal = await context.principal()
+    if principal is None:
+        return RedirectResponse("/login")
+    apply_theme()
+    await Desk(principal).build()
+    return None
+
+
+@dataclass
+class Tab:
+    row: ui.row
+    name: ui.label
+    badge: ui.badge
+
+
+class Desk:
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.services = context.services()
+        self.tabs: dict[int, Tab] = {}
+        self.selected: int | None = None
+        self.chat: ChatView | None = None
+        self._selecting = asyncio.Lock()
+
+    async def build(self) -> None:
+        me = await self.services.agents.me(self.principal)
+        queues = await self.services.agents.queues(self.principal)
+        ui.query(".nicegui-content").classes("p-0 gap-0")
+        self._header(me, queues)
+        with ui.left_drawer(value=True, fixed=True, bordered=True).props("width=270").classes("bg-white p-2"):
+            ui.label("Conversations").classes("text-xs uppercase xc-muted px-2 pt-1")
+            self.tab_list = ui.column().classes("w-full gap-1")
+            self.empty = ui.label("No open conversation. Go online to receive offers.").classes(
+                "xc-muted text-sm px-2")
+        with ui.right_drawer(value=True, fixed=True, bordered=True).props("width=300").classes("bg-white p-0"):
+            self.sidebar = Sidebar(self)
+        self.main = ui.column().classes("w-full gap-0").style("height: calc(100vh - 58px)")
+        self.offers = OfferPanel(self)
+        context.subscribe(f"agent:{self.principal.username}", self.on_event)
+        for queue in queues:
+            context.subscribe(f"queue:{queue['name']}", self.on_event)
+        for interaction_id in me["open_interactions"]:
+            await self._add_tab(interaction_id)
+        view = await self.services.agents.desk_view(self.principal)
+        offers = {o.interaction_id: o.deadline for o in view.offers} if view is not None else {}
+        for offer in await self.services.agents.offers(self.principal):
+            self.offers.show(offer, offers.get(offer["interaction_id"], 0.0))
+        await self.select(me["open_interactions"][0] if me["open_interactions"] else None)
+
+    def _header(self, me: dict[str, Any], queues: list[dict[str, Any]]) -> None:
+        with ui.header().classes("bg-secondary items-center px-4 py-2 gap-3 no-wrap"):
+            ui.label("💬 WhatsApp desk").classes("text-lg font-semibold")
+            self.queue_chips = {}
+            for queue in queues:
+                self.queue_chips[queue["name"]] = ui.chip(self._queue_text(queue["name"], queue["waiting"])).props(
+                    "dense outline color=white").mark(f"queue-{queue['name']}")
+            ui.space()
+            if self.services.system.desk(self.principal.username) is not None:
+                self.state = ui.select(STATES, value=me["state"], on_change=self._state_chosen).props(
+                    "dense borderless dark options-dense").classes("w-[130px]").mark("state")
+                self.reason = ui.label(me["reason"] or "").classes("text-xs")
+            with ui.button(icon="account_circle").props("flat round color=white"):
+                with ui.menu():
+                    ui.menu_item(f"{self.principal.full_name or self.principal.username} ({self.principal.role})"
+                                 ).props("disable")
+                    ui.menu_item("Customer simulator", on_click=lambda: ui.navigate.to("/simulator", new_tab=True))
+                    ui.menu_item("Sign out", on_click=lambda: ui.navigate.to("/logout")).mark("logout")
+
+    @staticmethod
+    def _queue_text(name: str, waiting: int) -> str:
+        return f"{name} · {waiting} waiting"
+
+    # --- state -----------------------------------------------------------------------------------
+    async def _state_chosen(self) -> None:
+        state = self.state.value
+        reason = None
+        if state == "paused":
+            reason = await self._pause_reason()
+            if reason is None:
+                view = await self.services.agents.desk_view(self.principal)
+                self.state.set_value(view.state if view else "offline")
+                return
+        await context.attempt(self.services.agents.set_state(self.principal, state, reason))
+
+    async def _pause_reason(self) -> str | None:
+        with ui.dialog() as dialog, ui.card().classes("w-[320px]"):
+            ui.label("Pause: why?").classes("text-lg font-medium")
+            choice = ui.radio(list(PAUSE_REASONS), value=PAUSE_REASONS[0]).mark("pause-reason")
+            with ui.row().classes("w-full justify-end"):
+                ui.button("Cancel", on_click=lambda: dialog.submit(None)).props("flat")
+                ui.button("Pause", on_click=lambda: dialog.submit(choice.value)).props("unelevated")
+        return await dialog
+
+    # --- tabs ------------------------------------------------------------------------------------
+    async def _add_tab(self, interaction_id: int) -> dict[str, Any] | None:
+        if interaction_id in self.tabs:
+            return None
+        interaction = await context.attempt(self.services.interactions.get(self.principal, interaction_id))
+        if interaction is None or interaction_id in self.tabs:
+            return None
+        contact = interaction["contact"]
+        with self.tab_list:
+            with ui.row().classes("xc-tab w-full items-center px-2 py-2 gap-2 no-wrap").on(
+                    "click", lambda: self.select(interaction_id)).mark(f"tab-{interaction_id}") as row:
+                ui.avatar((contact["name"] or "#")[:1].upper(), color="primary", text_color="white", size="sm")
+                name = ui.label(contact["name"] or contact["phone"]).classes("flex-grow truncate")
+                badge = ui.badge(str(interaction["unread"]), color="red").props("rounded").mark("unread")
+                badge.set_visibility(interaction["unread"] > 0)
+        self.tabs[interaction_id] = Tab(row, name, badge)
+        self.empty.set_visibility(False)
+        return interaction
+
+    def _remove_tab(self, interaction_id: int) -> None:
+        tab = self.tabs.pop(interaction_id, None)
+        if tab is not None:
+            tab.row.delete()
+        self.empty.set_visibility(not self.tabs)
+        if self.selected == interaction_id:
+            context.run(self.select(next(iter(self.tabs), None)))
+
+    async def select(self, interaction_id: int | None) -> None:
+        """Show this conversation (None: none). One at a time: an accept and its event may both ask."""
+        async with self._selecting:
+            if interaction_id is not None and interaction_id == self.selected and self.chat is not None:
+                return
+            await self._show(interaction_id)
+
+    async def _show(self, interaction_id: int | None) -> None:
+        if interaction_id is not None and interaction_id not in self.tabs:
+            await self._add_tab(interaction_id)
+            if interaction_id not in self.tabs:
+                return
+        if self.chat is not None:
+            self.chat.dispose()
+            self.chat = None
+        self.main.clear()
+        if self.selected in self.tabs:
+            self.tabs[self.selected].row.classes(remove="xc-tab-active")
+        self.selected = interaction_id
+        if interaction_id is None:
+            with self.main:
+                with ui.column().classes("w-full h-full items-center justify-center xc-chat"):
+                    ui.label("💬").classes("text-6xl")
+                    ui.label("Accept an offer, or pick a conversation on the left.").classes("xc-muted")
+            await self.sidebar.set_interaction(None)
+            return
+        self.tabs[interaction_id].row.classes(add="xc-tab-active")
+        interaction = await context.attempt(self.services.interactions.get(self.principal, interaction_id))
+        if interaction is None:
+            return
+        with self.main:
+            self.chat = ChatView(self, interaction)
+            await self.chat.build()
+        await self.sidebar.set_interaction(interaction)
+        await self.read(interaction_id)
+
+    async def read(self, interaction_id: int) -> None:
+        """The agent is looking at it: nothing in it is unread any more."""
+        tab = self.tabs.get(interaction_id)
+        if tab is not None and tab.badge.visible:
+            await context.attempt(self.services.interactions.mark_read(self.principal, interaction_id))
+
+    # --- live events -------------------------------------------------------------------------------
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, OfferShown):
+            context.run(self._offer(event))
+        elif isinstance(event, OfferGone):
+            self.offers.gone(event.interaction_id, event.reason, event.by)
+        elif isinstance(event, InteractionOwned) and event.agent == self.principal.username:
+            self.offers.gone(event.interaction_id, "accepted", None)
+            context.run(self._owned(event.interaction_id))
+        elif isinstance(event, InteractionReleased):
+            self._remove_tab(event.interaction_id)
+            if event.reason == "transferred":
+                ui.notify("Your transfer was accepted.", type="positive")
+        elif isinstance(event, UnreadChanged):
+            self._unread(event.interaction_id, event.unread)
+        elif isinstance(event, AgentStateChanged) and hasattr(self, "state"):
+            self.state.set_value(event.state)
+            self.reason.set_text(event.reason or "")
+        elif isinstance(event, QueueChanged) and event.queue in self.queue_chips:
+            self.queue_chips[event.queue].set_text(self._queue_text(event.queue, event.waiting))
+        elif isinstance(event, TransferFailed):
+            ui.notify(event.reason, type="warning")
+
+    async def _offer(self, event: OfferShown) -> None:
+        offers = await self.services.agents.offers(self.principal)
+        for offer in offers:
+            if offer["interaction_id"] == event.interaction_id:
+                self.offers.show(offer, event.deadline)
+
+    async def _owned(self, interaction_id: int) -> None:
+        await self._add_tab(interaction_id)
+        if self.selected is None:
+            await self.select(interaction_id)
+
+    def _unread(self, interaction_id: int, unread: int) -> None:
+        tab = self.tabs.get(interaction_id)
+        if tab is None:
+            return
+        tab.badge.set_text(str(unread))
+        tab.badge.set_visibility(unread > 0)
+        if unread and interaction_id == self.selected:
+            context.run(self.read(interaction_id))

@@ -1,0 +1,112 @@
+"""The chat's dialogs: transfer (SPEC R7, D9), close and close & dispose (R10, D9), send a template (T2, T3)."""
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui import ui
+
+from server.domain.templates import VARIABLE, variable_count
+from server.ui import context
+
+
+async def transfer_dialog(chat: Any) -> None:
+    targets = await context.attempt(context.services().interactions.transfer_targets(chat.principal, chat.id))
+    if targets is None:
+        return
+    if not targets["agents"] and not targets["queues"]:
+        ui.notify("Nobody can take a transfer right now: no other agent is online.", type="warning")
+        return
+    options = {f"agent:{a['username']}": f"👤 {a['name']}" for a in targets["agents"]}
+    options |= {f"queue:{q['name']}": f"👥 Queue {q['name']}" for q in targets["queues"]}
+    with ui.dialog() as dialog, ui.card().classes("w-[420px]"):
+        ui.label("Transfer the conversation").classes("text-lg font-medium")
+        ui.label("Online agents, and the queues you may transfer to.").classes("xc-muted text-sm")
+        choice = ui.select(options, label="Transfer to").props("outlined dense").classes("w-full").mark(
+            "transfer-target")
+
+        async def transfer() -> None:
+            if not choice.value:
+                ui.notify("Choose an agent or a queue.", type="warning")
+                return
+            kind, _, name = str(choice.value).partition(":")
+            done = await context.attempt(context.services().interactions.transfer(
+                chat.principal, chat.id, **{kind: name}))
+            if done is not None:
+                ui.notify(f"Transfer offered to {options[choice.value][2:]}; it stays with you until accepted.",
+                          type="info")
+                dialog.close()
+
+        with ui.row().classes("w-full justify-end"):
+            ui.button("Cancel", on_click=dialog.close).props("flat")
+            ui.button("Transfer", on_click=transfer).props("unelevated").mark("transfer-confirm")
+    dialog.open()
+
+
+async def close_dialog(chat: Any, *, dispose: bool) -> None:
+    dispositions = await context.services().catalog.dispositions() if dispose else []
+    with ui.dialog() as dialog, ui.card().classes("w-[400px]"):
+        ui.label("Close & Dispose" if dispose else "Close the conversation?").classes("text-lg font-medium")
+        ui.label("The customer's next message will start a new conversation.").classes("xc-muted text-sm")
+        choice = ui.select(dispositions, label="Disposition").props("outlined dense").classes("w-full").mark(
+            "disposition") if dispose else None
+
+        async def close() -> None:
+            if choice is not None and not choice.value:
+                ui.notify("Choose a disposition.", type="warning")
+                return
+            done = await context.attempt(context.services().interactions.close(
+                chat.principal, chat.id, choice.value if choice is not None else None))
+            if done is not None:
+                dialog.close()
+
+        with ui.row().classes("w-full justify-end"):
+            ui.button("Cancel", on_click=dialog.close).props("flat")
+            ui.button("Close & Dispose" if dispose else "Close", on_click=close).props(
+                "unelevated color=negative").mark("close-confirm")
+    dialog.open()
+
+
+async def template_dialog(chat: Any) -> None:
+    templates = await context.services().catalog.agent_templates()
+    if not templates:
+        ui.notify("No template is available to agents.", type="warning")
+        return
+    by_name = {t["name"]: t for t in templates}
+    with ui.dialog() as dialog, ui.card().classes("w-[480px]"):
+        ui.label("Send a template").classes("text-lg font-medium")
+        choice = ui.select(list(by_name), label="Template", value=templates[0]["name"]).props(
+            "outlined dense").classes("w-full")
+        preview = ui.label().classes("xc-card p-3 w-full whitespace-pre-wrap")
+        fields = ui.column().classes("w-full gap-1")
+        inputs: list[ui.input] = []
+
+        def show() -> None:
+            template = by_name[choice.value]
+            fields.clear()
+            inputs.clear()
+            with fields:
+                for number in range(1, variable_count(template["body"]) + 1):
+                    inputs.append(ui.input(f"Variable {{{{{number}}}}}", on_change=render).props("outlined dense")
+                                  .classes("w-full"))
+            render()
+
+        def render() -> None:
+            preview.set_text(VARIABLE.sub(lambda m: _value(inputs, int(m.group(1))) or m.group(0),
+                                          by_name[choice.value]["body"]))
+
+        async def send() -> None:
+            done = await context.attempt(context.services().interactions.send_template(
+                chat.principal, chat.id, choice.value, [field.value or "" for field in inputs]))
+            if done is not None:
+                dialog.close()
+
+        choice.on_value_change(show)
+        show()
+        with ui.row().classes("w-full justify-end"):
+            ui.button("Cancel", on_click=dialog.close).props("flat")
+            ui.button("Send template", on_click=send).props("unelevated")
+    dialog.open()
+
+
+def _value(inputs: list[Any], number: int) -> str:
+    return str(inputs[number - 1].value or "") if 0 < number <= len(inputs) else ""

@@ -1,0 +1,92 @@
+"""Offers as they pop up (SPEC D3, R3, R7): a card per offer with its countdown, Accept / Reject, a sound,
+and a notice when someone else took it."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from nicegui import ui
+
+from server.errors import Conflict
+from server.ui import context
+
+CHIME_JS = """
+(() => { try {
+  const audio = new (window.AudioContext || window.webkitAudioContext)();
+  [0, 0.18].forEach((delay, i) => {
+    const tone = audio.createOscillator(), gain = audio.createGain();
+    tone.frequency.value = i ? 1175 : 880; tone.connect(gain); gain.connect(audio.destination);
+    gain.gain.setValueAtTime(0.15, audio.currentTime + delay);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + delay + 0.25);
+    tone.start(audio.currentTime + delay); tone.stop(audio.currentTime + delay + 0.3);
+  });
+} catch (e) {} })();
+"""
+
+
+class OfferPanel:
+    """The stack of offers in the top right corner; one timer ticks their countdowns while any is shown."""
+
+    def __init__(self, desk: Any) -> None:
+        self.desk = desk
+        self.cards: dict[int, tuple[ui.card, ui.label, float]] = {}
+        self.stack = ui.column().classes("fixed top-16 right-4 gap-2 w-[330px]").style("z-index: 6000")
+        self.timer = ui.timer(1.0, self._tick, active=False)
+
+    def show(self, offer: dict[str, Any], deadline: float) -> None:
+        interaction_id = offer["interaction_id"]
+        if interaction_id in self.cards:
+            return
+        contact = offer.get("contact") or {}
+        transfer = offer["kind"] == "transfer"
+        with self.stack:
+            with ui.card().classes("xc-card w-full p-3 gap-2").style(
+                    "border-left: 4px solid " + ("#2e90fa" if transfer else "#25D366")).mark("offer") as card:
+                ui.label("↪ Transfer offered to you" if transfer else "💬 New conversation").classes(
+                    "font-medium")
+                ui.label(f"{contact.get('name') or contact.get('phone') or 'Customer'}").classes("text-base")
+                ui.label(f"{contact.get('phone') or ''} · queue {offer['queue']}").classes("xc-muted text-xs")
+                countdown = ui.label().classes("xc-muted text-xs")
+                with ui.row().classes("w-full justify-end gap-2"):
+                    ui.button("Reject", on_click=lambda: self._answer(interaction_id, accept=False)).props(
+                        "flat color=negative").mark("reject")
+                    ui.button("Accept", on_click=lambda: self._answer(interaction_id, accept=True)).props(
+                        "unelevated").mark("accept")
+        self.cards[interaction_id] = (card, countdown, deadline)
+        self._tick()
+        self.timer.activate()
+        ui.run_javascript(CHIME_JS)
+
+    def gone(self, interaction_id: int, reason: str, by: str | None) -> None:
+        entry = self.cards.pop(interaction_id, None)
+        if entry is None:
+            return
+        entry[0].delete()
+        if reason == "taken" and by and by != self.desk.principal.username:
+            ui.notify(f"{by} took that conversation first.", type="info", position="top-right")
+        elif reason == "timeout":
+            ui.notify("An offer timed out.", type="info", position="top-right")
+        if not self.cards:
+            self.timer.deactivate()
+
+    async def _answer(self, interaction_id: int, *, accept: bool) -> None:
+        agents = context.services().agents
+        try:
+            if accept:
+                await agents.accept(self.desk.principal, interaction_id)
+            else:
+                await agents.reject(self.desk.principal, interaction_id)
+            self.gone(interaction_id, "answered", None)
+            if accept:
+                await self.desk.select(interaction_id)
+        except Conflict as error:
+            context.notify_error(error)
+            self.gone(interaction_id, "", None)
+        except Exception as error:  # noqa: BLE001 - shown as a notice
+            context.notify_error(error)
+
+    def _tick(self) -> None:
+        now = time.time()
+        for _, countdown, deadline in self.cards.values():
+            left = max(0, int(deadline - now))
+            countdown.set_text(f"⏳ {left // 60}:{left % 60:02d} left to answer")

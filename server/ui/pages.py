@@ -1,0 +1,18 @@
+"""Every page of the web front end, registered when the app starts (not at import time), so that a test
+app built from scratch gets them too."""
+from __future__ import annotations
+
+from nicegui import app, ui
+
+from server.ui.desk import desk_page
+from server.ui.files import conversation_file
+from server.ui.login import login_page, logout
+from server.ui.simulator import simulator_page
+
+
+def register_pages() -> None:
+    ui.page("/login", title="Sign in · WhatsApp desk")(login_page)
+    ui.page("/logout")(logout)
+    ui.page("/", title="WhatsApp desk")(desk_page)
+    app.get("/desk/files/{interaction_id}/{message_id}")(conversation_file)
+    ui.page("/simulator", title="Customer simulator · WhatsApp desk")(simulator_page)
