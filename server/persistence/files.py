@@ -57,12 +57,36 @@ class MediaFiles:
             temporary.unlink(missing_ok=True)
         return StoredFile(sha256, size)
 
+    def scratch(self) -> Path:
+        """A fresh temporary path beside the store (same file system), for a file being made."""
+        return self.root / "incoming" / uuid.uuid4().hex
+
+    async def adopt(self, path: Path) -> StoredFile:
+        """Store a finished file made under `scratch()` (it is moved, not copied, once hashed)."""
+        digest = await asyncio.to_thread(_sha256_of, path)
+        target = self.path_of(digest)
+        target.parent.mkdir(exist_ok=True)
+        size = path.stat().st_size
+        os.replace(path, target)
+        return StoredFile(digest, size)
+
+    def forget(self, sha256: str) -> None:
+        self.path_of(sha256).unlink(missing_ok=True)
+
     def link_token(self, attachment_id: int) -> str:
         """The signature that lets a provider download one attachment from us without logging in."""
         return hmac.new(self._secret, f"attachment:{attachment_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def token_matches(self, attachment_id: int, token: str) -> bool:
         return hmac.compare_digest(self.link_token(attachment_id), token)
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as source:
+        while chunk := source.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _sync(out) -> None:  # type: ignore[no-untyped-def]

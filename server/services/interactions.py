@@ -1,6 +1,7 @@
 """Reading and working an interaction: details, messages, send, notes, read, close, transfer (R7-R10, R12)."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,13 +15,14 @@ from server.actors.events import MessageAdded
 from server.actors.interaction import InteractionView
 from server.actors.system import ActorSystem
 from server.connectors.media_rules import content_type_of, outbound_limit, too_large
+from server.connectors.voice import RECORDED, webm_to_ogg
 from server.connectors.outbox import Outbox
 from server.connectors.sending import Senders
 from server.domain.templates import render as render_template
 from server.domain.window import window_closes_at, window_open
 from server.errors import Conflict, Invalid, NotFound
 from server.persistence import queries
-from server.persistence.files import MediaFiles
+from server.persistence.files import MediaFiles, StoredFile
 from server.persistence.models import Attachment, Interaction, RoutingEvent, User
 from server.persistence.writer import Writer
 from server.persistence.writes import StoreAgentMessage
@@ -136,14 +138,30 @@ class InteractionService:
         if not policy["enabled"]:
             raise Conflict("Attachments are disabled by the administrator.", code="attachments_disabled")
         content_type = content_type_of(upload.content_type, upload.filename)
-        kind, limit = outbound_limit(row["account__provider"], content_type, int(policy["max_mb"]))
+        recorded = content_type in RECORDED
+        kind, limit = outbound_limit(row["account__provider"], "audio/ogg" if recorded else content_type,
+                                     int(policy["max_mb"]))
         stored = await self.files.write(upload.chunks(), limit, lambda: too_large(kind, limit))
+        if recorded:
+            stored, content_type = await self._voice_note(stored), "audio/ogg"
         caption = upload.fields.get("text", "")
         if len(caption) > MAX_TEXT:
             raise Invalid(f"The caption is limited to {MAX_TEXT} characters.")
-        filename = (upload.filename or f"{kind}").replace("/", "_").replace("\\", "_")[-255:]
+        filename = "voice-message.ogg" if recorded else (upload.filename or kind).replace("/", "_").replace(
+            "\\", "_")[-255:]
         return await self._queue_out(principal, interaction_id, caption, kind=kind, attachment={
             "content_type": content_type, "filename": filename, "size": stored.size, "sha256": stored.sha256})
+
+    async def _voice_note(self, recording: StoredFile) -> StoredFile:
+        """A browser recording (Opus in WebM) as WhatsApp's voice note (Opus in Ogg)."""
+        target = self.files.scratch()
+        try:
+            await asyncio.to_thread(webm_to_ogg, self.files.path_of(recording.sha256), target)
+            return await self.files.adopt(target)
+        finally:
+            target.unlink(missing_ok=True)
+            if not await Attachment.filter(sha256=recording.sha256).exists():
+                self.files.forget(recording.sha256)
 
     async def file_of(self, principal: Principal, interaction_id: int, message_id: int) -> tuple[Path, str, str]:
         """(path, content type, file name) of a stored attachment the principal may read."""

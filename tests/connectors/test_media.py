@@ -3,13 +3,17 @@ under the data dir and served to those who may read the conversation; outbound f
 the provider's limits while they stream in, then uploaded (Meta) or linked (Twilio) as each requires."""
 from __future__ import annotations
 
+import array
 import base64
 import hashlib
 import hmac
+import io
 import json
+import math
 import os
 import uuid
 
+import av
 import httpx
 import pytest
 
@@ -253,3 +257,39 @@ def test_meta_accounts_that_say_so_get_a_link_instead_of_an_upload(core, fakes):
     document = graph.requests[-1]["json"]["document"]
     assert graph.uploads == [] and document["filename"] == "offer.pdf"
     assert document["link"].startswith("https://cc.example.com/media/")
+
+
+def browser_recording(seconds: float = 1.0) -> bytes:
+    """What Chromium's MediaRecorder gives: Opus in WebM (here a 440 Hz tone, encoded with PyAV)."""
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="webm") as out:
+        stream = out.add_stream("libopus", rate=48000)
+        stream.layout = "mono"
+        for index in range(int(seconds * 50)):
+            frame = av.AudioFrame(format="flt", layout="mono", samples=960)
+            frame.planes[0].update(array.array("f", [0.3 * math.sin(2 * math.pi * 440 * (n + index * 960) / 48000)
+                                                     for n in range(960)]).tobytes())
+            frame.sample_rate, frame.pts = 48000, index * 960
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+def test_a_voice_message_recorded_in_the_browser_goes_out_as_an_ogg_voice_note(core, fakes):
+    graph, _ = fakes
+    interaction_id = owned_conversation(core, "meta-m", "meta", "+393470000040")
+    upload = StreamedFile("voice-message.webm", "audio/webm", 0, content=browser_recording())
+    sent = core.call(core.services.interactions.send_file(core.agents[0], interaction_id, upload))
+    assert sent["kind"] == "audio" and sent["attachment"]["content_type"] == "audio/ogg"
+    assert sent["attachment"]["filename"] == "voice-message.ogg"
+    wait_until(lambda: core.call(Message.get(id=sent["id"])).status == "sent", timeout=5)
+    [up] = graph.uploads
+    assert up["content"][:4] == b"OggS" and up["content_type"] == "audio/ogg"
+    with av.open(io.BytesIO(up["content"])) as voice:
+        assert voice.streams.audio[0].codec_context.name == "opus" and voice.duration > 900_000
+    assert len(stored_files(core)) == 1  # the WebM recording itself is not kept
+    with pytest.raises(Invalid):
+        core.call(core.services.interactions.send_file(core.agents[0], interaction_id, StreamedFile(
+            "voice-message.webm", "audio/webm", 3000)))
