@@ -39,9 +39,10 @@ class ChatView:
             with ui.button(icon="more_vert").props("flat round dense").mark("chat-menu"):
                 with ui.menu():
                     if context.services().settings.get("transfer")["enabled"]:
-                        ui.menu_item("Transfer…", on_click=lambda: transfer_dialog(self))
-                    ui.menu_item("Close", on_click=lambda: close_dialog(self, dispose=False))
-                    ui.menu_item("Close & Dispose…", on_click=lambda: close_dialog(self, dispose=True))
+                        ui.menu_item("Transfer…", on_click=lambda: transfer_dialog(self)).mark("transfer")
+                    ui.menu_item("Close", on_click=lambda: close_dialog(self, dispose=False)).mark("close")
+                    ui.menu_item("Close & Dispose…", on_click=lambda: close_dialog(self, dispose=True)).mark(
+                        "close-dispose")
         self.scroll = ui.scroll_area().classes("xc-chat w-full flex-grow")
         with self.scroll:
             self.older = ui.button("Show earlier messages", on_click=self.load_older).props(

@@ -76,7 +76,8 @@ class Composer:
                 with ui.button(icon="mood").props("flat round dense").tooltip("Emoji"):
                     self.emoji_menu = ui.menu().props("anchor='top left' self='bottom left'")
                     self.emoji_menu.on("before-show", self._fill_emoji)
-                ui.button(icon="quickreply", on_click=self._canned).props("flat round dense").tooltip("Canned answers")
+                ui.button(icon="quickreply", on_click=self._canned).props("flat round dense").tooltip(
+                    "Canned answers").mark("canned")
                 self.attach = ui.button(icon="attach_file", on_click=lambda: self.upload.run_method("pickFiles")).props(
                     "flat round dense").tooltip(f"Attach a file (up to {attachments['max_mb']} MB)"
                                                if attachments["enabled"] else "Attachments are disabled")
@@ -84,7 +85,7 @@ class Composer:
                 self.mic = ui.button(icon="mic", on_click=self._voice).props("flat round dense").tooltip(
                     "Record a voice message").mark("voice")
                 ui.button(icon="description", on_click=lambda: template_dialog(chat)).props(
-                    "flat round dense").tooltip("Send a template")
+                    "flat round dense").tooltip("Send a template").mark("template")
                 self.input = ui.textarea(placeholder="Type a message").props(
                     "autogrow outlined dense rows=1 maxlength=4096").classes("flex-grow").mark("composer")
                 self.input.on("keydown.enter.exact.prevent", self.send)
@@ -164,7 +165,8 @@ class Composer:
         agent = self.chat.principal.full_name or self.chat.principal.username
         with ui.dialog() as dialog, ui.card().classes("w-[480px]"):
             ui.label("Canned answers").classes("text-lg font-medium")
-            search = ui.input(placeholder="Search").props("outlined dense autofocus clearable").classes("w-full")
+            search = ui.input(placeholder="Search").props("outlined dense autofocus clearable").classes(
+                "w-full").mark("canned-search")
             results = ui.column().classes("w-full gap-1 max-h-[360px] overflow-auto")
 
             async def show() -> None:
@@ -175,10 +177,11 @@ class Composer:
                         ui.label("No canned answer matches.").classes("xc-muted")
                     for answer in answers:
                         text = fill(answer["body"], contact["name"] or "", contact["phone"] or "", agent)
-                        with ui.column().classes("xc-tab w-full p-2 gap-0").on(
-                                "click", lambda t=text: (self._insert(t), dialog.close())):
-                            ui.label(answer["name"]).classes("font-medium")
-                            ui.label(text).classes("xc-muted text-sm")
+                        with ui.item(on_click=lambda t=text: (self._insert(t), dialog.close())).classes(
+                                "xc-tab w-full").mark("canned-answer"):
+                            with ui.item_section():
+                                ui.item_label(answer["name"]).classes("font-medium")
+                                ui.item_label(text).props("caption")
 
             search.on_value_change(show)
             await show()
@@ -194,10 +197,14 @@ class Composer:
 
     async def _voice(self) -> None:
         if not self.recording:
-            ui.run_javascript(VOICE_JS)
+            # One script: a run_javascript that is not awaited is sent after the next awaited one.
             try:
-                await ui.run_javascript("return await window.xcVoice.start()", timeout=10)
-            except Exception:  # the browser refused the microphone, or has none
+                started = await ui.run_javascript(
+                    VOICE_JS + "\ntry { return await window.xcVoice.start(); } catch (e) { return false; }",
+                    timeout=10)
+            except Exception:  # no answer from the browser
+                started = False
+            if not started:  # the browser refused the microphone, or has none
                 ui.notify("The microphone is not available in this browser.", type="warning")
                 return
             self.recording = True

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from nicegui import app, background_tasks, ui
+from nicegui import app, background_tasks, storage, ui
 
 from server.actors.events import Event
 from server.errors import ProductError, Unauthorized
@@ -38,6 +38,10 @@ async def principal() -> Principal | None:
 
 
 def token() -> str:
+    """This browser's session token, also in handlers of elements built outside the page's request (after an
+    event from the hub), where NiceGUI has no request to find the user's storage by: use the page's."""
+    if storage.request_contextvar.get() is None and ui.context.client.request is not None:
+        storage.request_contextvar.set(ui.context.client.request)
     return str(app.storage.user.get("token") or "")
 
 

@@ -210,7 +210,9 @@ class Desk:
         elif isinstance(event, QueueChanged) and event.queue in self.queue_chips:
             self.queue_chips[event.queue].set_text(self._queue_text(event.queue, event.waiting))
         elif isinstance(event, TransferFailed):
-            ui.notify(event.reason, type="warning")
+            tab = self.tabs.get(event.interaction_id)
+            ui.notify(f"Transfer{' of ' + tab.name.text if tab else ''} not taken ({event.reason}): "
+                      "the conversation is back with you.", type="warning")
 
     async def _offer(self, event: OfferShown) -> None:
         offers = await self.services.agents.offers(self.principal)

@@ -56,7 +56,7 @@ async def close_dialog(chat: Any, *, dispose: bool) -> None:
                 return
             done = await context.attempt(context.services().interactions.close(
                 chat.principal, chat.id, choice.value if choice is not None else None))
-            if done is not None:
+            if done is not None and not dialog.is_deleted:  # closing removes the chat, and the dialog with it
                 dialog.close()
 
         with ui.row().classes("w-full justify-end"):
@@ -87,7 +87,7 @@ async def template_dialog(chat: Any) -> None:
             with fields:
                 for number in range(1, variable_count(template["body"]) + 1):
                     inputs.append(ui.input(f"Variable {{{{{number}}}}}", on_change=render).props("outlined dense")
-                                  .classes("w-full"))
+                                  .classes("w-full").mark("template-variable"))
             render()
 
         def render() -> None:
@@ -104,7 +104,7 @@ async def template_dialog(chat: Any) -> None:
         show()
         with ui.row().classes("w-full justify-end"):
             ui.button("Cancel", on_click=dialog.close).props("flat")
-            ui.button("Send template", on_click=send).props("unelevated")
+            ui.button("Send template", on_click=send).props("unelevated").mark("template-send")
     dialog.open()
 
 

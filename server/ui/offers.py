@@ -70,6 +70,12 @@ class OfferPanel:
             self.timer.deactivate()
 
     async def _answer(self, interaction_id: int, *, accept: bool) -> None:
+        # The clicked card may be deleted while the answer is on its way (someone else took the offer):
+        # notices and whatever follows are built from the stack, which stays.
+        with self.stack:
+            await self._send_answer(interaction_id, accept=accept)
+
+    async def _send_answer(self, interaction_id: int, *, accept: bool) -> None:
         agents = context.services().agents
         try:
             if accept:
@@ -80,7 +86,8 @@ class OfferPanel:
             if accept:
                 await self.desk.select(interaction_id)
         except Conflict as error:
-            context.notify_error(error)
+            if interaction_id in self.cards:  # else the event that removed it has told why already
+                context.notify_error(error)
             self.gone(interaction_id, "", None)
         except Exception as error:  # noqa: BLE001 - shown as a notice
             context.notify_error(error)

@@ -1,0 +1,122 @@
+"""Fixtures for page tests with NiceGUI's simulated user: a demo workspace on a fresh SQLite file, the
+pages served in-process, and as many signed-in "browsers" as a test needs."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from nicegui import core, ui
+from nicegui.testing.user import User
+from nicegui.testing.user_simulation import user_simulation
+
+from server.services.auth import Principal
+from server.ui import context
+
+MAIN = Path(__file__).with_name("sim_main.py")
+_numbers = itertools.count(random.randrange(1_000_000, 8_000_000))
+
+
+def new_phone() -> str:
+    return f"+39333{next(_numbers):07d}"
+
+
+class Browsers:
+    """The app under test: open more simulated browsers, reach its services."""
+
+    def __init__(self, first: User) -> None:
+        self.first = first
+        self._clients: list[httpx.AsyncClient] = []
+
+    @property
+    def services(self) -> Any:
+        return context.services()
+
+    async def new(self) -> User:
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(core.app), base_url="http://test")
+        self._clients.append(client)
+        return User(client)
+
+    async def signed_in(self, username: str, user: User | None = None) -> User:
+        user = user or await self.new()
+        await user.open("/login")
+        user.find("Username").type(username)
+        user.find("Password").type("demo")
+        user.find(kind=ui.button, content="Sign in").click()
+        await user.should_see("Conversations", retries=50)
+        return user
+
+    async def principal(self, username: str) -> Principal:
+        _, principal = await self.services.auth.login(username, "demo")
+        return principal
+
+    async def close(self) -> None:
+        for client in self._clients:
+            await client.aclose()
+
+
+@pytest.fixture
+async def browsers(tmp_path, monkeypatch) -> AsyncIterator[Browsers]:
+    monkeypatch.setenv("XC_UI_TEST_DATA_DIR", str(tmp_path))
+    async with user_simulation(main_file=MAIN) as user:
+        await eventually(context.services, timeout=20)  # NiceGUI runs startup handlers as background tasks
+        opened = Browsers(user)
+        yield opened
+        await opened.close()
+
+
+async def eventually(check: Callable[[], Awaitable[Any] | Any], timeout: float = 5.0) -> Any:
+    """Poll until `check` gives something truthy (it may be async)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = check()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not reached in {timeout} s (last: {value!r})")
+        await asyncio.sleep(0.02)
+
+
+async def receive(browsers: Browsers, phone: str, text: str, name: str = "", account: str = "sandbox") -> int:
+    services = browsers.services
+    provider = "sandbox" if account == "sandbox" else "meta"
+    target = await services.inbound.account(account, provider)
+    return (await services.inbound.receive(target, f"m-{phone}-{text}", phone, text, name=name)).interaction_id
+
+
+def element(user, marker: str):
+    [found] = user.find(marker=marker).elements
+    return found
+
+
+async def go_online(browsers: Browsers, user, username: str) -> None:
+    """Through the desk's state selector, as the agent would."""
+    element(user, "state").set_value("online")
+    principal = await browsers.principal(username)
+
+    async def online() -> bool:
+        return (await browsers.services.agents.me(principal))["state"] == "online"
+
+    await eventually(online)
+
+
+async def accepted(browsers: Browsers, user, phone: str, text: str, name: str = "") -> int:
+    interaction_id = await receive(browsers, phone, text, name)
+    await user.should_see(marker="accept", retries=50)
+    user.find(marker="accept").click()
+    await user.should_see(marker=f"tab-{interaction_id}", retries=50)
+    await user.should_not_see(marker="accept", retries=50)
+    return interaction_id
+
+
+def badge(user, interaction_id: int) -> ui.badge:
+    """The tab's unread badge, found even while hidden."""
+    [row] = user.find(marker=f"tab-{interaction_id}").elements
+    return next(e for e in row.descendants() if isinstance(e, ui.badge))

@@ -1,0 +1,174 @@
+"""The agent desktop through NiceGUI's simulated user: sign in and out, state, offers, chat, notes,
+unread badges, close & dispose (SPEC D1-D9)."""
+from __future__ import annotations
+
+from nicegui import ui
+
+from tests.ui.conftest import Browsers, accepted, badge, element, eventually, go_online, new_phone, receive
+
+
+async def test_signing_in_wrong_and_right_then_out(browsers: Browsers) -> None:
+    user = browsers.first
+    await user.open("/")
+    await user.should_see("Sign in")  # not signed in: the desk sends you to the login page
+    user.find("Username").type("agent1")
+    user.find("Password").type("wrong")
+    user.find(kind=ui.button, content="Sign in").click()
+    await user.should_see("Wrong username or password.", retries=50)
+    user.find("Password").type("demo")
+    user.find(kind=ui.button, content="Sign in").click()
+    await user.should_see("Conversations", retries=50)
+    await user.should_see("WhatsAppConn1 · 0 waiting")
+    await user.open("/logout")
+    await user.should_see("Sign in")
+    await user.open("/")
+    await user.should_see("Sign in")
+
+
+
+
+
+async def test_going_online_an_offer_pops_up_and_accepting_opens_the_chat(browsers: Browsers) -> None:
+    user = await browsers.signed_in("agent1")
+    await go_online(browsers, user, "agent1")
+    phone = new_phone()
+    interaction_id = await receive(browsers, phone, "Hello, is my parcel lost?", "Marta Neri")
+    await user.should_see("New conversation", retries=50)
+    await user.should_see("Marta Neri")
+    await user.should_see("WhatsAppConn1 · 1 waiting")
+    user.find(marker="accept").click()
+    await user.should_see(marker="message-in", retries=50)
+    assert "Hello, is my parcel lost?" in element(user, "message-in").content
+    await user.should_not_see("New conversation")
+    await user.should_see(marker=f"tab-{interaction_id}")
+    await user.should_see("WhatsAppConn1 · 0 waiting")
+
+    user.find(marker="composer").type("We are on it, Marta.")
+    user.find(marker="send").click()
+    await user.should_see(marker="message-out", retries=50)
+    assert "We are on it, Marta." in element(user, "message-out").content
+
+    user.find(marker="note-switch").click()
+    user.find(marker="composer").type("Customer called twice already")
+    user.find(marker="send").click()
+    await user.should_see(marker="message-note", retries=50)
+    note = element(user, "message-note").content
+    assert "Internal note" in note and "Customer called twice already" in note
+    stored = await browsers.services.interactions.messages(await browsers.principal("supervisor"), interaction_id)
+    assert [m["direction"] for m in stored] == ["in", "out", "note"]
+
+
+async def test_rejecting_an_offer_removes_it(browsers: Browsers) -> None:
+    user = await browsers.signed_in("agent2")
+    await go_online(browsers, user, "agent2")
+    await receive(browsers, new_phone(), "anyone there?")
+    await user.should_see("New conversation", retries=50)
+    user.find(marker="reject").click()
+    await user.should_not_see("New conversation", retries=50)
+
+
+
+
+async def test_the_unread_badge_counts_while_the_tab_is_not_in_view(browsers: Browsers) -> None:
+    user = await browsers.signed_in("agent3")
+    await go_online(browsers, user, "agent3")
+    first_phone, second_phone = new_phone(), new_phone()
+    first = await accepted(browsers, user, first_phone, "first customer", "Ada")
+    second = await accepted(browsers, user, second_phone, "second customer", "Bea")
+    user.find(marker=f"tab-{first}").click()
+    await eventually(lambda: not badge(user, first).visible)
+    await receive(browsers, second_phone, "are you there?")
+    await receive(browsers, second_phone, "hello??")
+    await eventually(lambda: badge(user, second).visible and badge(user, second).text == "2")
+    await receive(browsers, first_phone, "thanks!")  # the conversation in view: read at once
+    await user.should_see("thanks!", retries=50)
+    await eventually(lambda: not badge(user, first).visible)
+    user.find(marker=f"tab-{second}").click()
+    await eventually(lambda: not badge(user, second).visible)
+    principal = await browsers.principal("agent3")
+    assert (await browsers.services.interactions.get(principal, second))["unread"] == 0
+
+
+async def test_close_and_dispose_ends_the_conversation_with_its_disposition(browsers: Browsers) -> None:
+    user = await browsers.signed_in("agent4")
+    await go_online(browsers, user, "agent4")
+    interaction_id = await accepted(browsers, user, new_phone(), "I am done, thanks")
+    user.find(marker="chat-menu").click()
+    user.find(marker="close-dispose").click()
+    await user.should_see(marker="disposition", retries=50)
+    element(user, "disposition").set_value("Resolved")
+    user.find(marker="close-confirm").click()
+    await user.should_not_see(marker=f"tab-{interaction_id}", retries=50)
+    await user.should_see("Accept an offer, or pick a conversation on the left.")
+    details = await browsers.services.interactions.get(await browsers.principal("supervisor"), interaction_id)
+    assert details["status"] == "closed" and details["disposition"] == "Resolved"
+
+
+async def test_two_agents_race_and_the_loser_sees_the_offer_go(browsers: Browsers) -> None:
+    first = await browsers.signed_in("agent1")
+    await go_online(browsers, first, "agent1")
+    second = await browsers.signed_in("agent2")
+    await go_online(browsers, second, "agent2")
+    interaction_id = await receive(browsers, new_phone(), "who takes me?")
+    await first.should_see(marker="accept", retries=50)
+    await second.should_see(marker="accept", retries=50)
+    first.find(marker="accept").click()
+    second.find(marker="accept").click()
+    supervisor = await browsers.principal("supervisor")
+
+    async def owner() -> str | None:
+        return (await browsers.services.interactions.get(supervisor, interaction_id))["owner"]
+
+    winner_name = await eventually(owner)
+    winner, loser = (first, second) if winner_name == "agent1" else (second, first)
+    await winner.should_see(marker=f"tab-{interaction_id}", retries=50)
+    await loser.should_not_see(marker="accept", retries=50)
+    await loser.should_not_see(marker=f"tab-{interaction_id}")
+
+
+async def test_a_transfer_is_offered_to_the_chosen_agent_who_takes_it(browsers: Browsers) -> None:
+    sender = await browsers.signed_in("agent1")
+    await go_online(browsers, sender, "agent1")
+    interaction_id = await accepted(browsers, sender, new_phone(), "please pass me on")
+    receiver = await browsers.signed_in("agent5")
+    await go_online(browsers, receiver, "agent5")
+    sender.find(marker="chat-menu").click()
+    sender.find(marker="transfer").click()
+    await sender.should_see(marker="transfer-target", retries=50)
+    target = element(sender, "transfer-target")
+    assert "agent:agent5" in target.options and "queue:WhatsAppConn1" in target.options
+    target.set_value("agent:agent5")
+    sender.find(marker="transfer-confirm").click()
+    await receiver.should_see("Transfer offered to you", retries=50)
+    receiver.find(marker="accept").click()
+    await receiver.should_see(marker=f"tab-{interaction_id}", retries=50)
+    await sender.should_not_see(marker=f"tab-{interaction_id}", retries=50)
+
+
+async def test_pausing_asks_for_a_reason(browsers: Browsers) -> None:
+    user = await browsers.signed_in("agent2")
+    element(user, "state").set_value("paused")
+    await user.should_see("Pause: why?", retries=50)
+    user.find("Lunch").click()
+    user.find(kind=ui.button, content="Pause").click()
+    principal = await browsers.principal("agent2")
+
+    async def paused() -> bool:
+        me = await browsers.services.agents.me(principal)
+        return me["state"] == "paused" and me["reason"] == "Lunch"
+
+    await eventually(paused)
+    await user.should_see("Lunch")
+
+
+async def test_canned_answers_are_searched_and_filled_with_the_customers_name(browsers: Browsers) -> None:
+    user = await browsers.signed_in("agent3")
+    await go_online(browsers, user, "agent3")
+    await accepted(browsers, user, new_phone(), "hi", "Carla Bruni")
+    user.find(marker="canned").click()
+    await user.should_see(marker="canned-search", retries=50)
+    user.find(marker="canned-search").type("good")
+    await user.should_see("Thank you for writing to us, Carla. Have a good day!", retries=50)
+    await user.should_not_see("Greeting")
+    user.find(marker="canned-answer").click()
+    await eventually(lambda: element(user, "composer").value == "Thank you for writing to us, Carla. Have a good day!")

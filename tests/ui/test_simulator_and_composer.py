@@ -1,0 +1,83 @@
+"""The customer simulator page and the composer's rules, through NiceGUI's simulated user (SPEC W6, D6, T1)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from nicegui import ui
+
+from server.persistence.models import Interaction
+from server.persistence.queries import InteractionFilter
+from tests.ui.conftest import Browsers, element, eventually, go_online, new_phone, receive
+
+
+async def test_the_simulator_talks_to_the_agent_and_never_shows_a_note(browsers: Browsers) -> None:
+    agent = await browsers.signed_in("agent1")
+    await go_online(browsers, agent, "agent1")
+    customer = await browsers.new()
+    await customer.open("/simulator")
+    await customer.should_see("Sign in")  # the simulator needs a signed-in user too
+    await browsers.signed_in("supervisor", customer)
+    await customer.open("/simulator")
+    await customer.should_see("Customer simulator", retries=50)
+    customer.find(marker="sim-text").type("Hi, I would like to change my booking")
+    customer.find(marker="sim-send").click()
+    await customer.should_see(marker="sim-in", retries=50)
+    await agent.should_see(marker="accept", retries=50)
+    agent.find(marker="accept").click()
+    await agent.should_see(marker="composer", retries=50)
+    agent.find(marker="composer").type("Of course: to which date?")
+    agent.find(marker="send").click()
+    await agent.should_see(marker="message-out", retries=50)
+    agent.find(marker="note-switch").click()
+    agent.find(marker="composer").type("secret remark")
+    agent.find(marker="send").click()
+    await customer.should_see("Of course: to which date?", retries=50)
+    await agent.should_see(marker="message-note", retries=50)
+    await customer.should_not_see("secret remark")
+
+    supervisor = await browsers.principal("supervisor")
+    [interaction] = (await browsers.services.interactions.list(supervisor, _all()))[0][:1]
+
+    async def agent_message_status() -> str:
+        messages = await browsers.services.interactions.messages(supervisor, interaction["id"])
+        return next(m["status"] for m in messages if m["direction"] == "out")
+
+    assert await eventually(lambda: _is(agent_message_status, "delivered"))
+    customer.find(marker="sim-text").type("the 3rd of December")  # typing: the customer has read it
+    customer.find(marker="sim-send").click()
+    assert await eventually(lambda: _is(agent_message_status, "read"))
+    await agent.should_see("the 3rd of December", retries=50)
+
+
+async def _is(status, expected: str) -> bool:
+    return await status() == expected
+
+
+def _all() -> InteractionFilter:
+    return InteractionFilter(status="open")
+
+
+async def test_once_the_window_closed_free_text_is_off_and_a_template_still_goes(browsers: Browsers) -> None:
+    user = await browsers.signed_in("agent2")
+    await go_online(browsers, user, "agent2")
+    phone = new_phone()
+    interaction_id = await receive(browsers, phone, "hello from Meta", account="meta-demo")
+    await Interaction.filter(id=interaction_id).update(
+        last_inbound_at=datetime.now(timezone.utc) - timedelta(hours=25))
+    await user.should_see(marker="accept", retries=50)
+    user.find(marker="accept").click()
+    await user.should_see(marker="window", retries=50)
+    assert "window has closed" in element(user, "window").text
+    assert not element(user, "composer").enabled and not element(user, "send").enabled
+    user.find(marker="template").click()
+    await user.should_see(marker="template-send", retries=50)
+    for field in user.find(kind=ui.input, marker="template-variable").elements:
+        field.set_value("Ada")
+    user.find(marker="template-send").click()
+    principal = await browsers.principal("agent2")
+
+    async def template_sent() -> bool:
+        messages = await browsers.services.interactions.messages(principal, interaction_id)
+        return any(m["kind"] == "template" for m in messages)
+
+    await eventually(template_sent)
