@@ -91,7 +91,7 @@ async def start_services(settings: Settings) -> Services:
     await media.resume()
     settle_garbage_collector()
     inbound = InboundService(system, writer, media)
-    return Services(settings, writer, hub, system, AuthService(), workspace, AgentService(system),
+    return Services(settings, writer, hub, system, AuthService(), workspace, AgentService(system, workspace),
                     InteractionService(system, writer, workspace, senders, outbox, files),
                     inbound, AdminService(workspace), CatalogService(), outbox, media,
                     files, http, SimulatorService(inbound))

@@ -9,16 +9,19 @@ from server.actors.agent import DeskView
 from server.actors.bridge import ask
 from server.actors.queue import QueueView
 from server.actors.system import ActorSystem
+from server.domain.masking import masking_for
 from server.errors import Forbidden, NotFound
 from server.persistence import queries
 from server.persistence.models import Queue, User
 from server.services.auth import Principal
+from server.services.settings import SettingsService
 from server.services.views import contact_view, iso
 
 
 class AgentService:
-    def __init__(self, system: ActorSystem) -> None:
+    def __init__(self, system: ActorSystem, settings: SettingsService) -> None:
         self.system = system
+        self.settings = settings
 
     def _desk(self, principal: Principal) -> Any:
         ref = self.system.desk(principal.username)
@@ -66,9 +69,10 @@ class AgentService:
         if view is None:
             return []
         rows = await queries.interaction_rows([o.interaction_id for o in view.offers])
+        masking = masking_for(principal.role, self.settings.get("masking"))
         now = time.time()
         return [{"interaction_id": o.interaction_id, "kind": o.kind, "queue": o.queue,
-                 "contact": contact_view(rows[o.interaction_id]) if o.interaction_id in rows else None,
+                 "contact": contact_view(rows[o.interaction_id], masking) if o.interaction_id in rows else None,
                  "expires_at": iso(o.deadline), "expires_in": max(0, round(o.deadline - now))}
                 for o in view.offers]
 

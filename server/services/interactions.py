@@ -18,6 +18,7 @@ from server.connectors.media_rules import content_type_of, outbound_limit, too_l
 from server.connectors.voice import RECORDED, webm_to_ogg
 from server.connectors.outbox import Outbox
 from server.connectors.sending import Senders
+from server.domain.masking import Masking, masking_for
 from server.domain.templates import render as render_template
 from server.domain.window import window_closes_at, window_open
 from server.errors import Conflict, Invalid, NotFound
@@ -62,6 +63,9 @@ class InteractionService:
         self.senders = senders
         self.outbox = outbox
 
+    def masking(self, principal: Principal) -> Masking:
+        return masking_for(principal.role, self.settings.get("masking"))
+
     async def _live(self, interaction_id: int) -> InteractionView | None:
         ref = self.system.interaction(interaction_id)
         return None if ref is None else await ask(ref, mail.Snapshot)
@@ -75,7 +79,7 @@ class InteractionService:
             transfer = {"to": live.transfer_to, "targets": live.transfer_targets,
                         "expires_at": iso(live.transfer_deadline)}
         last = (await queries.last_messages([interaction_id])).get(interaction_id)
-        view = interaction_view(row, unread, last_message=last, transfer=transfer)
+        view = interaction_view(row, unread, masking=self.masking(principal), last_message=last, transfer=transfer)
         view["history"] = await self.history(interaction_id)
         return view
 
@@ -93,14 +97,17 @@ class InteractionService:
         ids = [r["id"] for r in rows]
         unread = await queries.unread_counts(ids)
         last = await queries.last_messages(ids)
-        return [interaction_view(r, unread.get(r["id"], 0), last_message=last.get(r["id"])) for r in rows], total
+        masking = self.masking(principal)
+        return [interaction_view(r, unread.get(r["id"], 0), masking=masking, last_message=last.get(r["id"]))
+                for r in rows], total
 
     async def messages(self, principal: Principal, interaction_id: int, *, before: int | None = None,
                        limit: int = 100) -> list[dict[str, Any]]:
         await readable_interaction(principal, interaction_id)
         if not 1 <= limit <= 500:
             raise Invalid("limit must be from 1 to 500.")
-        return [message_view(m) for m in await queries.messages_of(interaction_id, before=before, limit=limit)]
+        masking = self.masking(principal)
+        return [message_view(m, masking) for m in await queries.messages_of(interaction_id, before=before, limit=limit)]
 
     async def send_text(self, principal: Principal, interaction_id: int, text: Any) -> dict[str, Any]:
         """Store the message as queued; the outbox sends it (and retries) off the request path."""
@@ -315,4 +322,4 @@ class InteractionService:
 
     async def _message(self, interaction_id: int, message_id: int) -> dict[str, Any]:
         rows = await queries.messages_of(interaction_id, before=message_id + 1, limit=1)
-        return message_view(rows[0])
+        return message_view(rows[0])  # the agent's own message: nothing to mask

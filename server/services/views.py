@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from server.domain.masking import UNMASKED, Masking
 from server.domain.window import window_closes_at
 
 
@@ -15,12 +16,14 @@ def iso(value: datetime | float | None) -> str | None:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def contact_view(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": row.get("contact_id"), "name": row.get("customer_name") or "", "phone": row.get("customer_phone")}
+def contact_view(row: dict[str, Any], masking: Masking = UNMASKED) -> dict[str, Any]:
+    return {"id": row.get("contact_id"), "name": masking.of_name(row.get("customer_name") or "") or "",
+            "phone": masking.of_phone(row.get("customer_phone"))}
 
 
-def interaction_view(row: dict[str, Any], unread: int, *, tags: list[str] | None = None,
-                     last_message: dict[str, Any] | None = None, transfer: dict[str, Any] | None = None) -> dict[str, Any]:
+def interaction_view(row: dict[str, Any], unread: int, *, masking: Masking = UNMASKED, tags: list[str] | None = None,
+                     last_message: dict[str, Any] | None = None,
+                     transfer: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "id": row["id"],
         "status": row["status"],
@@ -30,7 +33,7 @@ def interaction_view(row: dict[str, Any], unread: int, *, tags: list[str] | None
         "queue": row["queue__name"],
         "account": row["account__key"],
         "provider": row["account__provider"],
-        "contact": contact_view(row),
+        "contact": contact_view(row, masking),
         "created_at": iso(row["created_at"]),
         "accepted_at": iso(row["accepted_at"]),
         "closed_at": iso(row["closed_at"]),
@@ -44,14 +47,18 @@ def interaction_view(row: dict[str, Any], unread: int, *, tags: list[str] | None
     }
 
 
-def message_view(row: dict[str, Any]) -> dict[str, Any]:
+def message_view(row: dict[str, Any], masking: Masking = UNMASKED) -> dict[str, Any]:
+    """A message; an inbound one's sender is the customer, masked like the contact."""
+    sender = row["sender"]
+    if row["direction"] == "in":
+        sender = masking.of_name(sender) if sender and not sender.startswith("+") else masking.of_phone(sender)
     return {
         "id": row["id"],
         "direction": row["direction"],
         "kind": row["kind"],
         "text": row["text"],
         "status": row["status"],
-        "sender": row["sender"],
+        "sender": sender,
         "error": row["error"],
         "created_at": iso(row["created_at"]),
         "attachment": attachment_view(row),
