@@ -34,6 +34,7 @@ from server.persistence.routing_state import load_routing_state, load_writer_con
 from server.persistence.writer import Writer
 from server.services.admin import AdminService
 from server.services.catalog import CatalogService
+from server.services.contacts import ContactService
 from server.services.agents import AgentService
 from server.services.auth import AuthService
 from server.services.demo import ensure_demo_workspace
@@ -60,6 +61,7 @@ class Services:
     inbound: InboundService
     admin: AdminService
     catalog: CatalogService
+    contacts: ContactService
     outbox: Outbox
     media: MediaFetcher
     files: MediaFiles
@@ -93,7 +95,7 @@ async def start_services(settings: Settings) -> Services:
     inbound = InboundService(system, writer, media)
     return Services(settings, writer, hub, system, AuthService(), workspace, AgentService(system, workspace),
                     InteractionService(system, writer, workspace, senders, outbox, files),
-                    inbound, AdminService(workspace), CatalogService(), outbox, media,
+                    inbound, AdminService(workspace), CatalogService(), ContactService(workspace), outbox, media,
                     files, http, SimulatorService(inbound))
 
 

@@ -14,6 +14,9 @@ from server.ui.composer import Composer
 from server.ui.dialogs import close_dialog, transfer_dialog
 
 PAGE = 30  # messages rendered at first; older ones load on demand
+# Scrolled to by pixels, which the browser clamps to the real bottom: a percentage is computed by Quasar from
+# sizes it measures later, so the newest message would stay hidden below.
+BOTTOM = 10**9
 
 
 class ChatView:
@@ -51,7 +54,7 @@ class ChatView:
         self.composer = Composer(self)
         await self._load(before=None)
         self._unsubscribe = context.subscribe(f"interaction:{self.id}", self.on_event)
-        self.scroll.scroll_to(percent=1.0)
+        self.scroll.scroll_to(pixels=BOTTOM)
 
     def dispose(self) -> None:
         self._unsubscribe()
@@ -94,7 +97,7 @@ class ChatView:
         rows = await context.services().interactions.messages(self.principal, self.id, before=message_id + 1, limit=1)
         if rows and rows[0]["id"] == message_id and message_id not in self.bubbles:
             self._add(rows[0])
-            self.scroll.scroll_to(percent=1.0)
+            self.scroll.scroll_to(pixels=BOTTOM)
             if rows[0]["direction"] == "in":
                 await self.desk.read(self.id)
 

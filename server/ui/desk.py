@@ -183,6 +183,10 @@ class Desk:
         await self.sidebar.set_interaction(interaction)
         await self.read(interaction_id)
 
+    def focus_composer(self) -> None:
+        if self.chat is not None:
+            self.chat.composer.input.run_method("focus")
+
     async def read(self, interaction_id: int) -> None:
         """The agent is looking at it: nothing in it is unread any more."""
         tab = self.tabs.get(interaction_id)

@@ -32,22 +32,75 @@ class Sidebar:
                 ui.label("Select a conversation to see its customer.").classes("xc-muted")
                 return
             if self.tabs.value == "contact":
-                self._contact()
+                await self._contact()
             elif self.tabs.value == "details":
                 self._details()
             else:
                 await self._journey()
 
-    def _contact(self) -> None:
-        contact = self.interaction["contact"]  # type: ignore[index]
-        name = contact["name"] or "Unknown customer"
-        with ui.row().classes("items-center gap-3"):
-            ui.avatar(name[:1].upper(), color="primary", text_color="white")
+    async def _contact(self) -> None:
+        interaction = self.interaction
+        assert interaction is not None
+        contact = interaction["contact"]
+        card = await context.attempt(context.services().contacts.card(self.desk.principal, interaction["id"]))
+        if card is None:
+            return
+        saved = card["contact"]
+        name = " ".join(filter(None, [saved["first_name"], saved["last_name"]])) if saved else contact["name"]
+        with ui.row().classes("items-center gap-3 no-wrap"):
+            ui.avatar((name or "?")[:1].upper(), color="primary", text_color="white")
             with ui.column().classes("gap-0"):
-                ui.label(name).classes("font-medium")
+                ui.label(name or "Unknown customer").classes("font-medium")
                 ui.label(contact["phone"]).classes("xc-muted text-sm")
-        _field("WhatsApp", contact["phone"])
-        _field("Saved contact", "yes" if contact.get("id") else "not yet in a contact list")
+        ui.button("Message", icon="chat", on_click=self.desk.focus_composer).props("flat dense no-caps")
+        if saved is None:
+            ui.label("Not saved in a contact list yet.").classes("xc-muted text-sm")
+            if card["lists"]:
+                self._contact_form({"first_name": name.split(" ")[0] if name else "",
+                                    "last_name": " ".join(name.split(" ")[1:]) if name else ""}, card["lists"])
+            return
+        for label, value in (("List", saved["list"]), ("Email", saved["email"]), ("Company", saved["company"]),
+                             ("Notes", saved["notes"])):
+            _field(label, value)
+        if card["can_edit"]:
+            ui.button("Edit", icon="edit", on_click=lambda: self._edit(saved)).props("flat dense no-caps").mark(
+                "contact-edit")
+
+    def _edit(self, saved: dict[str, Any]) -> None:
+        self.body.clear()
+        with self.body:
+            self._contact_form(saved, [])
+
+    def _contact_form(self, values: dict[str, Any], lists: list[str]) -> None:
+        """The contact's fields; with `lists`, it creates the contact in the chosen one."""
+        masking = context.services().interactions.masking(self.desk.principal)
+        inputs = {}
+        for field, label in (("first_name", "First name"), ("last_name", "Last name"), ("email", "Email"),
+                             ("company", "Company"), ("notes", "Notes")):
+            hidden = (field in ("first_name", "last_name") and masking.name != "none") or (
+                field == "email" and masking.email != "none")
+            if hidden:
+                continue
+            widget = ui.textarea if field == "notes" else ui.input
+            inputs[field] = widget(label, value=values.get(field) or "").props("outlined dense").classes(
+                "w-full").mark(f"contact-{field}")
+        target = ui.select(lists, value=lists[0], label="Contact list").props("outlined dense").classes(
+            "w-full") if lists else None
+
+        async def save() -> None:
+            changes = {field: widget.value or "" for field, widget in inputs.items()}
+            done = await context.attempt(context.services().contacts.save(
+                self.desk.principal, self.interaction["id"], changes,  # type: ignore[index]
+                target.value if target is not None else None))
+            if done is not None:
+                ui.notify("Contact saved.", type="positive")
+                await self.show()
+
+        with ui.row().classes("w-full justify-end"):
+            if not lists:
+                ui.button("Cancel", on_click=self.show).props("flat dense")
+            ui.button("Save contact" if lists else "Save", on_click=save).props("unelevated dense").mark(
+                "contact-save")
 
     def _details(self) -> None:
         interaction = self.interaction

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from nicegui import ui
 
-from server.persistence.models import Interaction
+from server.errors import Forbidden
+from server.persistence.models import Contact, ContactList, Interaction
 from server.persistence.queries import InteractionFilter
-from tests.ui.conftest import Browsers, element, eventually, go_online, new_phone, receive
+from tests.ui.conftest import Browsers, accepted, element, eventually, go_online, new_phone, receive
 
 
 async def test_the_simulator_talks_to_the_agent_and_never_shows_a_note(browsers: Browsers) -> None:
@@ -81,3 +83,52 @@ async def test_once_the_window_closed_free_text_is_off_and_a_template_still_goes
         return any(m["kind"] == "template" for m in messages)
 
     await eventually(template_sent)
+
+
+async def test_the_customer_is_saved_as_a_contact_and_edited_from_the_sidebar(browsers: Browsers) -> None:
+    user = await browsers.signed_in("agent4")
+    await go_online(browsers, user, "agent4")
+    phone = new_phone()
+    interaction_id = await accepted(browsers, user, phone, "hello", "Lucia Gallo")
+    await user.should_see("Not saved in a contact list yet.", retries=50)
+    assert element(user, "contact-first_name").value == "Lucia"
+    element(user, "contact-email").set_value("not-an-email")
+    user.find(marker="contact-save").click()
+    await eventually(lambda: user.notify.contains("That email address does not look valid."))
+    element(user, "contact-email").set_value("lucia@example.com")
+    user.find(marker="contact-save").click()
+    await eventually(lambda: Contact.exists(first_name="Lucia"))
+    await user.should_see(marker="contact-edit", retries=50)
+    contact = await Contact.get(first_name="Lucia").prefetch_related("phones", "list")
+    assert contact.list.name == "Customers" and [p.phone for p in contact.phones] == [phone]
+    assert (await Interaction.get(id=interaction_id)).contact_id == contact.id
+    user.find(marker="contact-edit").click()
+    element(user, "contact-company").set_value("Gallo & Figli")
+    user.find(marker="contact-save").click()
+    await eventually(lambda: Contact.exists(company="Gallo & Figli"))
+    await user.should_see(marker="contact-edit", retries=50)
+
+
+async def test_contacts_follow_list_permissions_and_masking(browsers: Browsers) -> None:
+    services = browsers.services
+    agent = await browsers.principal("agent5")
+    await services.agents.set_state(agent, "online", None)
+    interaction_id = await receive(browsers, new_phone(), "hi", "Nina Costa")
+    await eventually(lambda: services.agents.offers(agent))
+    await services.agents.accept(agent, interaction_id)
+    private = await ContactList.create(name="Private")
+    with pytest.raises(Forbidden):
+        await services.contacts.save(agent, interaction_id, {"first_name": "Nina"}, "Private")
+    card = await services.contacts.save(agent, interaction_id, {"first_name": "Nina"}, "Customers")
+    await Contact.filter(id=card["contact"]["id"]).update(list_id=private.id)
+    with pytest.raises(Forbidden):  # no edit right on that list
+        await services.contacts.save(agent, interaction_id, {"company": "X"})
+    await Contact.filter(id=card["contact"]["id"]).update(list_id=(await ContactList.get(name="Customers")).id)
+    await services.settings.update({"masking": {"name": "full", "phone": "partial", "email": "none"}})
+    masked = await services.contacts.card(agent, interaction_id)
+    assert masked["contact"]["first_name"] == "•••" and "•••" in masked["contact"]["phones"][0]
+    with pytest.raises(Forbidden):  # a hidden field cannot be overwritten blind
+        await services.contacts.save(agent, interaction_id, {"first_name": "Someone"})
+    await services.contacts.save(agent, interaction_id, {"company": "Costa SpA"})
+    supervisor = await browsers.principal("supervisor")
+    assert (await services.contacts.card(supervisor, interaction_id))["contact"]["first_name"] == "Nina"
