@@ -14,6 +14,7 @@ from typing import Protocol
 import httpx
 
 from server.actors.events import AttachmentChanged, EventHub
+from server.connectors.background import Background
 from server.connectors.media_rules import LARGEST_INBOUND, content_type_of
 from server.connectors.sending import SendFailed, refused, with_retries
 from server.persistence.files import MediaFiles, StoredFile
@@ -36,21 +37,17 @@ class MediaFetcher:
         self.client, self.writer, self.hub, self.files = client, writer, hub, files
         self.locators, self.retry_delays = locators, retry_delays
         self._slots = asyncio.Semaphore(concurrency)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._work = Background()
 
     async def resume(self) -> None:
         for attachment_id in await Attachment.filter(state="pending").order_by("id").values_list("id", flat=True):
             self.enqueue(attachment_id)
 
     def enqueue(self, attachment_id: int) -> None:
-        task = asyncio.create_task(self._fetch(attachment_id), name=f"media-{attachment_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._work.spawn(self._fetch(attachment_id), f"media-{attachment_id}")
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._work.stop()
 
     async def _fetch(self, attachment_id: int) -> None:
         try:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from server.actors.events import EventHub, MessageStatusChanged
+from server.connectors.background import Background
 from server.connectors.sending import OutboundFile, OutboundTemplate, Outgoing, SendFailed, Senders, with_retries
 from server.errors import Unavailable
 from server.persistence.files import MediaFiles
@@ -34,7 +35,7 @@ class Outbox:
         self._slots = asyncio.Semaphore(concurrency)
         self._lanes: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)  # per interaction: in order
         self._in_lane: dict[int, int] = defaultdict(int)  # messages using each lane, to drop idle lanes
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._work = Background()
 
     async def resume(self) -> None:
         """Send what was still queued when the server last stopped, oldest first."""
@@ -44,15 +45,11 @@ class Outbox:
 
     def enqueue(self, message_id: int, interaction_id: int) -> None:
         self._in_lane[interaction_id] += 1
-        task = asyncio.create_task(self._deliver(message_id, interaction_id), name=f"send-{message_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._work.spawn(self._deliver(message_id, interaction_id), f"send-{message_id}")
 
     async def stop(self) -> None:
         """Stop sending; unsent messages stay queued in the database for the next start."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._work.stop()
 
     async def _deliver(self, message_id: int, interaction_id: int) -> None:
         try:

@@ -21,8 +21,28 @@ body { background: #eef1f4; font-family: 'Inter', 'Segoe UI', Roboto, Helvetica,
 """
 
 
+LOCAL_TIMES = """
+<script>
+(() => {
+  const localize = (root) => root.querySelectorAll && root.querySelectorAll('.xc-time[data-utc]').forEach((el) => {
+    const moment = new Date(el.dataset.utc);
+    if (isNaN(moment)) return;
+    const today = new Date().toDateString() === moment.toDateString();
+    el.textContent = today ? moment.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'})
+                           : moment.toLocaleString([], {day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit'});
+    el.removeAttribute('data-utc');
+  });
+  new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) => localize(n.parentNode || n))))
+    .observe(document.body, {childList: true, subtree: true});
+  localize(document);
+})();
+</script>
+"""
+
+
 def apply_theme() -> None:
     ui.colors(primary="#128C7E", secondary="#075E54", accent="#25D366", positive="#12b76a",
               negative="#d92d20", warning="#f79009", info="#2e90fa")
     ui.add_css(CSS)
+    ui.add_body_html(LOCAL_TIMES)  # message times in the browser's own time zone
     ui.query("body").classes("text-[14px]")

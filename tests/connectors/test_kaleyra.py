@@ -12,14 +12,12 @@ import pytest
 from server.connectors.delivery import InboundMedia, StatusUpdate
 from server.connectors.kaleyra import KaleyraSender, check_secret, parse
 from server.connectors.sending import OutboundFile, OutboundTemplate, Outgoing
-from server.connectors.webhooks import webhook_app
 from server.errors import Forbidden, Invalid
-from server.persistence.db import close_database, open_database
-from server.persistence.models import Account, Attachment, Message, Queue
-from tests.actors.harness import Core
+from server.persistence.models import Attachment, Message
 from tests.actors.test_races import wait_until
 from tests.connectors.fake_kaleyra import FakeKaleyra
 from tests.connectors.fake_providers import Answer
+from tests.connectors.provider_core import provider_core
 
 SECRET = "kaleyra-webhook-secret"
 BUSINESS = "+919800000001"
@@ -28,24 +26,11 @@ BUSINESS = "+919800000001"
 @pytest.fixture
 def kaleyra_core(tmp_path):
     fake = FakeKaleyra().start()
-    core = Core(tmp_path, send_retry_delays=(0.05,), send_timeout=0.5)
-    [agent] = core.workspace(1)
-
-    async def account() -> None:
-        await open_database(core.settings.resolved_database_url)
-        await Account.create(key="kaleyra-test", provider="kaleyra", queue=await Queue.get(name="Q1"),
-                             phone_number=BUSINESS, api_base_url=fake.base,
-                             credentials={"sid": "HXAP123", "api_key": "A-key-1", "webhook_secret": SECRET})
-        await close_database()
-
-    core.call(account())
-    core.start()
-    core.call(core.services.agents.set_state(agent, "online", None))
-    hooks = webhook_app(lambda: core.services)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=hooks), base_url="http://test")
-    yield core, fake, agent, client
-    core.call(client.aclose())
-    core.close()
+    with provider_core(tmp_path, key="kaleyra-test", provider="kaleyra", phone_number=BUSINESS,
+                       api_base_url=fake.base,
+                       credentials={"sid": "HXAP123", "api_key": "A-key-1", "webhook_secret": SECRET}) as (
+            core, agent, client):
+        yield core, fake, agent, client
     fake.stop()
 
 

@@ -9,12 +9,10 @@ import httpx
 import pytest
 
 from server.connectors.sinch import signature
-from server.connectors.webhooks import webhook_app
-from server.persistence.db import close_database, open_database
-from server.persistence.models import Account, Message, Queue, Template
-from tests.actors.harness import Core
+from server.persistence.models import Message, Template
 from tests.actors.test_races import wait_until
 from tests.connectors.fake_providers import Answer, FakeSinch
+from tests.connectors.provider_core import provider_core
 from tests.connectors.test_media import StreamedFile
 
 SECRET = "sinch-webhook-secret"
@@ -23,25 +21,10 @@ SECRET = "sinch-webhook-secret"
 @pytest.fixture
 def sinch_core(tmp_path):
     fake = FakeSinch().start()
-    core = Core(tmp_path, send_retry_delays=(0.05,), send_timeout=0.5)
-    [agent] = core.workspace(1)
-
-    async def account() -> None:
-        await open_database(core.settings.resolved_database_url)
-        await Account.create(key="sinch-test", provider="sinch", queue=await Queue.get(name="Q1"),
-                             api_base_url=fake.base, credentials={
-                                 "project_id": "proj-1", "app_id": "app-1", "key_id": "key", "key_secret": "ks",
-                                 "webhook_secret": SECRET, "auth_url": fake.auth_url})
-        await close_database()
-
-    core.call(account())
-    core.start()
-    core.call(core.services.agents.set_state(agent, "online", None))
-    hooks = webhook_app(lambda: core.services)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=hooks), base_url="http://test")
-    yield core, fake, agent, client
-    core.call(client.aclose())
-    core.close()
+    with provider_core(tmp_path, key="sinch-test", provider="sinch", api_base_url=fake.base, credentials={
+            "project_id": "proj-1", "app_id": "app-1", "key_id": "key", "key_secret": "ks",
+            "webhook_secret": SECRET, "auth_url": fake.auth_url}) as (core, agent, client):
+        yield core, fake, agent, client
     fake.stop()
 
 
