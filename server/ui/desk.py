@@ -57,7 +57,10 @@ class Desk:
         ui.query(".nicegui-content").classes("p-0 gap-0")
         self._header(me, queues)
         with ui.left_drawer(value=True, fixed=True, bordered=True).props("width=270").classes("bg-white p-2"):
-            ui.label("Conversations").classes("text-xs uppercase xc-muted px-2 pt-1")
+            with ui.row().classes("w-full items-center px-2 pt-1 gap-2"):
+                ui.label("Conversations").classes("text-xs uppercase xc-muted")
+                self.total = ui.badge(color="red").props("rounded").mark("unread-total")
+                self.total.set_visibility(False)
             self.tab_list = ui.column().classes("w-full gap-1")
             self.empty = ui.label("No open conversation. Go online to receive offers.").classes(
                 "xc-muted text-sm px-2")
@@ -70,6 +73,7 @@ class Desk:
             context.subscribe(f"queue:{queue['name']}", self.on_event)
         for interaction_id in me["open_interactions"]:
             await self._add_tab(interaction_id)
+        self._show_total(me["unread_total"])
         view = await self.services.agents.desk_view(self.principal)
         offers = {o.interaction_id: o.deadline for o in view.offers} if view is not None else {}
         for offer in await self.services.agents.offers(self.principal):
@@ -208,6 +212,7 @@ class Desk:
                 ui.notify("Your transfer was accepted.", type="positive")
         elif isinstance(event, UnreadChanged):
             self._unread(event.interaction_id, event.unread)
+            self._show_total(event.total)
         elif isinstance(event, AgentStateChanged) and hasattr(self, "state"):
             self.state.set_value(event.state)
             self.reason.set_text(event.reason or "")
@@ -228,6 +233,10 @@ class Desk:
         await self._add_tab(interaction_id)
         if self.selected is None:
             await self.select(interaction_id)
+
+    def _show_total(self, total: int) -> None:
+        self.total.set_text(f"{total} unread")
+        self.total.set_visibility(total > 0)
 
     def _unread(self, interaction_id: int, unread: int) -> None:
         tab = self.tabs.get(interaction_id)

@@ -112,6 +112,12 @@ class Sidebar:
         _field("Status", interaction["status"])
         _field("Tags", ", ".join(interaction["tags"]) or "none")
         _field("Disposition", interaction["disposition"] or "none yet")
+        ui.label("Routing history").classes("xc-muted text-xs pt-2")
+        for step in interaction.get("history", [])[-20:]:
+            who = ", ".join(step["agents"][:3]) + (f" +{len(step['agents']) - 3}" if len(step["agents"]) > 3 else "")
+            ui.label(f"{_when(step['at'])[11:16]} {step['kind'].replace('_', ' ')}"
+                     + (f" · {who}" if who else "") + (f" · {step['detail']}" if step["detail"] else "")).classes(
+                "text-xs")
 
     async def _journey(self) -> None:
         interaction = self.interaction

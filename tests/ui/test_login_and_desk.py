@@ -80,6 +80,7 @@ async def test_the_unread_badge_counts_while_the_tab_is_not_in_view(browsers: Br
     await receive(browsers, second_phone, "are you there?")
     await receive(browsers, second_phone, "hello??")
     await eventually(lambda: badge(user, second).visible and badge(user, second).text == "2")
+    assert element(user, "unread-total").text == "2 unread"
     await receive(browsers, first_phone, "thanks!")  # the conversation in view: read at once
     await user.should_see("thanks!", retries=50)
     await eventually(lambda: not badge(user, first).visible)
