@@ -81,3 +81,12 @@ def _clock(value: str | None) -> str:
 
 def _size(count: int) -> str:
     return f"{count / 2**20:.1f} MB" if count >= 2**20 else f"{max(1, count // 1024)} KB"
+
+
+def header_html(contact: dict[str, Any], interaction: dict[str, Any] | None = None) -> str:
+    """Who the customer is (and, in a conversation, on which account and queue), as one element."""
+    name = contact["name"] or contact["phone"] or "Customer"
+    where = [contact["phone"] or ""] + ([interaction["account"], interaction["queue"]] if interaction else [])
+    return (f"<div style='display:flex;gap:12px;align-items:center'><div class='xc-avatar'>{escape(name[:1].upper())}"
+            f"</div><div><div class='text-base font-medium'>{escape(name)}</div><div class='xc-muted text-xs'>"
+            f"{escape(' · '.join(filter(None, where)))}</div></div></div>")

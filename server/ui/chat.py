@@ -9,7 +9,7 @@ from nicegui import ui
 
 from server.actors.events import AttachmentChanged, Event, MessageAdded, MessageStatusChanged
 from server.ui import context
-from server.ui.bubbles import bubble_classes, bubble_html
+from server.ui.bubbles import bubble_classes, bubble_html, header_html
 from server.ui.composer import Composer
 from server.ui.dialogs import close_dialog, transfer_dialog
 
@@ -34,18 +34,9 @@ class ChatView:
         contact = self.interaction["contact"]
         with ui.row().classes("w-full items-center bg-white px-4 py-2 gap-3 no-wrap").style(
                 "border-bottom: 1px solid #eaecf0"):
-            ui.avatar((contact["name"] or "?")[:1].upper(), color="primary", text_color="white", size="md")
-            with ui.column().classes("gap-0 flex-grow"):
-                ui.label(contact["name"] or contact["phone"]).classes("text-base font-medium")
-                ui.label(f"{contact['phone']} · {self.interaction['account']} · {self.interaction['queue']}").classes(
-                    "xc-muted text-xs")
-            with ui.button(icon="more_vert").props("flat round dense").mark("chat-menu"):
-                with ui.menu():
-                    if context.services().settings.get("transfer")["enabled"]:
-                        ui.menu_item("Transfer…", on_click=lambda: transfer_dialog(self)).mark("transfer")
-                    ui.menu_item("Close", on_click=lambda: close_dialog(self, dispose=False)).mark("close")
-                    ui.menu_item("Close & Dispose…", on_click=lambda: close_dialog(self, dispose=True)).mark(
-                        "close-dispose")
+            ui.html(header_html(contact, self.interaction), sanitize=False).classes("flex-grow")
+            with ui.button(icon="more_vert", on_click=self._fill_menu).props("flat round dense").mark("chat-menu"):
+                self.menu = ui.menu()
         self.scroll = ui.scroll_area().classes("xc-chat w-full flex-grow")
         with self.scroll:
             self.older = ui.button("Show earlier messages", on_click=self.load_older).props(
@@ -55,6 +46,16 @@ class ChatView:
         await self._load(before=None)
         self._unsubscribe = context.subscribe(f"interaction:{self.id}", self.on_event)
         self.scroll.scroll_to(pixels=BOTTOM)
+
+    def _fill_menu(self) -> None:
+        """The menu's items are made when it is first opened: most conversations never open it."""
+        if self.menu.default_slot.children:
+            return
+        with self.menu:
+            if context.services().settings.get("transfer")["enabled"]:
+                ui.menu_item("Transfer…", on_click=lambda: transfer_dialog(self)).mark("transfer")
+            ui.menu_item("Close", on_click=lambda: close_dialog(self, dispose=False)).mark("close")
+            ui.menu_item("Close & Dispose…", on_click=lambda: close_dialog(self, dispose=True)).mark("close-dispose")
 
     def dispose(self) -> None:
         self._unsubscribe()

@@ -2,6 +2,7 @@
 message recorded in the browser, internal notes, templates, and the customer service window's time left."""
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
@@ -34,8 +35,10 @@ window.xcVoice = window.xcVoice || {
         const form = new FormData();
         form.append('file', new Blob(this.chunks, {type: 'audio/webm'}), 'voice-message.webm');
         this.recorder = null;
-        const answer = await fetch(url, {method: 'POST', headers: {Authorization: 'Bearer ' + token}, body: form});
-        resolve({status: answer.status, body: await answer.text()});
+        try {
+          const answer = await fetch(url, {method: 'POST', headers: {Authorization: 'Bearer ' + token}, body: form});
+          resolve({status: answer.status, body: await answer.text()});
+        } catch (e) { resolve({status: 0, body: ''}); }
       };
       this.recorder.stop();
     });
@@ -73,19 +76,20 @@ class Composer:
                 self.note = ui.switch("Internal note", on_change=self._note_mode).props("dense color=warning").mark(
                     "note-switch")
             with ui.row().classes("w-full items-end gap-1 no-wrap"):
-                with ui.button(icon="mood").props("flat round dense").tooltip("Emoji"):
+                with ui.button(icon="mood").props("flat round dense title=Emoji"):
                     self.emoji_menu = ui.menu().props("anchor='top left' self='bottom left'")
                     self.emoji_menu.on("before-show", self._fill_emoji)
-                ui.button(icon="quickreply", on_click=self._canned).props("flat round dense").tooltip(
-                    "Canned answers").mark("canned")
+                ui.button(icon="quickreply", on_click=self._canned).props(
+                    "flat round dense title='Canned answers'").mark("canned")
                 self.attach = ui.button(icon="attach_file", on_click=lambda: self.upload.run_method("pickFiles")).props(
-                    "flat round dense").tooltip(f"Attach a file (up to {attachments['max_mb']} MB)"
-                                               if attachments["enabled"] else "Attachments are disabled")
+                    "flat round dense").props("title='" + (f"Attach a file (up to {attachments['max_mb']} MB)"
+                                                           if attachments["enabled"] else "Attachments are disabled")
+                                             + "'")
                 self.attach.set_enabled(attachments["enabled"])
-                self.mic = ui.button(icon="mic", on_click=self._voice).props("flat round dense").tooltip(
-                    "Record a voice message").mark("voice")
+                self.mic = ui.button(icon="mic", on_click=self._voice).props(
+                    "flat round dense title='Record a voice message'").mark("voice")
                 ui.button(icon="description", on_click=lambda: template_dialog(chat)).props(
-                    "flat round dense").tooltip("Send a template").mark("template")
+                    "flat round dense title='Send a template'").mark("template")
                 self.input = ui.textarea(placeholder="Type a message").props(
                     "autogrow outlined dense rows=1 maxlength=4096").classes("flex-grow").mark("composer")
                 self.input.on("keydown.enter.exact.prevent", self.send)
@@ -97,12 +101,20 @@ class Composer:
                                     ).props("accept='image/jpeg,image/png,image/webp,audio/*,video/mp4,video/3gpp,"
                                             "application/pdf,text/plain,.doc,.docx,.xls,.xlsx,.ppt,.pptx'").classes(
                                         "hidden")
-        self._timer = ui.timer(30, self._show_window) if self.closes_at else None
+        self._clock = asyncio.ensure_future(self._follow_window()) if self.closes_at else None
         self._show_window()
 
     def dispose(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        if self._clock is not None:
+            self._clock.cancel()
+
+    async def _follow_window(self) -> None:
+        """Count the window down while this conversation is shown (a plain task: no element to keep)."""
+        client = ui.context.client
+        while not client._deleted:
+            await asyncio.sleep(30)
+            with client:
+                self._show_window()
 
     def _window_open(self) -> bool:
         return self.closes_at is None or datetime.now(timezone.utc) < self.closes_at
@@ -208,13 +220,16 @@ class Composer:
                 ui.notify("The microphone is not available in this browser.", type="warning")
                 return
             self.recording = True
-            self.mic.props("color=negative icon=stop").tooltip("Stop and send")
+            self.mic.props("color=negative icon=stop title='Stop and send'")
             return
         self.recording = False
-        self.mic.props("color=primary icon=mic")
+        self.mic.props("color=primary icon=mic title='Record a voice message'")
         url = f"/api/v1/interactions/{self.chat.id}/messages"
-        answer = await ui.run_javascript(
-            f"return await window.xcVoice.stop({json.dumps(url)}, {json.dumps(context.token())})", timeout=60)
+        try:
+            answer = await ui.run_javascript(
+                f"return await window.xcVoice.stop({json.dumps(url)}, {json.dumps(context.token())})", timeout=60)
+        except TimeoutError:
+            answer = None
         if not answer or answer.get("status") != 201:
             try:
                 message = json.loads(answer.get("body") or "{}")["error"]["message"]

@@ -92,12 +92,18 @@ class Desk:
                 self.state = ui.select(STATES, value=me["state"], on_change=self._state_chosen).props(
                     "dense borderless dark options-dense").classes("w-[130px]").mark("state")
                 self.reason = ui.label(me["reason"] or "").classes("text-xs")
-            with ui.button(icon="account_circle").props("flat round color=white"):
-                with ui.menu():
-                    ui.menu_item(f"{self.principal.full_name or self.principal.username} ({self.principal.role})"
-                                 ).props("disable")
-                    ui.menu_item("Customer simulator", on_click=lambda: ui.navigate.to("/simulator", new_tab=True))
-                    ui.menu_item("Sign out", on_click=lambda: ui.navigate.to("/logout")).mark("logout")
+            with ui.button(icon="account_circle", on_click=self._fill_user_menu).props(
+                    "flat round color=white").mark("user-menu"):
+                self.user_menu = ui.menu()
+
+    def _fill_user_menu(self) -> None:
+        if self.user_menu.default_slot.children:
+            return
+        with self.user_menu:
+            ui.menu_item(f"{self.principal.full_name or self.principal.username} ({self.principal.role})").props(
+                "disable")
+            ui.menu_item("Customer simulator", on_click=lambda: ui.navigate.to("/simulator", new_tab=True))
+            ui.menu_item("Sign out", on_click=lambda: ui.navigate.to("/logout")).mark("logout")
 
     @staticmethod
     def _queue_text(name: str, waiting: int) -> str:

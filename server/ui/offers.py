@@ -31,7 +31,7 @@ class OfferPanel:
         self.desk = desk
         self.cards: dict[int, tuple[ui.card, ui.label, float]] = {}
         self.stack = ui.column().classes("fixed top-16 right-4 gap-2 w-[330px]").style("z-index: 6000")
-        self.timer = ui.timer(1.0, self._tick, active=False)
+        self.timer: ui.timer | None = None  # made with the first offer, so an idle desk carries none
 
     def show(self, offer: dict[str, Any], deadline: float) -> None:
         interaction_id = offer["interaction_id"]
@@ -54,6 +54,9 @@ class OfferPanel:
                         "unelevated").mark("accept")
         self.cards[interaction_id] = (card, countdown, deadline)
         self._tick()
+        if self.timer is None:
+            with self.stack:
+                self.timer = ui.timer(1.0, self._tick)
         self.timer.activate()
         ui.run_javascript(CHIME_JS)
 
@@ -66,7 +69,7 @@ class OfferPanel:
             ui.notify(f"{by} took that conversation first.", type="info", position="top-right")
         elif reason == "timeout":
             ui.notify("An offer timed out.", type="info", position="top-right")
-        if not self.cards:
+        if not self.cards and self.timer is not None:
             self.timer.deactivate()
 
     async def _answer(self, interaction_id: int, *, accept: bool) -> None:

@@ -2,11 +2,13 @@
 customer's journey. Filled when a conversation is selected; only the visible tab's content is built."""
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from nicegui import ui
 
 from server.ui import context
+from server.ui.bubbles import header_html
 
 
 class Sidebar:
@@ -47,11 +49,7 @@ class Sidebar:
             return
         saved = card["contact"]
         name = " ".join(filter(None, [saved["first_name"], saved["last_name"]])) if saved else contact["name"]
-        with ui.row().classes("items-center gap-3 no-wrap"):
-            ui.avatar((name or "?")[:1].upper(), color="primary", text_color="white")
-            with ui.column().classes("gap-0"):
-                ui.label(name or "Unknown customer").classes("font-medium")
-                ui.label(contact["phone"]).classes("xc-muted text-sm")
+        ui.html(header_html({"name": name or "Unknown customer", "phone": contact["phone"]}), sanitize=False)
         ui.button("Message", icon="chat", on_click=self.desk.focus_composer).props("flat dense no-caps")
         if saved is None:
             ui.label("Not saved in a contact list yet.").classes("xc-muted text-sm")
@@ -59,9 +57,8 @@ class Sidebar:
                 self._contact_form({"first_name": name.split(" ")[0] if name else "",
                                     "last_name": " ".join(name.split(" ")[1:]) if name else ""}, card["lists"])
             return
-        for label, value in (("List", saved["list"]), ("Email", saved["email"]), ("Company", saved["company"]),
-                             ("Notes", saved["notes"])):
-            _field(label, value)
+        _fields(("List", saved["list"]), ("Email", saved["email"]), ("Company", saved["company"]),
+                ("Notes", saved["notes"]))
         if card["can_edit"]:
             ui.button("Edit", icon="edit", on_click=lambda: self._edit(saved)).props("flat dense no-caps").mark(
                 "contact-edit")
@@ -105,38 +102,31 @@ class Sidebar:
     def _details(self) -> None:
         interaction = self.interaction
         assert interaction is not None
-        _field("Account", interaction["account"])
-        _field("Queue", interaction["queue"])
-        _field("Created", _when(interaction["created_at"]))
-        _field("Accepted", _when(interaction["accepted_at"]))
-        _field("Status", interaction["status"])
-        _field("Tags", ", ".join(interaction["tags"]) or "none")
-        _field("Disposition", interaction["disposition"] or "none yet")
-        ui.label("Routing history").classes("xc-muted text-xs pt-2")
-        for step in interaction.get("history", [])[-20:]:
-            who = ", ".join(step["agents"][:3]) + (f" +{len(step['agents']) - 3}" if len(step["agents"]) > 3 else "")
-            ui.label(f"{_when(step['at'])[11:16]} {step['kind'].replace('_', ' ')}"
-                     + (f" · {who}" if who else "") + (f" · {step['detail']}" if step["detail"] else "")).classes(
-                "text-xs")
+        _fields(("Account", interaction["account"]), ("Queue", interaction["queue"]),
+                ("Created", _when(interaction["created_at"])), ("Accepted", _when(interaction["accepted_at"])),
+                ("Status", interaction["status"]), ("Tags", ", ".join(interaction["tags"]) or "none"),
+                ("Disposition", interaction["disposition"] or "none yet"),
+                ("Routing history", "\n".join(_step(step) for step in interaction.get("history", [])[-20:])))
 
     async def _journey(self) -> None:
         interaction = self.interaction
         assert interaction is not None
         visits = await context.attempt(context.services().interactions.journey(self.desk.principal, interaction["id"]))
-        for visit in visits or []:
-            with ui.column().classes("xc-card w-full p-2 gap-0"):
-                ui.label(("▶ This conversation" if visit["current"] else _when(visit["created_at"]))).classes(
-                    "font-medium text-sm")
-                ui.label(f"{visit['queue']} · {visit['agent'] or 'not answered'} · {visit['status']}").classes(
-                    "xc-muted text-xs")
-                if visit["disposition"]:
-                    ui.label(f"Disposition: {visit['disposition']}").classes("text-xs")
+        _fields(*(("▶ This conversation" if visit["current"] else _when(visit["created_at"]),
+                   f"{visit['queue']} · {visit['agent'] or 'not answered'} · {visit['status']}"
+                   + (f" · {visit['disposition']}" if visit["disposition"] else "")) for visit in visits or []))
 
 
-def _field(label: str, value: str | None) -> None:
-    with ui.column().classes("gap-0"):
-        ui.label(label).classes("xc-muted text-xs")
-        ui.label(value or "—").classes("text-sm")
+def _fields(*pairs: tuple[str, str | None]) -> None:
+    """Labelled values as one element (the sidebar is built for every connected desk)."""
+    ui.html("".join(f"<div class='xc-field'><div>{escape(label)}</div><div style='white-space:pre-wrap'>"
+                    f"{escape(value or '—')}</div></div>" for label, value in pairs), sanitize=False).classes("w-full")
+
+
+def _step(step: dict[str, Any]) -> str:
+    agents = step["agents"]
+    who = ", ".join(agents[:3]) + (f" +{len(agents) - 3}" if len(agents) > 3 else "")
+    return " · ".join(filter(None, [_when(step["at"])[11:16], step["kind"].replace("_", " "), who, step["detail"]]))
 
 
 def _when(value: str | None) -> str:

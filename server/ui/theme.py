@@ -15,6 +15,9 @@ body { background: #eef1f4; font-family: 'Inter', 'Segoe UI', Roboto, Helvetica,
 .xc-failed { border: 1px solid #d92d20; }
 .xc-meta { font-size: 11px; color: #667085; text-align: right; margin-top: 2px; }
 .xc-chat { background: #efeae2; }
+.xc-avatar { width: 36px; height: 36px; border-radius: 50%; background: #128C7E; color: white; display: flex;
+             align-items: center; justify-content: center; font-weight: 600; flex: none; }
+.xc-field { margin-bottom: 6px; } .xc-field div:first-child { color: #667085; font-size: 12px; }
 .xc-tab { border-radius: 8px; cursor: pointer; }
 .xc-tab:hover { background: #f2f4f7; }
 .xc-tab-active { background: #e7f6f3; }
