@@ -13,7 +13,7 @@ from server.ui.bubbles import bubble_classes, bubble_html, header_html
 from server.ui.composer import Composer
 from server.ui.dialogs import close_dialog, transfer_dialog
 
-PAGE = 30  # messages rendered at first; older ones load on demand
+PAGE = 20  # messages rendered at first (a screenful and more); older ones load on demand
 # Scrolled to by pixels, which the browser clamps to the real bottom: a percentage is computed by Quasar from
 # sizes it measures later, so the newest message would stay hidden below.
 BOTTOM = 10**9

@@ -54,8 +54,10 @@ class Sidebar:
         if saved is None:
             ui.label("Not saved in a contact list yet.").classes("xc-muted text-sm")
             if card["lists"]:
-                self._contact_form({"first_name": name.split(" ")[0] if name else "",
-                                    "last_name": " ".join(name.split(" ")[1:]) if name else ""}, card["lists"])
+                first, _, last = (name or "").partition(" ")
+                ui.button("Save as contact", icon="person_add", on_click=lambda: self._new(
+                    {"first_name": first, "last_name": last}, card["lists"])).props("flat dense no-caps").mark(
+                    "contact-new")
             return
         _fields(("List", saved["list"]), ("Email", saved["email"]), ("Company", saved["company"]),
                 ("Notes", saved["notes"]))
@@ -64,9 +66,13 @@ class Sidebar:
                 "contact-edit")
 
     def _edit(self, saved: dict[str, Any]) -> None:
+        self._new(saved, [])
+
+    def _new(self, values: dict[str, Any], lists: list[str]) -> None:
+        """The form, in place of the card (made only when asked for)."""
         self.body.clear()
         with self.body:
-            self._contact_form(saved, [])
+            self._contact_form(values, lists)
 
     def _contact_form(self, values: dict[str, Any], lists: list[str]) -> None:
         """The contact's fields; with `lists`, it creates the contact in the chosen one."""

@@ -91,6 +91,8 @@ async def test_the_customer_is_saved_as_a_contact_and_edited_from_the_sidebar(br
     phone = new_phone()
     interaction_id = await accepted(browsers, user, phone, "hello", "Lucia Gallo")
     await user.should_see("Not saved in a contact list yet.", retries=50)
+    user.find(marker="contact-new").click()
+    await user.should_see(marker="contact-first_name", retries=50)
     assert element(user, "contact-first_name").value == "Lucia"
     element(user, "contact-email").set_value("not-an-email")
     user.find(marker="contact-save").click()
