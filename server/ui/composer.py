@@ -86,6 +86,7 @@ class Composer:
                                                            if attachments["enabled"] else "Attachments are disabled")
                                              + "'")
                 self.attach.set_enabled(attachments["enabled"])
+                self.attach.mark("attach")
                 self.mic = ui.button(icon="mic", on_click=self._voice).props(
                     "flat round dense title='Record a voice message'").mark("voice")
                 ui.button(icon="description", on_click=lambda: template_dialog(chat)).props(

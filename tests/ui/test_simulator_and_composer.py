@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from nicegui import ui
+from nicegui.elements.upload_files import SmallFileUpload
 
 from server.errors import Forbidden
 from server.persistence.models import Contact, ContactList, Interaction
@@ -134,3 +135,39 @@ async def test_contacts_follow_list_permissions_and_masking(browsers: Browsers) 
     await services.contacts.save(agent, interaction_id, {"company": "Costa SpA"})
     supervisor = await browsers.principal("supervisor")
     assert (await services.contacts.card(supervisor, interaction_id))["contact"]["first_name"] == "Nina"
+
+
+async def test_an_attachment_goes_out_with_the_typed_caption_and_a_refused_one_says_why(browsers: Browsers) -> None:
+    user = await browsers.signed_in("agent1")
+    await go_online(browsers, user, "agent1")
+    interaction_id = await accepted(browsers, user, new_phone(), "send me the invoice")
+    [upload] = user.find(kind=ui.upload).elements
+    user.find(marker="composer").type("Here is your invoice")
+    with user:
+        await upload.handle_uploads([SmallFileUpload("invoice.pdf", "application/pdf", b"%PDF-1.4 invoice")])
+    principal = await browsers.principal("agent1")
+
+    async def sent() -> dict | None:
+        messages = await browsers.services.interactions.messages(principal, interaction_id)
+        return next((m for m in messages if m["attachment"]), None)
+
+    message = await eventually(sent)
+    assert message["kind"] == "document" and message["text"] == "Here is your invoice"
+    assert message["attachment"]["filename"] == "invoice.pdf"
+    await eventually(lambda: element(user, "composer").value == "")
+    with user:
+        await upload.handle_uploads([SmallFileUpload("tool.exe", "application/x-msdownload", b"MZ")])
+    await eventually(lambda: user.notify.contains("WhatsApp cannot carry application/x-msdownload files."))
+
+
+async def test_with_attachments_disabled_the_button_says_so_and_the_server_refuses(browsers: Browsers) -> None:
+    await browsers.services.settings.update({"attachments": {"enabled": False}})
+    user = await browsers.signed_in("agent2")
+    await go_online(browsers, user, "agent2")
+    await accepted(browsers, user, new_phone(), "can I send you a photo?")
+    attach = element(user, "attach")
+    assert not attach.enabled and attach.props["title"] == "Attachments are disabled"
+    [upload] = user.find(kind=ui.upload).elements
+    with user:
+        await upload.handle_uploads([SmallFileUpload("a.png", "image/png", b"\x89PNG")])
+    await eventually(lambda: user.notify.contains("Attachments are disabled by the administrator."))
