@@ -144,7 +144,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (auth, me, interactions, admin):
         app.include_router(module.router, prefix="/api/v1")
     answer_unknown_api_paths(app)
-    mount_ui(app, lambda: app.state.services, settings.storage_secret)
+    mount_ui(app, lambda: app.state.services, settings.storage_secret, settings.data_dir)
     return app
 
 

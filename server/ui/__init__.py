@@ -5,14 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pathlib import Path
+
 from fastapi import FastAPI
-from nicegui import ui
+from nicegui import app, ui
+from nicegui.storage import Storage
 
 from server.ui import context
 from server.ui.pages import register_pages
 
 
-def mount_ui(api: FastAPI, services: Callable[[], Any], storage_secret: str) -> None:
+def mount_ui(api: FastAPI, services: Callable[[], Any], storage_secret: str, data_dir: Path) -> None:
+    """`data_dir`: where the browsers' sessions are kept (beside the database, not in the working dir)."""
+    Storage.path = (data_dir / "ui-sessions").resolve()
+    app.storage = Storage()
     context.use_services(services)
     register_pages()
     # No polling binding loop: every live value is pushed by an event (see context.Subscriptions).
