@@ -10,7 +10,7 @@ from server.actors.bridge import ask
 from server.actors.queue import QueueView
 from server.actors.system import ActorSystem
 from server.domain.masking import masking_for
-from server.errors import Forbidden, NotFound
+from server.errors import Conflict, Forbidden, NotFound
 from server.persistence import queries
 from server.persistence.models import Queue, User
 from server.services.auth import Principal
@@ -77,7 +77,13 @@ class AgentService:
                 for o in view.offers]
 
     async def accept(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
-        """First accept wins; a loser gets Conflict 'taken' naming the winner."""
+        """First accept wins; a loser gets Conflict 'taken' naming the winner. An agent already holding the
+        admin's tab limit of open conversations is refused (SPEC D4)."""
+        view = await self.desk_view(principal)
+        limit = int(self.settings.get("max_tabs"))
+        if view is not None and len(view.open) >= limit:
+            raise Conflict(f"You have the most open conversations allowed ({limit}): close one first.",
+                           code="tab_limit")
         return await self._on_offer(principal, interaction_id, mail.Accept)
 
     async def reject(self, principal: Principal, interaction_id: int) -> dict[str, Any]:

@@ -173,3 +173,15 @@ async def test_canned_answers_are_searched_and_filled_with_the_customers_name(br
     await user.should_not_see("Greeting")
     user.find(marker="canned-answer").click()
     await eventually(lambda: element(user, "composer").value == "Thank you for writing to us, Carla. Have a good day!")
+
+
+async def test_the_admins_tab_limit_refuses_one_more_conversation(browsers: Browsers) -> None:
+    await browsers.services.settings.update({"max_tabs": 1})
+    user = await browsers.signed_in("agent5")
+    await go_online(browsers, user, "agent5")
+    await accepted(browsers, user, new_phone(), "first")
+    await receive(browsers, new_phone(), "second")
+    await user.should_see(marker="accept", retries=50)
+    user.find(marker="accept").click()
+    await eventually(lambda: user.notify.contains(
+        "You have the most open conversations allowed (1): close one first."))
