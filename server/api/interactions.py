@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from server.api.deps import CurrentUser, Services
+from server.api.downloads import file_response
 from server.api.uploads import Upload
 from server.errors import Invalid
 from server.persistence.queries import InteractionFilter
@@ -95,7 +96,7 @@ async def send(interaction_id: int, request: Request, user: CurrentUser, service
 @router.get("/interactions/{interaction_id}/messages/{message_id}/file")
 async def message_file(interaction_id: int, message_id: int, user: CurrentUser, services: Services) -> FileResponse:
     path, content_type, filename = await services.interactions.file_of(user, interaction_id, message_id)
-    return FileResponse(path, media_type=content_type, filename=filename)
+    return file_response(path, content_type, filename)
 
 
 @router.post("/interactions/{interaction_id}/notes", status_code=201)

@@ -32,6 +32,16 @@ class Masking:
             return " ".join(f"{word[:1]}{HIDDEN}" for word in value.split())
         return HIDDEN
 
+    def within(self, text: str, name: str, phone: str) -> str:
+        """`text` with the customer's name (whole, and each word) and number masked wherever they appear."""
+        if self.phone != "none" and phone:
+            for form in sorted({phone, phone.lstrip("+")}, key=len, reverse=True):
+                text = text.replace(form, self.of_phone(phone) or "")
+        if self.name != "none" and name.strip():
+            for part in sorted({name.strip(), *(w for w in name.split() if len(w) > 1)}, key=len, reverse=True):
+                text = text.replace(part, self.of_name(part) or "")
+        return text
+
 
 UNMASKED = Masking()
 

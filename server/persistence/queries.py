@@ -9,7 +9,7 @@ from tortoise import Tortoise
 from tortoise.expressions import Q
 
 from server.persistence.db import dialect_sql
-from server.persistence.models import Account, Attachment, Disposition, Interaction, Message, Queue, Template, User
+from server.persistence.models import Account, Attachment, CannedAnswer, Disposition, Interaction, Message, Queue, Template, User
 
 INTERACTION_FIELDS = ("id", "status", "owner__username", "first_agent__username", "queue__name", "account__key",
                       "account__provider", "customer_phone", "customer_name", "contact_id", "created_at",
@@ -120,7 +120,8 @@ async def messages_of(interaction_id: int, *, before: int | None = None, limit: 
     if not include_notes:
         query = query.filter(~Q(direction="note"))
     rows = await query.order_by("-id").limit(limit).values(
-        "id", "interaction_id", "direction", "kind", "text", "status", "sender", "error", "created_at")
+        "id", "interaction_id", "direction", "kind", "text", "status", "sender", "error", "created_at",
+        "interaction__customer_name", "interaction__customer_phone")
     files = {a["message_id"]: a for a in await Attachment.filter(message_id__in=[r["id"] for r in rows]).values(
         "message_id", "content_type", "filename", "size", "state", "error")} if rows else {}
     for row in rows:
@@ -155,3 +156,10 @@ async def queue_names_of(username: str) -> list[str]:
 
 async def find_template(ref: str | int) -> Template | None:
     return await Template.filter(_by_name_or_id("name", ref)).first()
+
+
+async def canned_answers(search: str = "") -> list[dict[str, Any]]:
+    query = CannedAnswer.all()
+    if search.strip():
+        query = query.filter(Q(name__icontains=search.strip()) | Q(body__icontains=search.strip()))
+    return list(await query.order_by("name").limit(50).values("id", "name", "body"))

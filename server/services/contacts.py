@@ -24,15 +24,23 @@ class ContactService:
         self.settings = settings
 
     async def card(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
-        """The conversation's contact (masked for the viewer), whether it may be edited, and the lists a new
-        contact may go to."""
+        """The conversation's contact (masked for the viewer; None when not saved, or saved in a list the viewer
+        may not see), whether it may be edited, and the lists a new contact may go to."""
         row = await readable_interaction(principal, interaction_id)
         masking = masking_for(principal.role, self.settings.get("masking"))
         if row["contact_id"] is None:
-            return {"contact": None, "can_edit": False, "lists": await self.lists_allowed(principal, "add")}
+            return {"contact": None, "saved": False, "can_edit": False, "fields": self._editable(masking),
+                    "lists": await self.lists_allowed(principal, "add")}
         contact = await Contact.get(id=row["contact_id"]).prefetch_related("list", "phones")
-        return {"contact": _view(contact, masking),
+        if not await self._allowed(principal, contact.list_id, "view"):  # saved in a list this user may not see
+            return {"contact": None, "saved": True, "can_edit": False, "fields": [], "lists": []}
+        return {"contact": _view(contact, masking), "saved": True, "fields": self._editable(masking),
                 "can_edit": await self._allowed(principal, contact.list_id, "edit"), "lists": []}
+
+    @staticmethod
+    def _editable(masking: Masking) -> list[str]:
+        """The fields this viewer may write: all but those masked for them."""
+        return [f for f in FIELDS if f not in MASKED_FIELDS or getattr(masking, MASKED_FIELDS[f]) == "none"]
 
     async def save(self, principal: Principal, interaction_id: int, changes: dict[str, Any],
                    list_name: str | None = None) -> dict[str, Any]:
@@ -41,7 +49,8 @@ class ContactService:
         values = self._checked(principal, changes)
         if row["contact_id"] is not None:
             contact = await Contact.get(id=row["contact_id"])
-            if not await self._allowed(principal, contact.list_id, "edit"):
+            if not (await self._allowed(principal, contact.list_id, "view")
+                    and await self._allowed(principal, contact.list_id, "edit")):
                 raise Forbidden("You may not edit the contacts of this list.")
             await Contact.filter(id=contact.id).update(**values)
         else:
@@ -77,7 +86,7 @@ class ContactService:
                 raise Invalid(f"Unknown contact field {field!r}.")
             if not isinstance(value, str) or len(value) > FIELDS[field]:
                 raise Invalid(f"{field} must be text of at most {FIELDS[field]} characters.")
-            if field in MASKED_FIELDS and getattr(masking, MASKED_FIELDS[field]) != "none":
+            if field not in self._editable(masking):
                 raise Forbidden(f"{field.replace('_', ' ')} is hidden from you, so you cannot change it.")
             values[field] = value.strip()
         if values.get("email") and not EMAIL.match(values["email"]):

@@ -18,6 +18,7 @@ from server.connectors.media_rules import content_type_of, outbound_limit, too_l
 from server.connectors.voice import RECORDED, webm_to_ogg
 from server.connectors.outbox import Outbox
 from server.connectors.sending import Senders
+from server.domain.canned import NAME_PARTS, fill, placeholder_values
 from server.domain.masking import Masking, masking_for
 from server.domain.templates import render as render_template
 from server.domain.window import window_closes_at, window_open
@@ -110,11 +111,31 @@ class InteractionService:
         return [message_view(m, masking) for m in await queries.messages_of(interaction_id, before=before, limit=limit)]
 
     async def send_text(self, principal: Principal, interaction_id: int, text: Any) -> dict[str, Any]:
-        """Store the message as queued; the outbox sends it (and retries) off the request path."""
+        """Store the message as queued (placeholders such as {first_name} filled with the customer's real
+        details); the outbox sends it (and retries) off the request path."""
         text = _text(text, "message")
         row = await self._writable(principal, interaction_id)
         self._require_window(row)
+        text = _text(fill(text, self._placeholders(principal, row)), "message")
         return await self._queue_out(principal, interaction_id, text)
+
+    async def canned_answers(self, principal: Principal, interaction_id: int, search: str = "") -> list[dict[str, Any]]:
+        """The canned answers for this conversation, filled for the viewer: a detail masked for them keeps
+        its placeholder (it is filled when the message is sent)."""
+        row = await owned_interaction(principal, interaction_id)
+        values = self._placeholders(principal, row)
+        masking = self.masking(principal)
+        if masking.name != "none":
+            values = {k: v for k, v in values.items() if k not in NAME_PARTS}
+        if masking.phone != "none":
+            values.pop("phone", None)
+        return [{"name": answer["name"], "text": fill(answer["body"], values)}
+                for answer in await queries.canned_answers(search)]
+
+    @staticmethod
+    def _placeholders(principal: Principal, row: dict[str, Any]) -> dict[str, str]:
+        return placeholder_values(row["customer_name"] or "", row["customer_phone"],
+                                  principal.full_name or principal.username)
 
     async def send_template(self, principal: Principal, interaction_id: int, template_ref: Any,
                             variables: Any = None) -> dict[str, Any]:
@@ -197,7 +218,7 @@ class InteractionService:
         message_id = await self.writer.submit(StoreAgentMessage(
             interaction_id, "out", text, principal.full_name or principal.username, "queued", **content))
         self.system.hub.publish(MessageAdded(interaction_id, message_id, "out"))
-        message = await self._message(interaction_id, message_id)
+        message = await self._message(principal, interaction_id, message_id)
         self.outbox.enqueue(message_id, interaction_id)
         return message
 
@@ -209,7 +230,7 @@ class InteractionService:
         message_id = await self.writer.submit(StoreAgentMessage(
             interaction_id, "note", text, principal.full_name or principal.username, "internal"))
         self.system.hub.publish(MessageAdded(interaction_id, message_id, "note"))
-        return await self._message(interaction_id, message_id)
+        return await self._message(principal, interaction_id, message_id)
 
     async def mark_read(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
         """The owner read it: unread goes to zero. Anyone else reading changes nothing."""
@@ -320,6 +341,6 @@ class InteractionService:
         if row["status"] != "open":
             raise Conflict("This interaction is closed.", code="closed")
 
-    async def _message(self, interaction_id: int, message_id: int) -> dict[str, Any]:
+    async def _message(self, principal: Principal, interaction_id: int, message_id: int) -> dict[str, Any]:
         rows = await queries.messages_of(interaction_id, before=message_id + 1, limit=1)
-        return message_view(rows[0])  # the agent's own message: nothing to mask
+        return message_view(rows[0], self.masking(principal))

@@ -46,7 +46,7 @@ class SimulatorService:
             raise Invalid(f"The message is limited to {MAX_TEXT} characters.")
         account = await self._account(account_key)
         sender = normalize_phone(phone)
-        log.info("simulator: %s writes as %s through %s", principal.username, sender, account.key)
+        log.info("simulator: %s writes as a customer through %s", principal.username, account.key)
         result = await self.inbound.receive(account, f"sim-{uuid4().hex}", sender, text,
                                             name=(name or "").strip())
         return {"interaction_id": result.interaction_id, "message_id": result.message_id}

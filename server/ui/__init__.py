@@ -21,7 +21,7 @@ def mount_ui(api: FastAPI, services: Callable[[], Any], storage_secret: str, dat
     app.storage = Storage()
     context.use_services(services)
     register_pages()
-    # No polling binding loop: every live value is pushed by an event (see context.Subscriptions).
+    # No polling binding loop: every live value is pushed by an actor's event (see context.subscribe).
     ui.run_with(api, mount_path="/", storage_secret=storage_secret, title="WhatsApp desk", favicon="💬",
                 binding_refresh_interval=None, show_welcome_message=False, reconnect_timeout=10.0,
                 message_history_length=100)  # what a reconnecting tab gets replayed; more reloads the page

@@ -28,6 +28,7 @@ class ChatView:
         self.bubbles: dict[int, ui.html] = {}
         self.messages: dict[int, dict[str, Any]] = {}
         self.oldest: int | None = None
+        self.disposed = False  # another conversation was selected: late results are dropped
         self._unsubscribe: Callable[[], None] = lambda: None
 
     async def build(self) -> None:
@@ -43,8 +44,9 @@ class ChatView:
                 "flat dense no-caps").classes("self-center")
             self.list = ui.column().classes("w-full gap-2 px-4 py-2")
         self.composer = Composer(self)
-        await self._load(before=None)
+        # Subscribed before loading: a message stored meanwhile is not missed (and not shown twice).
         self._unsubscribe = context.subscribe(f"interaction:{self.id}", self.on_event)
+        await context.attempt(self._load(before=None))
         self.scroll.scroll_to(pixels=BOTTOM)
 
     def _fill_menu(self) -> None:
@@ -58,14 +60,17 @@ class ChatView:
             ui.menu_item("Close & Dispose…", on_click=lambda: close_dialog(self, dispose=True)).mark("close-dispose")
 
     def dispose(self) -> None:
+        self.disposed = True
         self._unsubscribe()
         self.composer.dispose()
 
     async def load_older(self) -> None:
-        await self._load(before=self.oldest, at_top=True)
+        await context.attempt(self._load(before=self.oldest, at_top=True))
 
     async def _load(self, before: int | None, at_top: bool = False) -> None:
         rows = await context.services().interactions.messages(self.principal, self.id, before=before, limit=PAGE)
+        if self.disposed:
+            return
         self.older.set_visibility(len(rows) == PAGE)
         if rows:
             self.oldest = rows[0]["id"]
@@ -75,6 +80,8 @@ class ChatView:
                 bubble.move(self.list, target_index=index)
 
     def _add(self, message: dict[str, Any]) -> ui.html:
+        if message["id"] in self.bubbles:
+            return self.bubbles[message["id"]]
         with self.list:
             bubble = ui.html(bubble_html(message, self._file_url(message)), sanitize=False).classes(
                 bubble_classes(message)).mark(f"message-{message['direction']}")
@@ -96,15 +103,13 @@ class ChatView:
 
     async def _append(self, message_id: int) -> None:
         rows = await context.services().interactions.messages(self.principal, self.id, before=message_id + 1, limit=1)
-        if rows and rows[0]["id"] == message_id and message_id not in self.bubbles:
+        if not self.disposed and rows and rows[0]["id"] == message_id and message_id not in self.bubbles:
             self._add(rows[0])
             self.scroll.scroll_to(pixels=BOTTOM)
-            if rows[0]["direction"] == "in":
-                await self.desk.read(self.id)
 
     async def _refresh(self, message_id: int) -> None:
         rows = await context.services().interactions.messages(self.principal, self.id, before=message_id + 1, limit=1)
-        if rows and rows[0]["id"] == message_id and message_id in self.bubbles:
+        if not self.disposed and rows and rows[0]["id"] == message_id and message_id in self.bubbles:
             message = rows[0]
             self.messages[message_id] = message
             bubble = self.bubbles[message_id]

@@ -11,7 +11,6 @@ from typing import Any
 from nicegui import ui
 from nicegui.events import UploadEventArguments
 
-from server.domain.canned import fill
 from server.ui import context
 from server.ui.dialogs import template_dialog
 
@@ -69,6 +68,7 @@ class Composer:
         self.closes_at = (datetime.fromisoformat(interaction["window_closes_at"].replace("Z", "+00:00"))
                           if interaction.get("window_closes_at") else None)
         attachments = self.services.settings.get("attachments")
+        self.attachments_enabled = bool(attachments["enabled"])
         with ui.column().classes("w-full bg-white px-3 py-2 gap-1").style("border-top: 1px solid #eaecf0"):
             with ui.row().classes("w-full items-center gap-2 text-xs"):
                 self.window = ui.label().classes("xc-muted").mark("window")
@@ -89,7 +89,7 @@ class Composer:
                 self.attach.mark("attach")
                 self.mic = ui.button(icon="mic", on_click=self._voice).props(
                     "flat round dense title='Record a voice message'").mark("voice")
-                ui.button(icon="description", on_click=lambda: template_dialog(chat)).props(
+                self.template = ui.button(icon="description", on_click=lambda: template_dialog(chat)).props(
                     "flat round dense title='Send a template'").mark("template")
                 self.input = ui.textarea(placeholder="Type a message").props(
                     "autogrow outlined dense rows=1 maxlength=4096").classes("flex-grow").mark("composer")
@@ -141,7 +141,10 @@ class Composer:
         free_text = self.note.value or self._window_open()
         self.input.set_enabled(free_text)
         self.send_button.set_enabled(free_text)
-        self.mic.set_enabled(self._window_open() and not self.note.value)
+        to_customer = not self.note.value  # a note is text only: files, voice and templates go to the customer
+        self.mic.set_enabled(self._window_open() and to_customer)
+        self.attach.set_enabled(self.attachments_enabled and self._window_open() and to_customer)
+        self.template.set_enabled(to_customer)
         self.input.props(f"placeholder='{self._placeholder()}'")
         self.input.classes(replace="flex-grow bg-yellow-50" if self.note.value else "flex-grow")
 
@@ -174,22 +177,21 @@ class Composer:
         self.input.run_method("focus")
 
     async def _canned(self) -> None:
-        contact = self.chat.interaction["contact"]
-        agent = self.chat.principal.full_name or self.chat.principal.username
-        with ui.dialog() as dialog, ui.card().classes("w-[480px]"):
+        with context.dialog() as dialog, ui.card().classes("w-[480px]"):
             ui.label("Canned answers").classes("text-lg font-medium")
             search = ui.input(placeholder="Search").props("outlined dense autofocus clearable").classes(
                 "w-full").mark("canned-search")
             results = ui.column().classes("w-full gap-1 max-h-[360px] overflow-auto")
 
             async def show() -> None:
-                answers = await self.services.catalog.canned_answers(search.value or "")
+                answers = await context.attempt(self.services.interactions.canned_answers(
+                    self.chat.principal, self.chat.id, search.value or "")) or []
                 results.clear()
                 with results:
                     if not answers:
                         ui.label("No canned answer matches.").classes("xc-muted")
                     for answer in answers:
-                        text = fill(answer["body"], contact["name"] or "", contact["phone"] or "", agent)
+                        text = answer["text"]
                         with ui.item(on_click=lambda t=text: (self._insert(t), dialog.close())).classes(
                                 "xc-tab w-full").mark("canned-answer"):
                             with ui.item_section():
@@ -201,7 +203,11 @@ class Composer:
         dialog.open()
 
     async def _upload(self, event: UploadEventArguments) -> None:
-        caption = "" if self.note.value else (self.input.value or "").strip()
+        if self.note.value:
+            self.upload.reset()
+            ui.notify("Files go to the customer: switch off Internal note to send one.", type="warning")
+            return
+        caption = (self.input.value or "").strip()
         done = await context.attempt(self.services.interactions.send_file(
             self.chat.principal, self.chat.id, StreamedUpload(event, caption)))
         self.upload.reset()

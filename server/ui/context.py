@@ -2,6 +2,7 @@
 end with the browser tab."""
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -45,30 +46,52 @@ def token() -> str:
     return str(app.storage.user.get("token") or "")
 
 
+_subscriptions: dict[str, dict[int, Callable[[], None]]] = {}  # per client: what to end when it goes
+_numbers = itertools.count()
+
+
 def subscribe(topic: str, handler: Callable[[Event], Any]) -> Callable[[], None]:
     """Deliver the hub's events of `topic` to `handler`, on the event loop and inside this client's
-    context (so it may notify and build), until this client goes away."""
+    context (so it may notify and build), until the returned function is called or the client goes away."""
     client = ui.context.client
+    if client.id not in _subscriptions:
+        _subscriptions[client.id] = {}
+        client.on_delete(lambda: [end() for end in _subscriptions.pop(client.id, {}).values()])
+    mine = _subscriptions[client.id]
 
     def deliver(event: Event) -> None:
         if not client._deleted:
             with client:
                 handler(event)
 
-    unsubscribe = services().hub.subscribe(topic, deliver)
-    client.on_delete(unsubscribe)
+    number = next(_numbers)
+    mine[number] = services().hub.subscribe(topic, deliver)
+
+    def unsubscribe() -> None:
+        end = mine.pop(number, None)
+        if end is not None:
+            end()
+
     return unsubscribe
 
 
 def run(work: Coroutine[Any, Any, Any]) -> None:
-    """Run `work` in the background, inside the current client's context."""
+    """Run `work` in the background, inside the current client's context; a refusal or failure becomes a
+    notice, as for any action of the user."""
     client = ui.context.client
 
     async def within() -> None:
         with client:
-            await work
+            await attempt(work)
 
     background_tasks.create(within(), name="ui-work")
+
+
+def dialog() -> ui.dialog:
+    """A dialog that is removed once closed (the desk lives all day; closed dialogs must not pile up)."""
+    made = ui.dialog()
+    made.on("hide", made.delete)
+    return made
 
 
 def notify_error(error: Exception) -> None:

@@ -7,6 +7,7 @@ nothing is polled. Only the selected conversation is built; the other tabs are h
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,7 @@ class Desk:
         self.selected: int | None = None
         self.chat: ChatView | None = None
         self._selecting = asyncio.Lock()
+        self._known_state = "offline"
 
     async def build(self) -> None:
         me = await self.services.agents.me(self.principal)
@@ -74,10 +76,8 @@ class Desk:
         for interaction_id in me["open_interactions"]:
             await self._add_tab(interaction_id)
         self._show_total(me["unread_total"])
-        view = await self.services.agents.desk_view(self.principal)
-        offers = {o.interaction_id: o.deadline for o in view.offers} if view is not None else {}
         for offer in await self.services.agents.offers(self.principal):
-            self.offers.show(offer, offers.get(offer["interaction_id"], 0.0))
+            self.offers.show(offer, time.time() + offer["expires_in"])
         await self.select(me["open_interactions"][0] if me["open_interactions"] else None)
 
     def _header(self, me: dict[str, Any], queues: list[dict[str, Any]]) -> None:
@@ -89,6 +89,7 @@ class Desk:
                     "dense outline color=white").mark(f"queue-{queue['name']}")
             ui.space()
             if self.services.system.desk(self.principal.username) is not None:
+                self._known_state = me["state"]
                 self.state = ui.select(STATES, value=me["state"], on_change=self._state_chosen).props(
                     "dense borderless dark options-dense").classes("w-[130px]").mark("state")
                 self.reason = ui.label(me["reason"] or "").classes("text-xs")
@@ -112,17 +113,28 @@ class Desk:
     # --- state -----------------------------------------------------------------------------------
     async def _state_chosen(self) -> None:
         state = self.state.value
+        if state == self._known_state:  # the state shown is the desk's own (pushed from elsewhere, or reverted)
+            return
         reason = None
         if state == "paused":
             reason = await self._pause_reason()
             if reason is None:
-                view = await self.services.agents.desk_view(self.principal)
-                self.state.set_value(view.state if view else "offline")
+                self._show_state(self._known_state, self.reason.text or None)
                 return
-        await context.attempt(self.services.agents.set_state(self.principal, state, reason))
+        done = await context.attempt(self.services.agents.set_state(self.principal, state, reason))
+        if done is None:
+            self._show_state(self._known_state, self.reason.text or None)
+        else:
+            self._known_state = state
+
+    def _show_state(self, state: str, reason: str | None) -> None:
+        """Show the desk's state as it is (from its actor's event); not taken as a new pick by the agent."""
+        self._known_state = state
+        self.state.set_value(state)
+        self.reason.set_text(reason or "")
 
     async def _pause_reason(self) -> str | None:
-        with ui.dialog() as dialog, ui.card().classes("w-[320px]"):
+        with context.dialog() as dialog, ui.card().classes("w-[320px]"):
             ui.label("Pause: why?").classes("text-lg font-medium")
             choice = ui.radio(list(PAUSE_REASONS), value=PAUSE_REASONS[0]).mark("pause-reason")
             with ui.row().classes("w-full justify-end"):
@@ -186,6 +198,7 @@ class Desk:
         self.tabs[interaction_id].row.classes(add="xc-tab-active")
         interaction = await context.attempt(self.services.interactions.get(self.principal, interaction_id))
         if interaction is None:
+            await self.sidebar.set_interaction(None)
             return
         with self.main:
             self.chat = ChatView(self, interaction)
@@ -220,8 +233,7 @@ class Desk:
             self._unread(event.interaction_id, event.unread)
             self._show_total(event.total)
         elif isinstance(event, AgentStateChanged) and hasattr(self, "state"):
-            self.state.set_value(event.state)
-            self.reason.set_text(event.reason or "")
+            self._show_state(event.state, event.reason)
         elif isinstance(event, QueueChanged) and event.queue in self.queue_chips:
             self.queue_chips[event.queue].set_text(self._queue_text(event.queue, event.waiting))
         elif isinstance(event, TransferFailed):

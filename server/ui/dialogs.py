@@ -18,7 +18,7 @@ async def transfer_dialog(chat: Any) -> None:
         return
     options = {f"agent:{a['username']}": f"👤 {a['name']}" for a in targets["agents"]}
     options |= {f"queue:{q['name']}": f"👥 Queue {q['name']}" for q in targets["queues"]}
-    with ui.dialog() as dialog, ui.card().classes("w-[420px]"):
+    with context.dialog() as dialog, ui.card().classes("w-[420px]"):
         ui.label("Transfer the conversation").classes("text-lg font-medium")
         ui.label("Online agents, and the queues you may transfer to.").classes("xc-muted text-sm")
         choice = ui.select(options, label="Transfer to").props("outlined dense").classes("w-full").mark(
@@ -44,7 +44,7 @@ async def transfer_dialog(chat: Any) -> None:
 
 async def close_dialog(chat: Any, *, dispose: bool) -> None:
     dispositions = await context.services().catalog.dispositions() if dispose else []
-    with ui.dialog() as dialog, ui.card().classes("w-[400px]"):
+    with context.dialog() as dialog, ui.card().classes("w-[400px]"):
         ui.label("Close & Dispose" if dispose else "Close the conversation?").classes("text-lg font-medium")
         ui.label("The customer's next message will start a new conversation.").classes("xc-muted text-sm")
         choice = ui.select(dispositions, label="Disposition").props("outlined dense").classes("w-full").mark(
@@ -72,7 +72,7 @@ async def template_dialog(chat: Any) -> None:
         ui.notify("No template is available to agents.", type="warning")
         return
     by_name = {t["name"]: t for t in templates}
-    with ui.dialog() as dialog, ui.card().classes("w-[480px]"):
+    with context.dialog() as dialog, ui.card().classes("w-[480px]"):
         ui.label("Send a template").classes("text-lg font-medium")
         choice = ui.select(list(by_name), label="Template", value=templates[0]["name"]).props(
             "outlined dense").classes("w-full")

@@ -5,8 +5,10 @@ so this route reads the same session as the pages do and applies the same access
 """
 from __future__ import annotations
 
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import Response
 
+from server.api.downloads import file_response
+from server.api.errors import error_body
 from server.errors import ProductError
 from server.ui import context
 
@@ -14,11 +16,10 @@ from server.ui import context
 async def conversation_file(interaction_id: int, message_id: int) -> Response:
     principal = await context.principal()
     if principal is None:
-        return JSONResponse({"error": {"code": "unauthorized", "message": "Sign in first."}}, status_code=401)
+        return error_body(401, "unauthorized", "Sign in first.")
     try:
         path, content_type, filename = await context.services().interactions.file_of(
             principal, interaction_id, message_id)
     except ProductError as error:
-        return JSONResponse({"error": {"code": error.code, "message": error.message}}, status_code=error.status)
-    return FileResponse(path, media_type=content_type, filename=filename or None,
-                        content_disposition_type="inline")
+        return error_body(error.status, error.code, error.message)
+    return file_response(path, content_type, filename)

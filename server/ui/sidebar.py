@@ -20,6 +20,7 @@ class Sidebar:
             ui.tab("journey", "Journey")
         self.body = ui.column().classes("w-full p-3 gap-2")
         self.interaction: dict[str, Any] | None = None
+        self._generation = 0
         self.tabs.set_value("contact")
         self.tabs.on_value_change(self.show)
 
@@ -28,61 +29,61 @@ class Sidebar:
         await self.show()
 
     async def show(self) -> None:
+        """Render the chosen tab; a later call (another tab, another conversation) wins over an earlier one
+        still waiting for its data."""
+        self._generation += 1
         self.body.clear()
         with self.body:
             if self.interaction is None:
                 ui.label("Select a conversation to see its customer.").classes("xc-muted")
                 return
             if self.tabs.value == "contact":
-                await self._contact()
+                await self._contact(self._generation)
             elif self.tabs.value == "details":
                 self._details()
             else:
-                await self._journey()
+                await self._journey(self._generation)
 
-    async def _contact(self) -> None:
+    async def _contact(self, generation: int) -> None:
         interaction = self.interaction
         assert interaction is not None
         contact = interaction["contact"]
         card = await context.attempt(context.services().contacts.card(self.desk.principal, interaction["id"]))
-        if card is None:
+        if card is None or generation != self._generation:  # another tab or conversation was chosen meanwhile
             return
         saved = card["contact"]
         name = " ".join(filter(None, [saved["first_name"], saved["last_name"]])) if saved else contact["name"]
         ui.html(header_html({"name": name or "Unknown customer", "phone": contact["phone"]}), sanitize=False)
         ui.button("Message", icon="chat", on_click=self.desk.focus_composer).props("flat dense no-caps")
+        if saved is None and card["saved"]:
+            ui.label("Saved in a contact list you may not see.").classes("xc-muted text-sm")
+            return
         if saved is None:
             ui.label("Not saved in a contact list yet.").classes("xc-muted text-sm")
             if card["lists"]:
                 first, _, last = (name or "").partition(" ")
                 ui.button("Save as contact", icon="person_add", on_click=lambda: self._new(
-                    {"first_name": first, "last_name": last}, card["lists"])).props("flat dense no-caps").mark(
-                    "contact-new")
+                    {"first_name": first, "last_name": last}, card["lists"], card["fields"])).props(
+                    "flat dense no-caps").mark("contact-new")
             return
         _fields(("List", saved["list"]), ("Email", saved["email"]), ("Company", saved["company"]),
                 ("Notes", saved["notes"]))
         if card["can_edit"]:
-            ui.button("Edit", icon="edit", on_click=lambda: self._edit(saved)).props("flat dense no-caps").mark(
-                "contact-edit")
+            ui.button("Edit", icon="edit", on_click=lambda: self._new(saved, [], card["fields"])).props(
+                "flat dense no-caps").mark("contact-edit")
 
-    def _edit(self, saved: dict[str, Any]) -> None:
-        self._new(saved, [])
-
-    def _new(self, values: dict[str, Any], lists: list[str]) -> None:
+    def _new(self, values: dict[str, Any], lists: list[str], editable: list[str]) -> None:
         """The form, in place of the card (made only when asked for)."""
         self.body.clear()
         with self.body:
-            self._contact_form(values, lists)
+            self._contact_form(values, lists, editable)
 
-    def _contact_form(self, values: dict[str, Any], lists: list[str]) -> None:
-        """The contact's fields; with `lists`, it creates the contact in the chosen one."""
-        masking = context.services().interactions.masking(self.desk.principal)
+    def _contact_form(self, values: dict[str, Any], lists: list[str], editable: list[str]) -> None:
+        """The fields this user may write; with `lists`, it creates the contact in the chosen one."""
         inputs = {}
         for field, label in (("first_name", "First name"), ("last_name", "Last name"), ("email", "Email"),
                              ("company", "Company"), ("notes", "Notes")):
-            hidden = (field in ("first_name", "last_name") and masking.name != "none") or (
-                field == "email" and masking.email != "none")
-            if hidden:
+            if field not in editable:
                 continue
             widget = ui.textarea if field == "notes" else ui.input
             inputs[field] = widget(label, value=values.get(field) or "").props("outlined dense").classes(
@@ -114,10 +115,12 @@ class Sidebar:
                 ("Disposition", interaction["disposition"] or "none yet"),
                 ("Routing history", "\n".join(_step(step) for step in interaction.get("history", [])[-20:])))
 
-    async def _journey(self) -> None:
+    async def _journey(self, generation: int) -> None:
         interaction = self.interaction
         assert interaction is not None
         visits = await context.attempt(context.services().interactions.journey(self.desk.principal, interaction["id"]))
+        if generation != self._generation:
+            return
         _fields(*(("▶ This conversation" if visit["current"] else _when(visit["created_at"]),
                    f"{visit['queue']} · {visit['agent'] or 'not answered'} · {visit['status']}"
                    + (f" · {visit['disposition']}" if visit["disposition"] else "")) for visit in visits or []))

@@ -25,7 +25,12 @@ def test_a_file_with_a_caption_is_sent_and_downloaded_by_its_readers_only(desk: 
     url = sent["attachment"]["url"].removeprefix("/api/v1")
     for reader in ("agent1", "supervisor"):
         got = desk[reader].get(url)
-        assert got.status_code == 200 and got.content == PDF and got.headers["content-type"] == "application/pdf"
+        assert got.status_code == 200 and got.content == PDF
+        # Not a type a browser shows harmlessly: a download, never sniffed, sandboxed if opened.
+        assert got.headers["content-type"] == "application/octet-stream"
+        assert got.headers["content-disposition"].startswith("attachment")
+        assert got.headers["x-content-type-options"] == "nosniff"
+        assert got.headers["content-security-policy"].startswith("sandbox")
     assert_error(desk["agent2"].get(url), 403)
     assert_error(httpx.get(f"{desk.server.base}/api/v1{url}"), 401)
     desk.close("agent1", interaction_id)

@@ -185,3 +185,39 @@ async def test_the_admins_tab_limit_refuses_one_more_conversation(browsers: Brow
     user.find(marker="accept").click()
     await eventually(lambda: user.notify.contains(
         "You have the most open conversations allowed (1): close one first."))
+
+
+async def test_a_state_set_elsewhere_is_shown_and_not_asked_again(browsers: Browsers) -> None:
+    user = await browsers.signed_in("agent3")
+    principal = await browsers.principal("agent3")
+    await browsers.services.agents.set_state(principal, "paused", "Meeting")
+    await user.should_see("Meeting", retries=50)
+    assert element(user, "state").value == "paused"
+    await user.should_not_see("Pause: why?")
+    assert (await browsers.services.agents.me(principal))["reason"] == "Meeting"
+
+
+async def test_with_names_masked_canned_answers_keep_the_placeholder_and_the_customer_gets_the_name(
+        browsers: Browsers) -> None:
+    services = browsers.services
+    await services.settings.update({"masking": {"name": "full", "phone": "partial", "email": "none"}})
+    user = await browsers.signed_in("agent4")
+    await go_online(browsers, user, "agent4")
+    interaction_id = await accepted(browsers, user, new_phone(), "hi", "Carla Bruni")
+    user.find(marker="canned").click()
+    await user.should_see(marker="canned-search", retries=50)
+    user.find(marker="canned-search").type("good")
+    await user.should_see("Thank you for writing to us, {first_name}. Have a good day!", retries=50)
+    user.find(marker="canned-answer").click()
+    user.find(marker="send").click()
+    agent, supervisor = await browsers.principal("agent4"), await browsers.principal("supervisor")
+
+    async def sent_text(viewer) -> str | None:
+        messages = await services.interactions.messages(viewer, interaction_id)
+        return next((m["text"] for m in messages if m["direction"] == "out"), None)
+
+    await eventually(lambda: sent_text(supervisor))
+    assert await sent_text(supervisor) == "Thank you for writing to us, Carla. Have a good day!"
+    assert await sent_text(agent) == "Thank you for writing to us, •••. Have a good day!"
+    await user.should_see(marker="message-out", retries=50)
+    assert "Carla" not in element(user, "message-out").content

@@ -8,7 +8,7 @@ from nicegui import ui
 from nicegui.elements.upload_files import SmallFileUpload
 
 from server.errors import Forbidden
-from server.persistence.models import Contact, ContactList, Interaction
+from server.persistence.models import Contact, ContactList, Interaction, ListPermission
 from server.persistence.queries import InteractionFilter
 from tests.ui.conftest import Browsers, accepted, element, eventually, go_online, new_phone, receive
 
@@ -124,7 +124,14 @@ async def test_contacts_follow_list_permissions_and_masking(browsers: Browsers) 
         await services.contacts.save(agent, interaction_id, {"first_name": "Nina"}, "Private")
     card = await services.contacts.save(agent, interaction_id, {"first_name": "Nina"}, "Customers")
     await Contact.filter(id=card["contact"]["id"]).update(list_id=private.id)
-    with pytest.raises(Forbidden):  # no edit right on that list
+    with pytest.raises(Forbidden):  # no right on that list
+        await services.contacts.save(agent, interaction_id, {"company": "X"})
+    hidden = await services.contacts.card(agent, interaction_id)
+    assert hidden["contact"] is None and hidden["saved"] and not hidden["can_edit"]  # not even seen
+    await ListPermission.create(list=private, user_id=agent.id, can_view=True, can_add=False, can_edit=False)
+    seen = await services.contacts.card(agent, interaction_id)
+    assert seen["contact"]["first_name"] == "Nina" and not seen["can_edit"]
+    with pytest.raises(Forbidden):  # seen, not editable
         await services.contacts.save(agent, interaction_id, {"company": "X"})
     await Contact.filter(id=card["contact"]["id"]).update(list_id=(await ContactList.get(name="Customers")).id)
     await services.settings.update({"masking": {"name": "full", "phone": "partial", "email": "none"}})
