@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 
 from server.connectors.delivery import InboundMedia, InboundMessage, StatusUpdate, as_object, as_text
-from server.connectors.sending import (OutboundFile, OutboundTemplate, Outgoing, answer_field, json_error, refused,
-                                       request)
+from server.connectors.sending import (OutboundFile, OutboundTemplate, Outgoing, SendFailed, answer_field, json_error,
+                                       refused, request)
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
 
@@ -180,7 +180,11 @@ class MetaSender:
 
     async def _upload(self, account: Account, file: OutboundFile) -> str:
         url = f"{_base(account)}/{(account.credentials or {}).get('phone_number_id', '')}/media"
-        with open(file.path, "rb") as content:
+        try:
+            content = open(file.path, "rb")
+        except OSError:  # gone from the disk: no retry brings it back
+            raise SendFailed("The attachment's file is missing.", retryable=False) from None
+        with content:
             response = await request(self.client, "Meta", "POST", url, headers=_bearer(account),
                                      data={"messaging_product": "whatsapp", "type": file.content_type},
                                      files={"file": (file.filename, content, file.content_type)})

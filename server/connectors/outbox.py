@@ -95,10 +95,15 @@ class Outbox:
             return Outgoing(row["interaction__customer_phone"], row["text"])
         if attachment.sha256 is None:
             raise SendFailed("The attachment was not stored.", retryable=False)
+        path = self.files.path_of(attachment.sha256)
+        try:  # uploaded by us or downloaded by the provider: either way it must be there, or it never will be
+            with open(path, "rb"):
+                pass
+        except OSError:
+            raise SendFailed("The attachment's file is missing.", retryable=False) from None
         link = f"{self.public_url}/media/{attachment.id}/{self.files.link_token(attachment.id)}"
         return Outgoing(row["interaction__customer_phone"], row["text"], file=OutboundFile(
-            self.files.path_of(attachment.sha256), attachment.content_type, attachment.filename,
-            attachment.size or 0, link))
+            path, attachment.content_type, attachment.filename, attachment.size or 0, link))
 
     async def _finish(self, message_id: int, status: str, *, external_key: str | None = None,
                       error: str | None = None) -> None:

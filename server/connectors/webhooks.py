@@ -13,9 +13,10 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from server.api.downloads import file_response
 from server.api.errors import ERROR_HANDLERS
 from server.connectors import kaleyra, meta, sinch, twilio
 from server.errors import Invalid
@@ -114,9 +115,8 @@ async def _twilio_request(request: Request) -> tuple[Any, Any, dict[str, str]]:
 async def twilio_inbound(request: Request) -> Response:
     try:
         services, account, fields = await _twilio_request(request)
-        message = twilio.parse_message(fields)
-        result = await services.inbound.receive(account, message.id, message.sender, message.text,
-                                                name=message.name, kind=message.kind)
+        # The whole message (its MediaUrl0 included), so that a file is fetched like any provider's.
+        [result] = await services.inbound.receive_all(account, [twilio.parse_message(fields)])
     except Invalid as error:
         return _bad_request(error.message)
     # An empty TwiML answer: we reply later, from the agent desk.
@@ -172,9 +172,10 @@ async def provider_media(request: Request) -> Response:
     file = None
     if services.files.token_matches(attachment_id, request.path_params["token"]):
         file = await Attachment.get_or_none(id=attachment_id, state="stored", message__direction="out")
-    if file is None or file.sha256 is None:
+    path = services.files.path_of(file.sha256) if file is not None and file.sha256 is not None else None
+    if path is None or not path.is_file():
         return JSONResponse({"error": {"code": "not_found", "message": "There is no such file."}}, status_code=404)
-    return FileResponse(services.files.path_of(file.sha256), media_type=file.content_type, filename=file.filename)
+    return file_response(path, file.content_type, file.filename, for_provider=True)
 
 
 def webhook_app(services: Callable[[], Any]) -> Starlette:

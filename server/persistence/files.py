@@ -2,7 +2,10 @@
 
 A file is written as a stream to a temporary name, hashed and counted on the way, and refused the
 moment it outgrows its limit; only a complete file is renamed into place (and synced first), so a
-crash never leaves half a file under a real name.
+crash never leaves half a file under a real name (what a crash left in `incoming/` is removed at start).
+
+A provider downloads our outbound files through signed links that expire after LINK_LIFETIME; they are
+signed with a key derived from the storage secret for this one use.
 """
 from __future__ import annotations
 
@@ -10,10 +13,13 @@ import asyncio
 import hashlib
 import hmac
 import os
+import time
 import uuid
 from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+LINK_LIFETIME = 24 * 3600  # seconds a signed link to an outbound file stays valid
 
 
 @dataclass(frozen=True)
@@ -29,8 +35,12 @@ class FileTooLarge(Exception):
 class MediaFiles:
     def __init__(self, root: Path, secret: str) -> None:
         self.root = root
-        self._secret = secret.encode()
-        (root / "incoming").mkdir(parents=True, exist_ok=True)
+        self._link_key = hmac.new(secret.encode(), b"media-links", hashlib.sha256).digest()
+        incoming = root / "incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        for leftover in incoming.iterdir():  # temporary files of a write cut short by a crash
+            if leftover.is_file() or leftover.is_symlink():
+                leftover.unlink(missing_ok=True)
 
     def path_of(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
@@ -73,12 +83,23 @@ class MediaFiles:
     def forget(self, sha256: str) -> None:
         self.path_of(sha256).unlink(missing_ok=True)
 
-    def link_token(self, attachment_id: int) -> str:
-        """The signature that lets a provider download one attachment from us without logging in."""
-        return hmac.new(self._secret, f"attachment:{attachment_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    def link_token(self, attachment_id: int, now: float | None = None) -> str:
+        """`<expires epoch>.<signature>`: lets a provider download one attachment from us without logging in,
+        for LINK_LIFETIME from `now`."""
+        expires = int(time.time() if now is None else now) + LINK_LIFETIME
+        return f"{expires}.{self._signature(attachment_id, expires)}"
 
-    def token_matches(self, attachment_id: int, token: str) -> bool:
-        return hmac.compare_digest(self.link_token(attachment_id), token)
+    def token_matches(self, attachment_id: int, token: str, now: float | None = None) -> bool:
+        """The token was signed by us for this attachment and has not expired."""
+        expires, _, signature = token.partition(".")
+        if not (expires.isascii() and expires.isdigit() and len(expires) <= 12):
+            return False
+        if not hmac.compare_digest(self._signature(attachment_id, int(expires)).encode(), signature.encode()):
+            return False
+        return int(expires) > (time.time() if now is None else now)
+
+    def _signature(self, attachment_id: int, expires: int) -> str:
+        return hmac.new(self._link_key, f"{attachment_id}:{expires}".encode(), hashlib.sha256).hexdigest()
 
 
 def _sha256_of(path: Path) -> str:

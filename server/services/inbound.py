@@ -38,9 +38,11 @@ class InboundService:
         self._accounts.pop(key, None)
 
     async def receive(self, account: Account, provider_message_id: str, sender: str, text: str, *,
-                      name: str = "", kind: str = "text") -> InboundResult:
-        """Acknowledge only after this returns: the message is committed; a provider retry is a duplicate."""
-        [result] = await self.receive_all(account, [InboundMessage(provider_message_id, sender, name, kind, text)])
+                      name: str = "") -> InboundResult:
+        """A plain text message (the sandbox and the simulator): it carries no file, so anything a provider
+        parsed (which may hold media) goes through `receive_all` with its InboundMessage instead.
+        Acknowledge only after this returns: the message is committed; a provider retry is a duplicate."""
+        [result] = await self.receive_all(account, [InboundMessage(provider_message_id, sender, name, "text", text)])
         return result
 
     async def receive_all(self, account: Account, messages: list[InboundMessage]) -> list[InboundResult]:

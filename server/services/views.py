@@ -49,14 +49,17 @@ def interaction_view(row: dict[str, Any], unread: int, *, masking: Masking = UNM
 
 def message_view(row: dict[str, Any], masking: Masking = UNMASKED) -> dict[str, Any]:
     """A message; an inbound one's sender is the customer, masked like the contact."""
-    sender = row["sender"]
+    sender, text = row["sender"], row["text"]
     if row["direction"] == "in":
         sender = masking.of_name(sender) if sender and not sender.startswith("+") else masking.of_phone(sender)
+    elif masking != UNMASKED:  # what the agents wrote may hold the customer's details (filled placeholders)
+        text = masking.within(text, row.get("interaction__customer_name") or "",
+                              row.get("interaction__customer_phone") or "")
     return {
         "id": row["id"],
         "direction": row["direction"],
         "kind": row["kind"],
-        "text": row["text"],
+        "text": text,
         "status": row["status"],
         "sender": sender,
         "error": row["error"],

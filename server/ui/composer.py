@@ -11,6 +11,7 @@ from typing import Any
 from nicegui import ui
 from nicegui.events import UploadEventArguments
 
+from server.domain.window import window_open
 from server.ui import context
 from server.ui.dialogs import template_dialog
 
@@ -118,7 +119,7 @@ class Composer:
                 self._show_window()
 
     def _window_open(self) -> bool:
-        return self.closes_at is None or datetime.now(timezone.utc) < self.closes_at
+        return window_open(self.closes_at, datetime.now(timezone.utc))
 
     def _show_window(self) -> None:
         if self.closes_at is None:

@@ -3,6 +3,7 @@ and a notice when someone else took it."""
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from typing import Any
 
 from nicegui import ui
@@ -30,12 +31,14 @@ class OfferPanel:
     def __init__(self, desk: Any) -> None:
         self.desk = desk
         self.cards: dict[int, tuple[ui.card, ui.label, float]] = {}
+        self.ended: OrderedDict[int, float] = OrderedDict()  # when each recent offer ended (monotonic)
         self.stack = ui.column().classes("fixed top-16 right-4 gap-2 w-[330px]").style("z-index: 6000")
         self.timer: ui.timer | None = None  # made with the first offer, so an idle desk carries none
 
     def show(self, offer: dict[str, Any], deadline: float) -> None:
         interaction_id = offer["interaction_id"]
-        if interaction_id in self.cards:
+        if (interaction_id in self.cards or deadline <= time.time()
+                or time.monotonic() - self.ended.get(interaction_id, -60.0) < 2.0):
             return
         contact = offer.get("contact") or {}
         transfer = offer["kind"] == "transfer"
@@ -63,6 +66,11 @@ class OfferPanel:
     def gone(self, interaction_id: int, reason: str, by: str | None) -> None:
         entry = self.cards.pop(interaction_id, None)
         if entry is None:
+            # Ended while its card was being made (the card waits for the offer's details): it gets none.
+            self.ended[interaction_id] = time.monotonic()
+            self.ended.move_to_end(interaction_id)
+            while len(self.ended) > 200:
+                self.ended.popitem(last=False)
             return
         entry[0].delete()
         if reason == "taken" and by and by != self.desk.principal.username:
@@ -97,6 +105,9 @@ class OfferPanel:
 
     def _tick(self) -> None:
         now = time.time()
-        for _, countdown, deadline in self.cards.values():
+        for interaction_id, (_, countdown, deadline) in list(self.cards.items()):
+            if deadline < now - 2:  # its end was not heard of: let it go
+                self.gone(interaction_id, "", None)
+                continue
             left = max(0, int(deadline - now))
             countdown.set_text(f"⏳ {left // 60}:{left % 60:02d} left to answer")

@@ -11,13 +11,19 @@ import io
 import json
 import math
 import os
+import time
 import uuid
 
 import av
 import httpx
 import pytest
 
+from server.connectors.delivery import InboundMedia, InboundMessage
+from server.connectors.media_fetch import redirected
+from server.connectors.meta import MetaSender
+from server.connectors.sending import OutboundFile, Outgoing, SendFailed
 from server.connectors.twilio import parse_message as twilio_message
+from server.connectors.twilio import signature as twilio_signature
 from server.connectors.webhooks import webhook_app
 from server.errors import Conflict, Forbidden, Invalid
 from server.persistence.db import close_database, open_database
@@ -89,10 +95,15 @@ def owned_conversation(core, account_key: str, provider: str, phone: str) -> int
 
 
 def meta_image(core, media_id: str, phone: str = "393470000001") -> httpx.Response:
+    return meta_media(core, media_id, "image", {"mime_type": "image/png", "sha256": "x", "caption": "my receipt"},
+                      phone)
+
+
+def meta_media(core, media_id: str, kind: str, part: dict[str, str], phone: str) -> httpx.Response:
     payload = {"object": "whatsapp_business_account", "entry": [{"id": "W", "changes": [{"field": "messages", "value": {
         "messaging_product": "whatsapp", "contacts": [{"profile": {"name": "Ada"}, "wa_id": phone}],
-        "messages": [{"from": phone, "id": f"wamid.{media_id}", "timestamp": "1764100000", "type": "image",
-                      "image": {"id": media_id, "mime_type": "image/png", "sha256": "x", "caption": "my receipt"}}]}}]}]}
+        "messages": [{"from": phone, "id": f"wamid.{media_id}", "timestamp": "1764100000", "type": kind,
+                      kind: {"id": media_id, **part}}]}}]}]}
     raw = json.dumps(payload).encode()
     signature = "sha256=" + hmac.new(APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
     return core.call(core.hooks.post("/webhooks/meta/meta-m", content=raw, headers={
@@ -206,9 +217,23 @@ def test_twilio_gets_a_signed_link_that_serves_the_file_and_nothing_else(core, f
     link = form["MediaUrl"].removeprefix("https://cc.example.com")
     got = core.call(core.hooks.get(link))
     assert got.status_code == 200 and got.content == pdf and got.headers["content-type"] == "application/pdf"
+    assert got.headers["x-content-type-options"] == "nosniff" and got.headers["content-disposition"].startswith(
+        "attachment")
     attachment_id, token = link.split("/")[2:4]
-    for forged in (f"/media/{attachment_id}/{'0' * len(token)}", f"/media/{int(attachment_id) + 1}/{token}"):
-        assert core.call(core.hooks.get(forged)).status_code == 404
+    expires, signature = token.split(".")
+    assert 23 * 3600 < int(expires) - time.time() <= 24 * 3600
+    link_key = hmac.new(b"test", b"media-links", hashlib.sha256).digest()  # not the storage secret itself
+    assert signature == hmac.new(link_key, f"{attachment_id}:{expires}".encode(), hashlib.sha256).hexdigest()
+    files = core.services.files
+    expired = files.link_token(int(attachment_id), now=time.time() - 24 * 3600 - 1)
+    for forged in (f"/media/{attachment_id}/{'0' * len(token)}", f"/media/{int(attachment_id) + 1}/{token}",
+                   f"/media/{attachment_id}/{expires}.{'0' * len(signature)}",  # a forged signature
+                   f"/media/{attachment_id}/{int(expires) + 86400}.{signature}",  # a tampered expiry
+                   f"/media/{attachment_id}/{signature}", f"/media/{attachment_id}/{expired}"):
+        assert core.call(core.hooks.get(forged)).status_code == 404, forged
+    assert not files.token_matches(int(attachment_id), f"{expires}.{signature[:-1]}é")
+    assert not files.token_matches(int(attachment_id), token, now=int(expires))  # valid until, not at, expiry
+    assert files.token_matches(int(attachment_id), token, now=int(expires) - 1)
 
 
 @pytest.mark.parametrize("provider, filename, content_type, limit, code", [
@@ -293,3 +318,146 @@ def test_a_voice_message_recorded_in_the_browser_goes_out_as_an_ogg_voice_note(c
     with pytest.raises(Invalid):
         core.call(core.services.interactions.send_file(core.agents[0], interaction_id, StreamedFile(
             "voice-message.webm", "audio/webm", 3000)))
+
+
+def twilio_webhook(core, fields: dict[str, str]) -> httpx.Response:
+    """A signed Twilio inbound webhook, form-encoded, as Twilio POSTs it to the public URL."""
+    path = "/webhooks/twilio/tw-m"
+    signed = twilio_signature("tok", "https://cc.example.com" + path, fields)
+    return core.call(core.hooks.post(path, data=fields, headers={"X-Twilio-Signature": signed}))
+
+
+def test_a_twilio_webhook_with_a_file_stores_the_message_and_fetches_the_file(core, fakes):
+    _, twilio = fakes
+    pdf = b"%PDF-1.4 " + os.urandom(1000)
+    twilio.files["ME7"] = (pdf, "application/pdf")
+    fields = {"MessageSid": "MM7", "AccountSid": "AC123", "From": "whatsapp:+5511987650007", "To":
+              "whatsapp:+15550001111", "Body": "my invoice", "NumMedia": "1", "MediaContentType0": "application/pdf",
+              "MediaUrl0": f"{twilio.base}/Accounts/AC123/Messages/MM7/Media/ME7", "ProfileName": "Rui"}
+    answer = twilio_webhook(core, fields)
+    assert answer.status_code == 200 and answer.headers["x-stored"] == "stored"
+    wait_until(lambda: attachment_of(core, "MM7").state == "stored", timeout=5)
+    file = attachment_of(core, "MM7")
+    assert (file.content_type, file.size, file.sha256) == ("application/pdf", len(pdf), hashlib.sha256(pdf).hexdigest())
+    assert core.services.files.path_of(file.sha256).read_bytes() == pdf
+    assert [d["path"] for d in twilio.downloads] == ["/2010-04-01/Accounts/AC123/Messages/MM7/Media/ME7"]
+    message = core.call(Message.get(id=file.message_id))  # type: ignore[attr-defined]
+    assert (message.kind, message.text) == ("document", "[document] my invoice")
+    assert twilio_webhook(core, fields).headers["x-stored"] == "duplicate"
+    assert len(twilio.downloads) == 1
+
+
+@pytest.mark.parametrize("declared, filename", [("image/svg+xml", "logo.svg"), ("text/html", "page.html"),
+                                                ("", "page.html")])
+def test_an_inbound_file_of_a_type_whatsapp_does_not_carry_is_kept_as_an_opaque_download(
+        core, fakes, declared, filename):
+    graph, _ = fakes
+    media_id = f"doc-{uuid.uuid4().hex[:8]}"
+    graph.files[media_id] = (b"<svg onload=alert(1)><script>alert(2)</script></svg>", declared or "text/html")
+    phone = f"39347{int(uuid.uuid4().int % 10**7):07d}"
+    meta_media(core, media_id, "document", {"mime_type": declared, "filename": filename}, phone)
+    wait_until(lambda: attachment_of(core, f"wamid.{media_id}").state == "stored", timeout=5)
+    assert attachment_of(core, f"wamid.{media_id}").content_type == "application/octet-stream"
+
+
+def other_account(core, provider: str, api_base_url: str | None) -> Account:
+    key = f"{provider}-{uuid.uuid4().hex[:6]}"
+    core.call(Account.create(key=key, provider=provider, queue=core.call(Queue.get(name="Q1")),
+                             api_base_url=api_base_url, credentials={}))
+    return core.call(core.services.inbound.account(key, provider))
+
+
+def media_message(core, account: Account, url: str, content_type: str = "image/png") -> str:
+    message_id = f"in-{uuid.uuid4().hex}"
+    core.call(core.services.inbound.receive_all(account, [InboundMessage(
+        message_id, f"+4673200{int(uuid.uuid4().int % 10**4):04d}", "", "image", "[image]",
+        InboundMedia(url, content_type, "x.png"))]))
+    return message_id
+
+
+@pytest.mark.parametrize("provider", ["sinch", "kaleyra"])
+def test_a_media_link_to_an_internal_address_is_refused_and_nothing_is_fetched(core, fakes, provider):
+    graph, _ = fakes
+    graph.files["inside"] = (PNG, "image/png")
+    account = other_account(core, provider, "https://api.provider.example.com")
+    refused_ids = [media_message(core, account, url) for url in (
+        f"http://127.0.0.1:{graph.port}/files/inside", f"http://localhost:{graph.port}/files/inside",
+        f"http://[::ffff:127.0.0.1]:{graph.port}/files/inside", "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/x", "http://0.0.0.0/x")]
+    for message_id in refused_ids:
+        wait_until(lambda m=message_id: attachment_of(core, m).state == "failed", timeout=5)
+        assert "internal address" in attachment_of(core, message_id).error
+    not_http = media_message(core, account, "ftp://files.example.com/x.png")
+    wait_until(lambda: attachment_of(core, not_http).state == "failed", timeout=5)
+    assert attachment_of(core, not_http).error == "The link to the file is not an http(s) URL."
+    assert graph.downloads == []
+    # The account's own API (here, the local fake) may serve its files.
+    own = other_account(core, provider, f"http://127.0.0.1:{graph.port}")
+    allowed = media_message(core, own, f"http://127.0.0.1:{graph.port}/files/inside")
+    wait_until(lambda: attachment_of(core, allowed).state == "stored", timeout=5)
+
+
+def test_a_redirect_is_followed_only_to_an_allowed_url_and_credentials_stay_with_their_origin(core, fakes):
+    graph, twilio = fakes
+    graph.files["moved"] = (PNG, "image/png")
+    graph.download_script = [Answer(302, headers={"location": "/files/moved"})]  # the same origin: followed
+    meta_image(core, "moved", "393470000050")
+    wait_until(lambda: attachment_of(core, "wamid.moved").state == "stored", timeout=5)
+    assert [d["authorization"] for d in graph.downloads] == ["Bearer token-123"] * 2
+
+    graph.files["elsewhere"] = (PNG, "image/png")
+    twilio.files["ME9"] = (PNG, "image/png")
+    graph.download_script = [Answer(307, headers={  # loopback, on another port: not the account's API
+        "location": f"{twilio.base}/Accounts/AC123/Messages/MM9/Media/ME9"})]
+    meta_image(core, "elsewhere", "393470000051")
+    wait_until(lambda: attachment_of(core, "wamid.elsewhere").state == "failed", timeout=5)
+    assert "internal address" in attachment_of(core, "wamid.elsewhere").error
+    assert twilio.downloads == [] and len(graph.downloads) == 3
+
+    graph.files["loop"] = (PNG, "image/png")
+    graph.download_script = [Answer(302, headers={"location": "/files/loop"})] * 4
+    meta_image(core, "loop", "393470000052")
+    wait_until(lambda: attachment_of(core, "wamid.loop").state == "failed", timeout=5)
+    assert "redirects more than 3 times" in attachment_of(core, "wamid.loop").error
+
+    first = httpx.Request("GET", "https://api.example.com/a", headers={"Authorization": "Basic x", "Accept": "*/*"})
+    same = redirected(first, "/b")
+    assert str(same.url) == "https://api.example.com/b" and same.headers["authorization"] == "Basic x"
+    for location in ("https://cdn.example.net/b", "http://api.example.com/b", "https://api.example.com:8443/b"):
+        hop = redirected(first, location)
+        assert "authorization" not in hop.headers and hop.headers["accept"] == "*/*"
+        assert hop.headers["host"] == httpx.URL(location).netloc.decode()
+
+
+@pytest.mark.parametrize("account_key, provider", [("meta-m", "meta"), ("tw-m", "twilio")])
+def test_a_message_whose_file_went_missing_fails_instead_of_staying_queued(core, fakes, account_key, provider):
+    graph, twilio = fakes
+    interaction_id = owned_conversation(core, account_key, provider, f"+39347000006{len(provider)}")
+    core.services.outbox.enqueue = lambda message_id, interaction_id: None  # stops before sending anything
+    sent = core.call(core.services.interactions.send_file(core.agents[0], interaction_id,
+                                                          StreamedFile("gone.pdf", "application/pdf", 700)))
+    file = core.call(Attachment.get(message_id=sent["id"]))
+    core.services.files.path_of(file.sha256).unlink()
+    core.stop()
+    core.start()
+    wait_until(lambda: core.call(Message.get(id=sent["id"])).status == "failed", timeout=5)
+    assert core.call(Message.get(id=sent["id"])).error == "The attachment's file is missing."
+    assert graph.uploads == [] and graph.requests == [] and twilio.requests == []
+
+
+def test_meta_refuses_to_upload_a_file_that_is_not_on_disk(core, tmp_path):
+    account = core.call(core.services.inbound.account("meta-m", "meta"))
+    sender = MetaSender(httpx.AsyncClient())
+    missing = OutboundFile(tmp_path / "nowhere.pdf", "application/pdf", "nowhere.pdf", 10, "https://x/y")
+    with pytest.raises(SendFailed) as failure:
+        core.call(sender.send(account, Outgoing("+393470000070", file=missing)))
+    assert failure.value.reason == "The attachment's file is missing." and not failure.value.retryable
+    core.call(sender.client.aclose())
+
+
+def test_temporary_files_left_by_a_crash_are_removed_at_start(core):
+    incoming = core.settings.data_dir / "media" / "incoming"
+    (incoming / uuid.uuid4().hex).write_bytes(b"half a file")
+    core.stop()
+    core.start()
+    assert list(incoming.iterdir()) == []
