@@ -1,4 +1,6 @@
-"""Provider webhooks, and the signed links from which providers download our outbound files. Bad input answers 400 with a reason and stores nothing; an unknown account 404.
+"""Provider webhooks, and the signed links from which providers download our outbound files.
+
+Bad input answers 400 with a reason and stores nothing; an unknown account 404.
 
 They are served by a lean Starlette app of their own, ahead of the REST API's FastAPI stack: a
 webhook is the hot path, and FastAPI's per-request machinery (dependencies, middleware, route

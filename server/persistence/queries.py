@@ -9,7 +9,8 @@ from tortoise import Tortoise
 from tortoise.expressions import Q
 
 from server.persistence.db import dialect_sql
-from server.persistence.models import Account, Attachment, CannedAnswer, Disposition, Interaction, Message, Queue, Template, User
+from server.persistence.models import (Account, Attachment, CannedAnswer, Disposition, Interaction, Message, Queue,
+                                       Template, User)
 
 INTERACTION_FIELDS = ("id", "status", "owner__username", "first_agent__username", "queue__name", "account__key",
                       "account__provider", "customer_phone", "customer_name", "contact_id", "created_at",

@@ -95,7 +95,8 @@ class ContactService:
 
 
 def _view(contact: Contact, masking: Masking) -> dict[str, Any]:
-    return {"id": contact.id, "list": contact.list.name if contact.list else None, "first_name": masking.of_name(contact.first_name) or "",
+    return {"id": contact.id, "list": contact.list.name if contact.list else None,
+            "first_name": masking.of_name(contact.first_name) or "",
             "last_name": masking.of_name(contact.last_name) or "", "email": masking.of_email(contact.email) or "",
             "company": contact.company, "notes": contact.notes,
             "phones": [masking.of_phone(p.phone) for p in contact.phones]}

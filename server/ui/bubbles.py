@@ -11,8 +11,9 @@ from html import escape
 from typing import Any
 
 MEDIA_LABEL = re.compile(r"^\[(image|video|audio|document|sticker)[^\]]*\]\s*")
+BLUE_TICKS = "<span style='color:#34b7f1'>✓✓</span>"
 TICKS = {"queued": ("🕓", "Waiting to be sent"), "sent": ("✓", "Sent"), "delivered": ("✓✓", "Delivered"),
-         "read": ("<span style='color:#34b7f1'>✓✓</span>", "Read"), "played": ("<span style='color:#34b7f1'>✓✓</span>", "Played")}
+         "read": (BLUE_TICKS, "Read"), "played": (BLUE_TICKS, "Played")}
 
 
 def bubble_classes(message: dict[str, Any]) -> str:
@@ -46,7 +47,8 @@ def _caption(text: str) -> str:
 
 
 def _meta_html(message: dict[str, Any]) -> str:
-    when = f"<span class='xc-time' data-utc='{escape(message['created_at'] or '')}'>{_clock(message['created_at'])}</span>"
+    created = message["created_at"]
+    when = f"<span class='xc-time' data-utc='{escape(created or '')}'>{_clock(created)}</span>"
     tick = ""
     if message["direction"] == "out":
         symbol, title = TICKS.get(message["status"], ("⚠", "Failed"))
@@ -60,10 +62,12 @@ def _attachment_html(attachment: dict[str, Any], url: str | None) -> str:
     if attachment["state"] == "pending":
         return "<div class='xc-muted'>⏳ Receiving the file…</div>"
     if attachment["state"] == "failed" or url is None:
-        return f"<div style='color:#d92d20'>⚠ The file could not be received: {escape(attachment.get('error') or '')}</div>"
+        reason = escape(attachment.get("error") or "")
+        return f"<div style='color:#d92d20'>⚠ The file could not be received: {reason}</div>"
     kind = attachment["content_type"].split("/")[0]
     if kind == "image":
-        return f"<a href='{url}' target='_blank'><img src='{url}' alt='{name}' style='max-width:260px;max-height:260px;border-radius:6px'></a>"
+        return (f"<a href='{url}' target='_blank'><img src='{url}' alt='{name}' "
+                "style='max-width:260px;max-height:260px;border-radius:6px'></a>")
     if kind == "audio":
         return f"<audio controls preload='none' src='{url}' style='width:240px'></audio>"
     if kind == "video":

@@ -32,7 +32,8 @@ LOCAL_TIMES = """
     if (isNaN(moment)) return;
     const today = new Date().toDateString() === moment.toDateString();
     el.textContent = today ? moment.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'})
-                           : moment.toLocaleString([], {day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit'});
+                           : moment.toLocaleString([], {day: '2-digit', month: 'short',
+                                                        hour: '2-digit', minute: '2-digit'});
     el.removeAttribute('data-utc');
   });
   new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) => localize(n.parentNode || n))))
