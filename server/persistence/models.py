@@ -216,6 +216,20 @@ class Attachment(Model):
         indexes = (("state",),)
 
 
+class TranscriptDownload(Model):
+    """Who downloaded which interaction's transcript, and when (SPEC A3)."""
+
+    id = fields.IntField(primary_key=True)
+    interaction: fields.ForeignKeyRelation[Interaction] = fields.ForeignKeyField(
+        "models.Interaction", related_name="transcript_downloads", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="transcript_downloads", on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "transcript_downloads"
+
+
 class Transfer(Model):
     id = fields.IntField(primary_key=True)
     interaction: fields.ForeignKeyRelation[Interaction] = fields.ForeignKeyField(
