@@ -1,7 +1,6 @@
 """Interactions: list, details, messages, send, notes, read, close, transfer."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -12,7 +11,7 @@ from server.api.deps import CurrentUser, Services
 from server.api.downloads import file_response
 from server.api.uploads import Upload
 from server.errors import Invalid
-from server.persistence.queries import InteractionFilter
+from server.services.interaction_filters import build_filter
 
 router = APIRouter(tags=["interactions"])
 
@@ -30,21 +29,6 @@ class TransferRequest(BaseModel):
     queue: Any = None
 
 
-def _moment(value: str | None, name: str, *, end: bool = False) -> datetime | None:
-    """An ISO date or date-time; a bare `to` date includes that whole day."""
-    if not value:
-        return None
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            moment = datetime.combine(day + timedelta(days=1) if end else day, time(), timezone.utc)
-        else:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise Invalid(f"{name} must be an ISO date (YYYY-MM-DD) or date-time.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 @router.get("/interactions")
 async def list_interactions(
     user: CurrentUser, services: Services,
@@ -52,13 +36,8 @@ async def list_interactions(
     tag: list[str] = Query(default=[]), from_: str | None = Query(default=None, alias="from"),
     to: str | None = None, q: str | None = None, page: int = 1, page_size: int = 25,
 ) -> dict[str, Any]:
-    if status not in (None, "open", "closed"):
-        raise Invalid("status must be open or closed.")
-    if page < 1 or not 1 <= page_size <= 200:
-        raise Invalid("page starts at 1; page_size is from 1 to 200.")
-    f = InteractionFilter(status=status, unread=unread, account=account, agent=agent, tags=tuple(tag),
-                          created_from=_moment(from_, "from"), created_to=_moment(to, "to", end=True),
-                          text=(q or "").strip() or None, page=page, page_size=page_size)
+    f = build_filter(status=status, unread=unread, account=account, agent=agent, tags=tag, created_from=from_,
+                     created_to=to, q=q, page=page, page_size=page_size)
     items, total = await services.interactions.list(user, f)
     return {"items": items, "total": total, "page": page, "page_size": page_size}
 

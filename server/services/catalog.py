@@ -1,10 +1,9 @@
-"""What agents pick from: templates to send, dispositions to close with."""
+"""What users pick from: templates to send, dispositions to close with, what to filter lists by."""
 from __future__ import annotations
 
 from typing import Any
 
-
-from server.persistence.models import Disposition, Template
+from server.persistence.models import Account, Disposition, Tag, Template, User
 
 
 class CatalogService:
@@ -14,3 +13,10 @@ class CatalogService:
 
     async def dispositions(self) -> list[str]:
         return list(await Disposition.all().order_by("name").values_list("name", flat=True))
+
+    async def filter_choices(self) -> dict[str, list[str]]:
+        """What the interactions list can be filtered by: accounts, agents, tags."""
+        return {"accounts": list(await Account.all().order_by("key").values_list("key", flat=True)),
+                "agents": list(await User.filter(role="agent").order_by("username").values_list(
+                    "username", flat=True)),
+                "tags": list(await Tag.all().order_by("name").values_list("name", flat=True))}

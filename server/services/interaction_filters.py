@@ -1,0 +1,37 @@
+"""The interactions list's filters as users give them (text from a form or a query string), checked once
+for the API and the pages alike."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from server.errors import Invalid
+from server.persistence.queries import InteractionFilter
+
+
+def build_filter(*, status: str | None = None, unread: bool | None = None, account: str | None = None,
+                 agent: str | None = None, tags: list[str] | tuple[str, ...] = (), created_from: str | None = None,
+                 created_to: str | None = None, q: str | None = None, page: int = 1,
+                 page_size: int = 25) -> InteractionFilter:
+    if status not in (None, "", "open", "closed"):
+        raise Invalid("status must be open or closed.")
+    if page < 1 or not 1 <= page_size <= 200:
+        raise Invalid("page starts at 1; page_size is from 1 to 200.")
+    return InteractionFilter(status=status or None, unread=unread, account=account or None, agent=agent or None,
+                             tags=tuple(tags), created_from=_moment(created_from, "from"),
+                             created_to=_moment(created_to, "to", end=True), text=(q or "").strip() or None,
+                             page=page, page_size=page_size)
+
+
+def _moment(value: str | None, name: str, *, end: bool = False) -> datetime | None:
+    """An ISO date or date-time; a bare `to` date includes that whole day."""
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime.combine(day + timedelta(days=1) if end else day, time(), timezone.utc)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"{name} must be an ISO date (YYYY-MM-DD) or date-time.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

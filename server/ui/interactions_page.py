@@ -1,0 +1,151 @@
+"""The Interactions page (SPEC L1, L2): every conversation the user may see, filtered and paged; a row
+opens it (its messages, details and routing history). Agents see their own, supervisors and admins all;
+the rule and the masking are the interaction service's."""
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from server.errors import ProductError
+from server.services.auth import Principal
+from server.services.interaction_filters import build_filter
+from server.ui import context
+from server.ui.bubbles import bubble_classes, bubble_html, header_html
+from server.ui.theme import apply_theme
+
+PAGE_SIZE = 25
+COLUMNS = [
+    {"name": "status", "label": "Status", "field": "status", "align": "left"},
+    {"name": "contact", "label": "Contact", "field": "contact", "align": "left"},
+    {"name": "account", "label": "Account", "field": "account", "align": "left"},
+    {"name": "agent", "label": "First agent", "field": "agent", "align": "left"},
+    {"name": "last", "label": "Last message", "field": "last", "align": "left",
+     "style": "max-width: 320px; overflow: hidden; text-overflow: ellipsis"},
+    {"name": "started", "label": "Started", "field": "started", "align": "left"},
+    {"name": "tags", "label": "Tags", "field": "tags", "align": "left"},
+    {"name": "unread", "label": "Unread", "field": "unread", "align": "right"},
+]
+
+
+async def interactions_page() -> RedirectResponse | None:
+    principal = await context.principal()
+    if principal is None:
+        return RedirectResponse("/login?next_path=/interactions")
+    apply_theme()
+    await InteractionsList(principal).build()
+    return None
+
+
+class InteractionsList:
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.services = context.services()
+        self.page = 1
+        self.total = 0
+
+    async def build(self) -> None:
+        choices = await self.services.catalog.filter_choices()
+        with ui.header().classes("bg-secondary items-center px-4 py-2 gap-4"):
+            ui.label("💬 WhatsApp desk").classes("text-lg font-semibold")
+            ui.link("Desk", "/").classes("text-white")
+            ui.label("Interactions").classes("font-medium underline")
+            ui.space()
+            ui.link("Sign out", "/logout").classes("text-white text-sm")
+        with ui.row().classes("w-full items-end gap-2 px-4 pt-3 no-wrap"):
+            self.q = ui.input(placeholder="Search name, number or message text").props(
+                "outlined dense clearable").classes("w-[280px]").mark("list-search")
+            self.q.on("keydown.enter", self.search)
+            self.status = ui.select({"": "Any status", "open": "Open", "closed": "Closed"}, value="").props(
+                "outlined dense").classes("w-[130px]").mark("list-status")
+            self.unread = ui.checkbox("Unread only").mark("list-unread")
+            self.account = ui.select({"": "Any account", **{a: a for a in choices["accounts"]}}, value="").props(
+                "outlined dense").classes("w-[150px]")
+            self.agent = ui.select({"": "Any agent", **{a: a for a in choices["agents"]}}, value="").props(
+                "outlined dense").classes("w-[140px]")
+            self.agent.set_visibility(self.principal.sees_everything)
+            self.tags = ui.select(choices["tags"], multiple=True, label="Tags").props(
+                "outlined dense use-chips").classes("w-[180px]")
+            self.created_from = ui.input("From", placeholder="YYYY-MM-DD").props("outlined dense").classes("w-[130px]")
+            self.created_to = ui.input("To", placeholder="YYYY-MM-DD").props("outlined dense").classes("w-[130px]")
+            ui.button(icon="search", on_click=self.search).props("unelevated").mark("list-go")
+        self.table = ui.table(columns=COLUMNS, rows=[], row_key="id").props("flat dense").classes(
+            "w-full px-4").mark("list-table")
+        self.table.on("rowClick", lambda event: self.open(event.args[1]["id"]))
+        with ui.row().classes("w-full items-center justify-end gap-2 px-4"):
+            self.count = ui.label().classes("xc-muted text-sm").mark("list-count")
+            self.previous = ui.button(icon="chevron_left", on_click=lambda: self.turn(-1)).props("flat dense")
+            self.next = ui.button(icon="chevron_right", on_click=lambda: self.turn(1)).props("flat dense")
+        await self.load()
+
+    async def search(self) -> None:
+        self.page = 1
+        await self.load()
+
+    async def turn(self, step: int) -> None:
+        self.page = max(1, self.page + step)
+        await self.load()
+
+    async def load(self) -> None:
+        try:
+            found = build_filter(status=self.status.value, unread=True if self.unread.value else None,
+                                 account=self.account.value, agent=self.agent.value, tags=self.tags.value or [],
+                                 created_from=(self.created_from.value or "").strip(),
+                                 created_to=(self.created_to.value or "").strip(), q=self.q.value,
+                                 page=self.page, page_size=PAGE_SIZE)
+        except ProductError as error:
+            context.notify_error(error)
+            return
+        result = await context.attempt(self.services.interactions.list(self.principal, found))
+        if result is None:
+            return
+        items, self.total = result
+        self.table.rows = [_row(item) for item in items]
+        self.table.update()
+        first = (self.page - 1) * PAGE_SIZE
+        self.count.set_text(f"{first + 1 if items else 0}-{first + len(items)} of {self.total}")
+        self.previous.set_enabled(self.page > 1)
+        self.next.set_enabled(first + len(items) < self.total)
+
+    async def open(self, interaction_id: int) -> None:
+        """The conversation in a dialog: its latest messages, details and routing history."""
+        interaction = await context.attempt(self.services.interactions.get(self.principal, interaction_id))
+        messages = await context.attempt(self.services.interactions.messages(self.principal, interaction_id,
+                                                                              limit=50))
+        if interaction is None or messages is None:
+            return
+        with context.dialog() as dialog, ui.card().classes("w-[900px] max-w-[95vw] h-[85vh] p-0 gap-0"):
+            with ui.row().classes("w-full items-center px-4 py-2 no-wrap").style("border-bottom: 1px solid #eaecf0"):
+                ui.html(header_html(interaction["contact"], interaction), sanitize=False).classes("flex-grow")
+                ui.button(icon="close", on_click=dialog.close).props("flat round dense")
+            with ui.row().classes("w-full flex-grow no-wrap gap-0 overflow-hidden"):
+                with ui.scroll_area().classes("xc-chat flex-grow h-full"), ui.column().classes("w-full gap-2 p-3"):
+                    for message in messages:
+                        ui.html(bubble_html(message, None), sanitize=False).classes(bubble_classes(message))
+                ui.html(_details_html(interaction), sanitize=False).classes("w-[280px] p-3 overflow-auto h-full")
+        dialog.open()
+
+
+def _row(item: dict[str, Any]) -> dict[str, Any]:
+    last = item.get("last_message") or {}
+    arrow = {"in": "↙ ", "out": "↗ "}.get(last.get("direction", ""), "")
+    contact = item["contact"]
+    return {"id": item["id"], "status": item["status"], "contact": contact["name"] or contact["phone"],
+            "account": item["account"], "agent": item["first_agent"] or "—", "last": arrow + (last.get("text") or ""),
+            "started": (item["created_at"] or "").replace("T", " ")[:16], "tags": ", ".join(item["tags"]),
+            "unread": item["unread"] or ""}
+
+
+def _details_html(interaction: dict[str, Any]) -> str:
+    pairs = [("Status", interaction["status"]), ("Owner", interaction["owner"] or "—"),
+             ("Account", interaction["account"]), ("Queue", interaction["queue"]),
+             ("Created", (interaction["created_at"] or "").replace("T", " ")[:16] + " UTC"),
+             ("Closed", (interaction["closed_at"] or "—").replace("T", " ")[:16]),
+             ("Disposition", interaction["disposition"] or "—"), ("Tags", ", ".join(interaction["tags"]) or "—")]
+    history = "<br>".join(escape(f"{h['at'][11:16]} {h['kind'].replace('_', ' ')} {', '.join(h['agents'][:3])}")
+                          for h in interaction.get("history", [])[-30:])
+    return ("".join(f"<div class='xc-field'><div>{escape(k)}</div><div>{escape(str(v))}</div></div>"
+                    for k, v in pairs) + f"<div class='xc-field'><div>Routing history</div><div class='text-xs'>"
+            f"{history or '—'}</div></div>")

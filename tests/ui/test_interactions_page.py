@@ -1,0 +1,48 @@
+"""The Interactions page through NiceGUI's simulated user (SPEC L1, L2): who sees what, filters, search,
+paging, a row opened."""
+from __future__ import annotations
+
+from tests.ui.conftest import Browsers, accepted, element, eventually, go_online, new_phone, receive
+
+
+def rows(user) -> list[dict]:
+    return element(user, "list-table").rows
+
+
+async def test_agents_see_their_own_supervisors_all_and_filters_narrow_it(browsers: Browsers) -> None:
+    desk = await browsers.signed_in("agent1")
+    await go_online(browsers, desk, "agent1")
+    mine = await accepted(browsers, desk, new_phone(), "my parcel is late", "Elena Ricci")
+    theirs = await receive(browsers, new_phone(), "invoice question about order 5521", "Marco Conti")
+
+    agent = await browsers.signed_in("agent1", await browsers.new())
+    await agent.open("/interactions")
+    await eventually(lambda: rows(agent))
+    assert [r["id"] for r in rows(agent)] == [mine]  # not the one waiting in the queue
+    assert rows(agent)[0]["contact"] == "Elena Ricci" and rows(agent)[0]["last"] == "↙ my parcel is late"
+
+    supervisor = await browsers.signed_in("supervisor", await browsers.new())
+    await supervisor.open("/interactions")
+    await eventually(lambda: len(rows(supervisor)) == 2)
+    supervisor.find(marker="list-search").type("5521")
+    supervisor.find(marker="list-go").click()
+    await eventually(lambda: [r["id"] for r in rows(supervisor)] == [theirs])
+    assert element(supervisor, "list-count").text == "1-1 of 1"
+    element(supervisor, "list-search").set_value("")
+    element(supervisor, "list-unread").set_value(True)
+    supervisor.find(marker="list-go").click()
+    await eventually(lambda: [r["id"] for r in rows(supervisor)] == [theirs])  # agent1 has read theirs
+
+    supervisor.find(marker="list-table").trigger("rowClick", [{}, {"id": theirs}, 0])
+    await supervisor.should_see("Routing history", retries=50)
+    await supervisor.should_see(marker="list-table")
+
+
+async def test_a_bad_date_is_a_notice_not_an_error(browsers: Browsers) -> None:
+    user = await browsers.signed_in("supervisor")
+    await user.open("/interactions")
+    await eventually(lambda: element(user, "list-table") is not None)
+    [created_from] = [e for e in user.find("From").elements if hasattr(e, "set_value")]
+    created_from.set_value("25/11/2026")
+    user.find(marker="list-go").click()
+    await eventually(lambda: user.notify.contains("from must be an ISO date (YYYY-MM-DD) or date-time."))
