@@ -57,6 +57,7 @@ def message_view(row: dict[str, Any], masking: Masking = UNMASKED) -> dict[str, 
                               row.get("interaction__customer_phone") or "")
     return {
         "id": row["id"],
+        "interaction_id": row["interaction_id"],
         "direction": row["direction"],
         "kind": row["kind"],
         "text": text,

@@ -94,3 +94,11 @@ def header_html(contact: dict[str, Any], interaction: dict[str, Any] | None = No
     return (f"<div style='display:flex;gap:12px;align-items:center'><div class='xc-avatar'>{escape(name[:1].upper())}"
             f"</div><div><div class='text-base font-medium'>{escape(name)}</div><div class='xc-muted text-xs'>"
             f"{escape(' · '.join(filter(None, where)))}</div></div></div>")
+
+
+def file_url(message: dict[str, Any]) -> str | None:
+    """Where the signed-in browser fetches a message's stored file (ui/files.py), if it has one."""
+    attachment = message.get("attachment")
+    if attachment is None or attachment["state"] != "stored":
+        return None
+    return f"/desk/files/{message['interaction_id']}/{message['id']}"

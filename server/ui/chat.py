@@ -9,7 +9,7 @@ from nicegui import ui
 
 from server.actors.events import AttachmentChanged, Event, MessageAdded, MessageStatusChanged
 from server.ui import context
-from server.ui.bubbles import bubble_classes, bubble_html, header_html
+from server.ui.bubbles import bubble_classes, bubble_html, file_url, header_html
 from server.ui.composer import Composer
 from server.ui.dialogs import close_dialog, transfer_dialog
 
@@ -83,17 +83,11 @@ class ChatView:
         if message["id"] in self.bubbles:
             return self.bubbles[message["id"]]
         with self.list:
-            bubble = ui.html(bubble_html(message, self._file_url(message)), sanitize=False).classes(
+            bubble = ui.html(bubble_html(message, file_url(message)), sanitize=False).classes(
                 bubble_classes(message)).mark(f"message-{message['direction']}")
         self.bubbles[message["id"]] = bubble
         self.messages[message["id"]] = message
         return bubble
-
-    def _file_url(self, message: dict[str, Any]) -> str | None:
-        attachment = message.get("attachment")
-        if attachment is None or attachment["state"] != "stored":
-            return None
-        return f"/desk/files/{self.id}/{message['id']}"
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, MessageAdded) and event.message_id not in self.bubbles:
@@ -113,5 +107,5 @@ class ChatView:
             message = rows[0]
             self.messages[message_id] = message
             bubble = self.bubbles[message_id]
-            bubble.set_content(bubble_html(message, self._file_url(message)))
+            bubble.set_content(bubble_html(message, file_url(message)))
             bubble.classes(replace=bubble_classes(message))

@@ -13,7 +13,7 @@ from server.errors import ProductError
 from server.services.auth import Principal
 from server.services.interaction_filters import build_filter
 from server.ui import context
-from server.ui.bubbles import bubble_classes, bubble_html, header_html
+from server.ui.bubbles import bubble_classes, bubble_html, file_url, header_html
 from server.ui.theme import apply_theme
 
 PAGE_SIZE = 25
@@ -123,7 +123,7 @@ class InteractionsList:
             with ui.row().classes("w-full flex-grow no-wrap gap-0 overflow-hidden"):
                 with ui.scroll_area().classes("xc-chat flex-grow h-full"), ui.column().classes("w-full gap-2 p-3"):
                     for message in messages:
-                        ui.html(bubble_html(message, None), sanitize=False).classes(bubble_classes(message))
+                        ui.html(bubble_html(message, file_url(message)), sanitize=False).classes(bubble_classes(message))
                 ui.html(_details_html(interaction), sanitize=False).classes("w-[280px] p-3 overflow-auto h-full")
         dialog.open()
 
