@@ -42,6 +42,7 @@ from server.services.inbound import InboundService
 from server.services.interactions import InteractionService
 from server.services.settings import SettingsService
 from server.services.simulator import SimulatorService
+from server.services.transcripts import TranscriptService
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class Services:
     files: MediaFiles
     http: httpx.AsyncClient
     simulator: SimulatorService
+    transcripts: TranscriptService
 
 
 async def start_services(settings: Settings) -> Services:
@@ -93,10 +95,11 @@ async def start_services(settings: Settings) -> Services:
     await media.resume()
     settle_garbage_collector()
     inbound = InboundService(system, writer, media)
+    interactions = InteractionService(system, writer, workspace, senders, outbox, files)
     return Services(settings, writer, hub, system, AuthService(), workspace, AgentService(system, workspace),
-                    InteractionService(system, writer, workspace, senders, outbox, files),
+                    interactions,
                     inbound, AdminService(workspace), CatalogService(), ContactService(workspace), outbox, media,
-                    files, http, SimulatorService(inbound))
+                    files, http, SimulatorService(inbound), TranscriptService(interactions))
 
 
 def settle_garbage_collector() -> None:

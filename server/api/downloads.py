@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 SHOWN_INLINE = {"image/jpeg", "image/png", "image/webp", "audio/aac", "audio/amr", "audio/mpeg", "audio/mp4",
                 "audio/ogg", "video/mp4", "video/3gpp"}
@@ -20,3 +20,9 @@ def file_response(path: Path, content_type: str, filename: str, *, for_provider:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
+
+
+def transcript_response(interaction_id: int, pdf: bytes) -> Response:
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="interaction-{interaction_id}-transcript.pdf"',
+        "Cache-Control": "no-store"})

@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
 from server.api.deps import CurrentUser, Services
-from server.api.downloads import file_response
+from server.api.downloads import file_response, transcript_response
 from server.api.uploads import Upload
 from server.errors import Invalid
 from server.services.interaction_filters import build_filter
@@ -97,3 +97,9 @@ async def close(interaction_id: int, user: CurrentUser, services: Services,
 @router.post("/interactions/{interaction_id}/transfer")
 async def transfer(interaction_id: int, body: TransferRequest, user: CurrentUser, services: Services) -> dict[str, Any]:
     return await services.interactions.transfer(user, interaction_id, agent=body.agent, queue=body.queue)
+
+
+@router.get("/interactions/{interaction_id}/transcript.pdf")
+async def transcript(interaction_id: int, user: CurrentUser, services: Services) -> Response:
+    """The PDF transcript, as this user may see it (SPEC L4); every download is recorded."""
+    return transcript_response(interaction_id, await services.transcripts.pdf(user, interaction_id))

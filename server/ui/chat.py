@@ -56,6 +56,8 @@ class ChatView:
         with self.menu:
             if context.services().settings.get("transfer")["enabled"]:
                 ui.menu_item("Transfer…", on_click=lambda: transfer_dialog(self)).mark("transfer")
+            ui.menu_item("Download transcript (PDF)", on_click=lambda: ui.download(
+                f"/desk/transcripts/{self.id}.pdf")).mark("transcript")
             ui.menu_item("Close", on_click=lambda: close_dialog(self, dispose=False)).mark("close")
             ui.menu_item("Close & Dispose…", on_click=lambda: close_dialog(self, dispose=True)).mark("close-dispose")
 

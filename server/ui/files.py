@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi.responses import Response
 
-from server.api.downloads import file_response
+from server.api.downloads import file_response, transcript_response
 from server.api.errors import error_body
 from server.errors import ProductError
 from server.ui import context
@@ -23,3 +23,15 @@ async def conversation_file(interaction_id: int, message_id: int) -> Response:
     except ProductError as error:
         return error_body(error.status, error.code, error.message)
     return file_response(path, content_type, filename)
+
+
+async def transcript(interaction_id: int) -> Response:
+    """The conversation's PDF transcript for the signed-in browser (recorded like any download)."""
+    principal = await context.principal()
+    if principal is None:
+        return error_body(401, "unauthorized", "Sign in first.")
+    try:
+        pdf = await context.services().transcripts.pdf(principal, interaction_id)
+    except ProductError as error:
+        return error_body(error.status, error.code, error.message)
+    return transcript_response(interaction_id, pdf)

@@ -119,6 +119,9 @@ class InteractionsList:
         with context.dialog() as dialog, ui.card().classes("w-[900px] max-w-[95vw] h-[85vh] p-0 gap-0"):
             with ui.row().classes("w-full items-center px-4 py-2 no-wrap").style("border-bottom: 1px solid #eaecf0"):
                 ui.html(header_html(interaction["contact"], interaction), sanitize=False).classes("flex-grow")
+                ui.button("Transcript", icon="picture_as_pdf",
+                          on_click=lambda: ui.download(f"/desk/transcripts/{interaction_id}.pdf")).props(
+                    "flat dense no-caps").mark("list-transcript")
                 ui.button(icon="close", on_click=dialog.close).props("flat round dense")
             with ui.row().classes("w-full flex-grow no-wrap gap-0 overflow-hidden"):
                 with ui.scroll_area().classes("xc-chat flex-grow h-full"), ui.column().classes("w-full gap-2 p-3"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui import app, ui
 
 from server.ui.desk import desk_page
-from server.ui.files import conversation_file
+from server.ui.files import conversation_file, transcript
 from server.ui.interactions_page import interactions_page
 from server.ui.login import login_page, logout
 from server.ui.simulator import simulator_page
@@ -16,5 +16,6 @@ def register_pages() -> None:
     ui.page("/logout")(logout)
     ui.page("/", title="WhatsApp desk")(desk_page)
     app.get("/desk/files/{interaction_id}/{message_id}")(conversation_file)
+    app.get("/desk/transcripts/{interaction_id}.pdf")(transcript)
     ui.page("/interactions", title="Interactions · WhatsApp desk")(interactions_page)
     ui.page("/simulator", title="Customer simulator · WhatsApp desk")(simulator_page)

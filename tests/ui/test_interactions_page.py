@@ -2,6 +2,7 @@
 paging, a row opened."""
 from __future__ import annotations
 
+from server.persistence.models import TranscriptDownload
 from tests.ui.conftest import Browsers, accepted, element, eventually, go_online, new_phone, receive
 
 
@@ -46,3 +47,18 @@ async def test_a_bad_date_is_a_notice_not_an_error(browsers: Browsers) -> None:
     created_from.set_value("25/11/2026")
     user.find(marker="list-go").click()
     await eventually(lambda: user.notify.contains("from must be an ISO date (YYYY-MM-DD) or date-time."))
+
+
+async def test_the_transcript_downloads_for_readers_only_and_is_recorded(browsers: Browsers) -> None:
+    desk = await browsers.signed_in("agent2")
+    await go_online(browsers, desk, "agent2")
+    interaction_id = await accepted(browsers, desk, new_phone(), "please send me a transcript")
+    pdf = await desk.http_client.get(f"/desk/transcripts/{interaction_id}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-disposition"].startswith("attachment")
+    other = await browsers.signed_in("agent3", await browsers.new())
+    refused = await other.http_client.get(f"/desk/transcripts/{interaction_id}.pdf")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    stranger = await browsers.new()
+    assert (await stranger.http_client.get(f"/desk/transcripts/{interaction_id}.pdf")).status_code == 401
+    assert await TranscriptDownload.filter(interaction_id=interaction_id).count() == 1
