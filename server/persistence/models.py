@@ -173,8 +173,10 @@ class Interaction(Model):
 
     class Meta:
         table = "interactions"
+        # The list's filters walk these newest first (SPEC L2; migration 0004).
         indexes = (("status", "queue_id"), ("account_id", "customer_phone", "status"), ("owner_id", "status"),
-                   ("created_at",))
+                   ("created_at",), ("status", "created_at"), ("owner_id", "created_at"),
+                   ("first_agent_id", "created_at"), ("account_id", "created_at"))
 
 
 class Message(Model):

@@ -1,6 +1,7 @@
 """Named reads that services need. Everything that pages and endpoints show comes through here."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,6 +59,71 @@ class InteractionFilter:
     page_size: int = 25
 
 
+_WORD = re.compile(r"[^\W_]+")
+_PHONE_LIKE = re.compile(r"[\d\s+().\-/]+")
+
+
+def search_words(text: str, limit: int = 8) -> list[str]:
+    """The user's words, lower-cased, as the full-text index splits text (letters and digits only).
+
+    Everything else (quotes, `*`, `-`, parentheses, `:`) separates words, so nothing a user types
+    reaches the index as an operator; AND / OR / NOT / NEAR become plain words once quoted."""
+    return [w.lower() for w in _WORD.findall(text)][:limit]
+
+
+def fts5_query(words: list[str]) -> str:
+    """An FTS5 expression: every word a quoted prefix term, all of them required."""
+    return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+
+
+def tsquery(words: list[str]) -> str:
+    """The PostgreSQL to_tsquery equivalent: prefix terms joined with &."""
+    return " & ".join(w.replace("'", "") + ":*" for w in words)
+
+
+def phone_digits(text: str) -> list[str]:
+    """What to look for in an E.164 number when the query looks like a phone number (at least 3 digits,
+    only digits, spaces, + and separators): "+39 333 123 4567" and "0039 333..." give 39333...; a national
+    number with its trunk 0 ("0333...") is also tried without it."""
+    if not _PHONE_LIKE.fullmatch(text):
+        return []
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 3:
+        return []
+    if digits.startswith("00"):
+        return [digits[2:]]
+    if digits.startswith("0"):
+        return [digits, digits[1:]]
+    return [digits]
+
+
+# A word in very many messages (a greeting) is looked for in the newest this many: a page stays fast, and
+# the conversations it lists are the recent ones the agent is after.
+TEXT_HITS = 20_000
+
+
+def _quick_search(text: str, dialect: str) -> tuple[str, list[Any]]:
+    """Contact name (substring), phone in any format (digits), and customer-visible message text (the
+    full-text index, prefix per word). Notes are not searched: they are internal (SPEC L4), and an agent's
+    list would otherwise reveal what a supervisor noted."""
+    pattern = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    parts, values = ["LOWER(i.customer_name) LIKE ? ESCAPE '\\'"], [f"%{pattern}%"]
+    for digits in phone_digits(text):
+        parts.append("i.customer_phone LIKE ?")
+        values.append(f"%{digits}%")
+    words = search_words(text)
+    if words and dialect == "postgres":
+        parts.append("i.id IN (SELECT m.interaction_id FROM messages m WHERE to_tsvector('simple', m.text) "
+                     f"@@ to_tsquery('simple', ?) AND m.direction != 'note' ORDER BY m.id DESC LIMIT {TEXT_HITS})")
+        values.append(tsquery(words))
+    elif words:
+        parts.append("i.id IN (SELECT m.interaction_id FROM (SELECT rowid FROM messages_fts WHERE messages_fts "
+                     f"MATCH ? ORDER BY rowid DESC LIMIT {TEXT_HITS}) f JOIN messages m ON m.id = f.rowid "
+                     "WHERE m.direction != 'note')")
+        values.append(fts5_query(words))
+    return "(" + " OR ".join(parts) + ")", values
+
+
 async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]], int]:
     where, values = ["1=1"], []
     if f.status:
@@ -72,9 +138,9 @@ async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]],
     if f.agent:
         where.append("i.first_agent_id IN (SELECT id FROM users WHERE username = ? OR CAST(id AS TEXT) = ?)")
         values += [f.agent, f.agent]
-    for tag in f.tags:
-        where.append("EXISTS (SELECT 1 FROM interaction_tags it JOIN tags t ON t.id = it.tag_id "
-                     "WHERE it.interactions_id = i.id AND t.name = ?)")
+    for tag in f.tags:  # uncorrelated: one index lookup per tag, not a probe per interaction
+        where.append("i.id IN (SELECT it.interactions_id FROM interaction_tags it JOIN tags t ON t.id = it.tag_id "
+                     "WHERE t.name = ?)")
         values.append(tag)
     if f.created_from:
         where.append("i.created_at >= ?")
@@ -87,16 +153,24 @@ async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]],
                   "WHERE m.interaction_id = i.id AND m.direction = 'in' AND m.id > i.read_marker)))")
         where.append(unread if f.unread else f"NOT {unread}")
     if f.text:
-        like = f"%{f.text.lower()}%"
-        where.append("(LOWER(i.customer_name) LIKE ? OR i.customer_phone LIKE ? OR EXISTS (SELECT 1 FROM messages m "
-                      "WHERE m.interaction_id = i.id AND m.direction != 'note' AND LOWER(m.text) LIKE ?))")
-        values += [like, like, like]
+        connection = Tortoise.get_connection("default")
+        clause, more = _quick_search(f.text, connection.capabilities.dialect)
+        where.append(clause)
+        values += more
     clause = " AND ".join(where)
-    total = (await raw(f"SELECT COUNT(*) AS n FROM interactions i WHERE {clause}", values))[0]["n"]
     offset = (f.page - 1) * f.page_size
-    ids = [r["id"] for r in await raw(
-        f"SELECT i.id AS id FROM interactions i WHERE {clause} ORDER BY i.created_at DESC, i.id DESC "
-        f"LIMIT {int(f.page_size)} OFFSET {int(offset)}", values)]
+    page = f"ORDER BY i.created_at DESC, i.id DESC LIMIT {int(f.page_size)} OFFSET {int(offset)}"
+    if f.text:  # the search's matches are gathered once for the page and its count, not twice
+        found = await raw(f"SELECT i.id AS id, COUNT(*) OVER () AS n FROM interactions i WHERE {clause} {page}",
+                          values)
+        ids = [r["id"] for r in found]
+        if found or offset == 0:
+            total = found[0]["n"] if found else 0
+            rows = await interaction_rows(ids)
+            return [rows[i] for i in ids if i in rows], total
+    total = (await raw(f"SELECT COUNT(*) AS n FROM interactions i WHERE {clause}", values))[0]["n"]
+    ids = [r["id"] for r in await raw(f"SELECT i.id AS id FROM interactions i WHERE {clause} {page}",
+                                      values)] if total > offset else []
     rows = await interaction_rows(ids)
     return [rows[i] for i in ids if i in rows], total
 
@@ -164,3 +238,16 @@ async def canned_answers(search: str = "") -> list[dict[str, Any]]:
     if search.strip():
         query = query.filter(Q(name__icontains=search.strip()) | Q(body__icontains=search.strip()))
     return list(await query.order_by("name").limit(50).values("id", "name", "body"))
+
+
+async def unmanaged_counts(rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """For the conversations of these rows: how many of their interactions no agent has taken yet (R9)."""
+    phones = sorted({row["customer_phone"] for row in rows})
+    if not phones:
+        return {}
+    marks = ",".join("?" * len(phones))
+    found = await raw(
+        "SELECT a.key AS account, i.customer_phone AS phone, COUNT(*) AS n FROM interactions i "
+        f"JOIN accounts a ON a.id = i.account_id WHERE i.first_agent_id IS NULL AND i.customer_phone IN ({marks}) "
+        "GROUP BY a.key, i.customer_phone", phones)
+    return {(r["account"], r["phone"]): r["n"] for r in found}

@@ -98,9 +98,14 @@ class InteractionService:
         ids = [r["id"] for r in rows]
         unread = await queries.unread_counts(ids)
         last = await queries.last_messages(ids)
+        unmanaged = await queries.unmanaged_counts(rows)
         masking = self.masking(principal)
-        return [interaction_view(r, unread.get(r["id"], 0), masking=masking, last_message=last.get(r["id"]))
-                for r in rows], total
+        views = []
+        for row in rows:
+            view = interaction_view(row, unread.get(row["id"], 0), masking=masking, last_message=last.get(row["id"]))
+            view["unmanaged"] = unmanaged.get((row["account__key"], row["customer_phone"]), 0)
+            views.append(view)
+        return views, total
 
     async def messages(self, principal: Principal, interaction_id: int, *, before: int | None = None,
                        limit: int = 100) -> list[dict[str, Any]]:

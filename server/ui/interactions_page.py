@@ -4,6 +4,7 @@ the rule and the masking are the interaction service's."""
 from __future__ import annotations
 
 from html import escape
+from types import SimpleNamespace
 from typing import Any
 
 from fastapi.responses import RedirectResponse
@@ -14,6 +15,7 @@ from server.services.auth import Principal
 from server.services.interaction_filters import build_filter
 from server.ui import context
 from server.ui.bubbles import bubble_classes, bubble_html, file_url, header_html
+from server.ui.dialogs import close_dialog
 from server.ui.theme import apply_theme
 
 PAGE_SIZE = 25
@@ -122,12 +124,17 @@ class InteractionsList:
                 ui.button("Transcript", icon="picture_as_pdf",
                           on_click=lambda: ui.download(f"/desk/transcripts/{interaction_id}.pdf")).props(
                     "flat dense no-caps").mark("list-transcript")
+                if interaction["status"] == "open" and interaction["owner"] == self.principal.username:
+                    target = SimpleNamespace(principal=self.principal, id=interaction_id)
+                    ui.button("Close & Dispose…", on_click=lambda: close_dialog(target, dispose=True)).props(
+                        "flat dense no-caps color=negative").mark("list-close")
                 ui.button(icon="close", on_click=dialog.close).props("flat round dense")
             with ui.row().classes("w-full flex-grow no-wrap gap-0 overflow-hidden"):
                 with ui.scroll_area().classes("xc-chat flex-grow h-full"), ui.column().classes("w-full gap-2 p-3"):
                     for message in messages:
                         ui.html(bubble_html(message, file_url(message)), sanitize=False).classes(bubble_classes(message))
                 ui.html(_details_html(interaction), sanitize=False).classes("w-[280px] p-3 overflow-auto h-full")
+        dialog.on("hide", self.load)  # what was done in it (a close) shows in the list
         dialog.open()
 
 
@@ -135,7 +142,8 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
     last = item.get("last_message") or {}
     arrow = {"in": "↙ ", "out": "↗ "}.get(last.get("direction", ""), "")
     contact = item["contact"]
-    return {"id": item["id"], "status": item["status"], "contact": contact["name"] or contact["phone"],
+    waiting = f" ({item['unmanaged']} not taken)" if item.get("unmanaged") else ""
+    return {"id": item["id"], "status": item["status"], "contact": (contact["name"] or contact["phone"]) + waiting,
             "account": item["account"], "agent": item["first_agent"] or "—", "last": arrow + (last.get("text") or ""),
             "started": (item["created_at"] or "").replace("T", " ")[:16], "tags": ", ".join(item["tags"]),
             "unread": item["unread"] or ""}

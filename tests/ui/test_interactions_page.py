@@ -62,3 +62,25 @@ async def test_the_transcript_downloads_for_readers_only_and_is_recorded(browser
     stranger = await browsers.new()
     assert (await stranger.http_client.get(f"/desk/transcripts/{interaction_id}.pdf")).status_code == 401
     assert await TranscriptDownload.filter(interaction_id=interaction_id).count() == 1
+
+
+async def test_the_owner_closes_and_disposes_from_the_list(browsers: Browsers) -> None:
+    desk = await browsers.signed_in("agent4")
+    await go_online(browsers, desk, "agent4")
+    interaction_id = await accepted(browsers, desk, new_phone(), "all sorted, thanks")
+    user = await browsers.signed_in("agent4", await browsers.new())
+    await user.open("/interactions")
+    await eventually(lambda: rows(user))
+    user.find(marker="list-table").trigger("rowClick", [{}, {"id": interaction_id}, 0])
+    await user.should_see(marker="list-close", retries=50)
+    user.find(marker="list-close").click()
+    await user.should_see(marker="disposition", retries=50)
+    element(user, "disposition").set_value("Resolved")
+    user.find(marker="close-confirm").click()
+    supervisor = await browsers.principal("supervisor")
+
+    async def closed() -> bool:
+        details = await browsers.services.interactions.get(supervisor, interaction_id)
+        return details["status"] == "closed" and details["disposition"] == "Resolved"
+
+    await eventually(closed)

@@ -1,0 +1,98 @@
+"""Quick search of the interactions list (SPEC L2): message text through the full-text index (words,
+prefixes), user input that looks like index syntax, phone numbers in any format, and visibility."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Desk, new_phone
+
+
+def _ids(desk: Desk, username: str = "supervisor", **params: Any) -> list[int]:
+    r = desk[username].get("/interactions", params=params)
+    assert r.status_code == 200, r.text
+    return [i["id"] for i in r.json()["items"]]
+
+
+def _word() -> str:
+    return "zq" + uuid.uuid4().hex[:10]
+
+
+def test_a_word_of_a_message_finds_its_interaction_also_by_prefix(desk: Desk) -> None:
+    desk.online("agent1")
+    word, other = _word(), _word()
+    found = desk.open_for("agent1", text=f"Hello, my parcel {word} never arrived.")
+    elsewhere = desk.open_for("agent1", text=f"nothing to see {other}")
+    try:
+        assert _ids(desk, q=word) == [found]
+        assert _ids(desk, q=word.upper()) == [found]
+        assert _ids(desk, q=word[:8]) == [found]  # a prefix of the word
+        assert _ids(desk, q=f"parcel {word}") == [found]  # every word must match
+        assert _ids(desk, q=f"{word} {other}") == []
+        assert _ids(desk, q=f"{word}x") == []
+        assert _ids(desk, q=word[2:]) == []  # words match from their start, not in the middle
+        assert _ids(desk, "agent1", q=word) == [found]
+    finally:
+        desk.close("agent1", found)
+        desk.close("agent1", elsewhere)
+
+
+@pytest.mark.parametrize("noise", ['"', '""', '*', '-', 'AND', 'OR', 'NOT', 'NEAR(', 'NEAR(a b', ')', '^',
+                                   ':', 'text:', '{text}', "'", '\\', '%', '_', '"*', '-"', '+', 'a"b'])
+def test_index_syntax_in_the_query_neither_fails_nor_widens(desk: Desk, noise: str) -> None:
+    desk.online("agent1")
+    word = _word()
+    found = desk.open_for("agent1", text=f"order {word} AND NEAR refund")
+    try:
+        assert _ids(desk, q=f"{word} {noise}") in ([found], [])  # never an error, never someone else
+        assert _ids(desk, q=f"{noise}{word}{noise}") in ([found], [])
+        assert _ids(desk, q=f"{noise} {word}") in ([found], [])
+        r = desk.sup.get("/interactions", params={"q": noise})
+        assert r.status_code == 200, r.text
+        assert _ids(desk, q=f'"{word}"') == [found]
+        assert _ids(desk, q=f"-{word}") == [found]  # not a NOT: the word itself
+        assert _ids(desk, q=f"{word}*") == [found]
+        assert _ids(desk, q=f"NOT {word}") == []  # "not" is a word that the message lacks
+        assert _ids(desk, q=f"{word} OR zzzznothing") == []  # OR is a word too, not an operator
+    finally:
+        desk.close("agent1", found)
+
+
+def test_a_phone_number_in_three_formats_finds_the_interaction(desk: Desk) -> None:
+    desk.online("agent1")
+    phone = new_phone()  # +39333NNNNNNN
+    found = desk.open_for("agent1", phone=phone, name="Nobody Special")
+    local = phone[3:]
+    try:
+        for query in (phone, f"+39 {local[:3]} {local[3:6]} {local[6:]}", f"0039{local}", local,
+                      f"{local[:3]}-{local[3:6]}-{local[6:]}"):
+            assert _ids(desk, q=query) == [found], query
+    finally:
+        desk.close("agent1", found)
+
+
+def test_an_agent_never_finds_another_agents_interaction(desk: Desk) -> None:
+    desk.online("agent1", "agent2")
+    word, phone = _word(), new_phone()
+    theirs = desk.open_for("agent2", phone=phone, text=f"secret {word}", name=f"Private {word}")
+    try:
+        for query in (word, word[:6], phone, phone[3:], f"Private {word}"):
+            assert _ids(desk, "agent1", q=query) == [], query
+            assert theirs in _ids(desk, "agent2", q=query), query
+        assert _ids(desk, "agent1", q=word, agent="agent2") == []
+    finally:
+        desk.close("agent2", theirs)
+
+
+def test_notes_are_not_searched(desk: Desk) -> None:
+    desk.online("agent1")
+    word = _word()
+    noted = desk.open_for("agent1")
+    try:
+        assert desk["agent1"].post(f"/interactions/{noted}/notes", json={"text": f"internal {word}"}).status_code == 201
+        assert _ids(desk, q=word) == []
+        assert _ids(desk, "agent1", q=word) == []
+    finally:
+        desk.close("agent1", noted)
