@@ -34,10 +34,13 @@ async def list_interactions(
     user: CurrentUser, services: Services,
     status: str | None = None, unread: bool | None = None, account: str | None = None, agent: str | None = None,
     tag: list[str] = Query(default=[]), from_: str | None = Query(default=None, alias="from"),
-    to: str | None = None, q: str | None = None, page: int = 1, page_size: int = 25,
+    to: str | None = None, q: str | None = None, name: str | None = None, phone: str | None = None,
+    message: str | None = None, page: int = 1, page_size: int = 25,
 ) -> dict[str, Any]:
+    """`q`: quick search (contact name, phone in any format, message text); `name`, `phone`, `message`:
+    advanced search, every one given must match."""
     f = build_filter(status=status, unread=unread, account=account, agent=agent, tags=tag, created_from=from_,
-                     created_to=to, q=q, page=page, page_size=page_size)
+                     created_to=to, q=q, name=name, phone=phone, message=message, page=page, page_size=page_size)
     items, total = await services.interactions.list(user, f)
     return {"items": items, "total": total, "page": page, "page_size": page_size}
 

@@ -53,7 +53,10 @@ class InteractionFilter:
     tags: tuple[str, ...] = ()
     created_from: datetime | None = None
     created_to: datetime | None = None
-    text: str | None = None
+    text: str | None = None  # quick search: name, phone or message text
+    name: str | None = None  # advanced search: each given field must match
+    phone: str | None = None
+    message: str | None = None
     owner: str | None = None  # visibility: agents see only their own
     page: int = 1
     page_size: int = 25
@@ -104,24 +107,54 @@ TEXT_HITS = 20_000
 
 def _quick_search(text: str, dialect: str) -> tuple[str, list[Any]]:
     """Contact name (substring), phone in any format (digits), and customer-visible message text (the
-    full-text index, prefix per word). Notes are not searched: they are internal (SPEC L4), and an agent's
-    list would otherwise reveal what a supervisor noted."""
+    full-text index, prefix per word), any of them. Notes are not searched: they are internal (SPEC L4), and
+    an agent's list would otherwise reveal what a supervisor noted."""
+    parts = [clause for clause in (_name_clause(text), _phone_clause(text), _message_clause(text, dialect)) if clause]
+    return "(" + " OR ".join(c for c, _ in parts) + ")", [v for _, more in parts for v in more]
+
+
+def _name_clause(text: str) -> tuple[str, list[Any]]:
     pattern = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    parts, values = ["LOWER(i.customer_name) LIKE ? ESCAPE '\\'"], [f"%{pattern}%"]
-    for digits in phone_digits(text):
-        parts.append("i.customer_phone LIKE ?")
-        values.append(f"%{digits}%")
+    return "LOWER(i.customer_name) LIKE ? ESCAPE '\\'", [f"%{pattern}%"]
+
+
+def _phone_clause(text: str) -> tuple[str, list[Any]] | None:
+    digits = phone_digits(text)
+    if not digits:
+        return None
+    return "(" + " OR ".join("i.customer_phone LIKE ?" for _ in digits) + ")", [f"%{d}%" for d in digits]
+
+
+def _message_clause(text: str, dialect: str) -> tuple[str, list[Any]] | None:
     words = search_words(text)
-    if words and dialect == "postgres":
-        parts.append("i.id IN (SELECT m.interaction_id FROM messages m WHERE to_tsvector('simple', m.text) "
-                     f"@@ to_tsquery('simple', ?) AND m.direction != 'note' ORDER BY m.id DESC LIMIT {TEXT_HITS})")
-        values.append(tsquery(words))
-    elif words:
-        parts.append("i.id IN (SELECT m.interaction_id FROM (SELECT rowid FROM messages_fts WHERE messages_fts "
-                     f"MATCH ? ORDER BY rowid DESC LIMIT {TEXT_HITS}) f JOIN messages m ON m.id = f.rowid "
-                     "WHERE m.direction != 'note')")
-        values.append(fts5_query(words))
-    return "(" + " OR ".join(parts) + ")", values
+    if not words:
+        return None
+    if dialect == "postgres":
+        return ("i.id IN (SELECT m.interaction_id FROM messages m WHERE to_tsvector('simple', m.text) @@ "
+                f"to_tsquery('simple', ?) AND m.direction != 'note' ORDER BY m.id DESC LIMIT {TEXT_HITS})",
+                [tsquery(words)])
+    return ("i.id IN (SELECT m.interaction_id FROM (SELECT rowid FROM messages_fts WHERE messages_fts "
+            f"MATCH ? ORDER BY rowid DESC LIMIT {TEXT_HITS}) f JOIN messages m ON m.id = f.rowid "
+            "WHERE m.direction != 'note')", [fts5_query(words)])
+
+
+def _advanced_search(f: InteractionFilter, dialect: str) -> tuple[list[str], list[Any]]:
+    """Each field given narrows the list (all must match): name, phone, message text."""
+    clauses: list[str] = []
+    values: list[Any] = []
+    if f.name:
+        clause, more = _name_clause(f.name)
+        clauses.append(clause)
+        values += more
+    if f.phone:
+        found = _phone_clause(f.phone)
+        clauses.append(found[0] if found else "0")  # not a number: nothing matches
+        values += found[1] if found else []
+    if f.message:
+        found = _message_clause(f.message, dialect)
+        clauses.append(found[0] if found else "0")
+        values += found[1] if found else []
+    return clauses, values
 
 
 async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]], int]:
@@ -152,15 +185,18 @@ async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]],
         unread = ("(i.status = 'open' AND (i.returned_unread OR EXISTS (SELECT 1 FROM messages m "
                   "WHERE m.interaction_id = i.id AND m.direction = 'in' AND m.id > i.read_marker)))")
         where.append(unread if f.unread else f"NOT {unread}")
+    dialect = Tortoise.get_connection("default").capabilities.dialect
     if f.text:
-        connection = Tortoise.get_connection("default")
-        clause, more = _quick_search(f.text, connection.capabilities.dialect)
+        clause, more = _quick_search(f.text, dialect)
         where.append(clause)
         values += more
+    advanced, more = _advanced_search(f, dialect)
+    where += advanced
+    values += more
     clause = " AND ".join(where)
     offset = (f.page - 1) * f.page_size
     page = f"ORDER BY i.created_at DESC, i.id DESC LIMIT {int(f.page_size)} OFFSET {int(offset)}"
-    if f.text:  # the search's matches are gathered once for the page and its count, not twice
+    if f.text or f.name or f.phone or f.message:  # a search's matches: gathered once for the page and its count
         found = await raw(f"SELECT i.id AS id, COUNT(*) OVER () AS n FROM interactions i WHERE {clause} {page}",
                           values)
         ids = [r["id"] for r in found]

@@ -10,16 +10,23 @@ from server.persistence.queries import InteractionFilter
 
 def build_filter(*, status: str | None = None, unread: bool | None = None, account: str | None = None,
                  agent: str | None = None, tags: list[str] | tuple[str, ...] = (), created_from: str | None = None,
-                 created_to: str | None = None, q: str | None = None, page: int = 1,
+                 created_to: str | None = None, q: str | None = None, name: str | None = None,
+                 phone: str | None = None, message: str | None = None, page: int = 1,
                  page_size: int = 25) -> InteractionFilter:
+    """`q` is the quick search (any of name, phone, message text); `name`, `phone` and `message` the
+    advanced one (each given must match)."""
     if status not in (None, "", "open", "closed"):
         raise Invalid("status must be open or closed.")
     if page < 1 or not 1 <= page_size <= 200:
         raise Invalid("page starts at 1; page_size is from 1 to 200.")
     return InteractionFilter(status=status or None, unread=unread, account=account or None, agent=agent or None,
                              tags=tuple(tags), created_from=_moment(created_from, "from"),
-                             created_to=_moment(created_to, "to", end=True), text=(q or "").strip() or None,
-                             page=page, page_size=page_size)
+                             created_to=_moment(created_to, "to", end=True), text=_given(q), name=_given(name),
+                             phone=_given(phone), message=_given(message), page=page, page_size=page_size)
+
+
+def _given(value: str | None) -> str | None:
+    return (value or "").strip()[:200] or None
 
 
 def _moment(value: str | None, name: str, *, end: bool = False) -> datetime | None:

@@ -62,7 +62,8 @@ class InteractionsList:
             self.q.on("keydown.enter", self.search)
             self.status = ui.select({"": "Any status", "open": "Open", "closed": "Closed"}, value="").props(
                 "outlined dense").classes("w-[130px]").mark("list-status")
-            self.unread = ui.checkbox("Unread only").mark("list-unread")
+            self.unread = ui.select({"": "Read or not", "unread": "Unread", "read": "Read"}, value="").props(
+                "outlined dense").classes("w-[130px]").mark("list-unread")
             self.account = ui.select({"": "Any account", **{a: a for a in choices["accounts"]}}, value="").props(
                 "outlined dense").classes("w-[150px]")
             self.agent = ui.select({"": "Any agent", **{a: a for a in choices["agents"]}}, value="").props(
@@ -73,6 +74,14 @@ class InteractionsList:
             self.created_from = ui.input("From", placeholder="YYYY-MM-DD").props("outlined dense").classes("w-[130px]")
             self.created_to = ui.input("To", placeholder="YYYY-MM-DD").props("outlined dense").classes("w-[130px]")
             ui.button(icon="search", on_click=self.search).props("unelevated").mark("list-go")
+        with ui.expansion("Advanced search").props("dense").classes("px-4 text-sm"):
+            with ui.row().classes("items-end gap-2"):
+                self.name = ui.input("Contact name").props("outlined dense clearable").mark("list-name")
+                self.phone = ui.input("Phone (any format)").props("outlined dense clearable").mark("list-phone")
+                self.message = ui.input("Words in the messages").props("outlined dense clearable").classes(
+                    "w-[260px]").mark("list-message")
+                for field in (self.name, self.phone, self.message):
+                    field.on("keydown.enter", self.search)
         self.table = ui.table(columns=COLUMNS, rows=[], row_key="id").props("flat dense").classes(
             "w-full px-4").mark("list-table")
         self.table.on("rowClick", lambda event: self.open(event.args[1]["id"]))
@@ -92,10 +101,12 @@ class InteractionsList:
 
     async def load(self) -> None:
         try:
-            found = build_filter(status=self.status.value, unread=True if self.unread.value else None,
+            found = build_filter(status=self.status.value,
+                                 unread={"unread": True, "read": False}.get(self.unread.value),
                                  account=self.account.value, agent=self.agent.value, tags=self.tags.value or [],
                                  created_from=(self.created_from.value or "").strip(),
                                  created_to=(self.created_to.value or "").strip(), q=self.q.value,
+                                 name=self.name.value, phone=self.phone.value, message=self.message.value,
                                  page=self.page, page_size=PAGE_SIZE)
         except ProductError as error:
             context.notify_error(error)

@@ -96,3 +96,19 @@ def test_notes_are_not_searched(desk: Desk) -> None:
         assert _ids(desk, "agent1", q=word) == []
     finally:
         desk.close("agent1", noted)
+
+
+def test_advanced_search_needs_every_field_given(desk: Desk) -> None:
+    phone = new_phone()
+    interaction_id = desk.inbound(phone, "the blue sofa arrived scratched", name="Teresa Longo")
+    def found(**params: str) -> list[int]:
+        r = desk.sup.get("/interactions", params=params)
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    assert interaction_id in found(message="sofa scratched", name="teresa")
+    assert interaction_id in found(phone=phone.replace("+", "00"), message="blue")
+    assert interaction_id not in found(message="sofa", name="someone else")
+    assert interaction_id not in found(message="sofa", phone="not a number")
+    assert found(name="Teresa", phone="12") == []  # too few digits to be a number: nothing matches
+    desk.drain()

@@ -30,9 +30,22 @@ async def test_agents_see_their_own_supervisors_all_and_filters_narrow_it(browse
     await eventually(lambda: [r["id"] for r in rows(supervisor)] == [theirs])
     assert element(supervisor, "list-count").text == "1-1 of 1"
     element(supervisor, "list-search").set_value("")
-    element(supervisor, "list-unread").set_value(True)
+    element(supervisor, "list-unread").set_value("unread")
     supervisor.find(marker="list-go").click()
     await eventually(lambda: [r["id"] for r in rows(supervisor)] == [theirs])  # agent1 has read theirs
+    element(supervisor, "list-unread").set_value("read")
+    supervisor.find(marker="list-go").click()
+    await eventually(lambda: [r["id"] for r in rows(supervisor)] == [mine])
+    element(supervisor, "list-unread").set_value("")
+    element(supervisor, "list-message").set_value("invoice 5521")  # advanced: every field given must match
+    element(supervisor, "list-name").set_value("marco")
+    supervisor.find(marker="list-go").click()
+    await eventually(lambda: [r["id"] for r in rows(supervisor)] == [theirs])
+    element(supervisor, "list-name").set_value("elena")
+    supervisor.find(marker="list-go").click()
+    await eventually(lambda: rows(supervisor) == [])
+    element(supervisor, "list-name").set_value("")
+    element(supervisor, "list-message").set_value("")
 
     supervisor.find(marker="list-table").trigger("rowClick", [{}, {"id": theirs}, 0])
     await supervisor.should_see("Routing history", retries=50)
