@@ -9,15 +9,15 @@ from tortoise import Tortoise
 
 from server.persistence.db import close_database, open_database
 from server.persistence.models import Account, Interaction, Message, Queue
-from server.persistence.queries import (InteractionFilter, fts5_query, list_interactions, phone_digits,
-                                        search_words)
+from server.persistence.queries import (PREFIX_WORDS, InteractionFilter, fold, fts_group, list_interactions,
+                                        phone_digits, search_words)
 from server.persistence.writer import Writer, WriterContext
 from server.persistence.writes import StoreAgentMessage, StoreInbound
 
 
 async def _matches(word: str) -> set[int]:
     rows = await Tortoise.get_connection("default").execute_query_dict(
-        "SELECT rowid AS id FROM messages_fts WHERE messages_fts MATCH ?", [fts5_query([word])])
+        "SELECT rowid AS id FROM messages_fts WHERE messages_fts MATCH ?", ['"' + word + '"*'])
     return {r["id"] for r in rows}
 
 
@@ -100,7 +100,10 @@ def test_the_migration_indexes_existing_messages(tmp_path) -> None:
 
 def test_user_input_becomes_quoted_prefix_terms() -> None:
     assert search_words('  "Parcel*  AND NEAR(x, y) -late ') == ["parcel", "and", "near", "x", "y", "late"]
-    assert fts5_query(["parcel", "and"]) == '"parcel"* "and"*'
+    assert fts_group("parc", ["parcel", "parcels"]) == '("parcel" OR "parcels")'
+    assert fts_group('a"', ['a"b']) == '("a""b")'  # a quote stays inside its term
+    assert fts_group("p", [f"p{i}" for i in range(PREFIX_WORDS + 1)]) == '"p"*'
+    assert fold("Café") == "cafe" and fold("ÜBER") == "uber"
     assert search_words('" * - ( ) :') == []
     assert search_words("Café über_alles") == ["café", "über", "alles"]
 

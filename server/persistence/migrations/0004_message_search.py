@@ -13,6 +13,8 @@ from tortoise.migrations import operations as ops
 SQLITE_FTS = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5("
     "text, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    # Its vocabulary, to turn a word's prefix into the indexed words that have it (see queries.py).
+    "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts_vocab USING fts5vocab(messages_fts, 'row')",
 ]
 # The same statements serve scripts/bench_list.py, which drops them while it seeds and rebuilds after.
 SQLITE_TRIGGERS = [
@@ -26,7 +28,8 @@ SQLITE_TRIGGERS = [
 ]
 SQLITE_REBUILD = "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')"
 SQLITE_DROP = ["DROP TRIGGER IF EXISTS messages_fts_ai", "DROP TRIGGER IF EXISTS messages_fts_ad",
-               "DROP TRIGGER IF EXISTS messages_fts_au", "DROP TABLE IF EXISTS messages_fts"]
+               "DROP TRIGGER IF EXISTS messages_fts_au", "DROP TABLE IF EXISTS messages_fts_vocab",
+               "DROP TABLE IF EXISTS messages_fts"]
 
 POSTGRES_FTS = ["CREATE INDEX IF NOT EXISTS idx_messages_text_fts ON messages "
                 "USING GIN (to_tsvector('simple', text))"]
