@@ -32,6 +32,7 @@ import aiosqlite  # noqa: E402
 import pykka  # noqa: E402
 import uvicorn  # noqa: E402
 
+from figures import pct  # noqa: E402
 from server.actors.events import OfferShown  # noqa: E402
 from server.actors.runtime import ActorPool, PooledActor  # noqa: E402
 from server.app import create_entry  # noqa: E402
@@ -44,11 +45,6 @@ from server.persistence.models import (Account, AuthSession, Interaction, Messag
 
 
 # --- figures -------------------------------------------------------------------------------------
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def ms(values: list[float]) -> str:

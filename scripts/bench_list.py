@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from figures import pct  # noqa: E402
 from server.persistence.db import close_database, open_database  # noqa: E402
 from server.persistence.queries import InteractionFilter, list_interactions  # noqa: E402
 
@@ -138,9 +139,6 @@ def trigger_cost(path: Path, rows: int) -> tuple[float, float]:
     return rates[0], rates[1]
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 async def timed(cases: list[tuple[str, InteractionFilter]], runs: int) -> list[str]:

@@ -46,6 +46,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+from figures import pct  # noqa: E402
 from server.persistence.db import close_database, open_database  # noqa: E402
 from server.persistence.models import Account, Interaction, Message, Queue, QueueMember, User  # noqa: E402
 from server.services.auth import hash_password  # noqa: E402
@@ -89,12 +90,6 @@ else { window.benchDone = done; setTimeout(() => done(window.benchOffer), 5000);
 
 
 # --- figures -------------------------------------------------------------------------------------
-def pct(values: list[float], q: float) -> float:
-    """The q-th percentile (nearest rank) of values."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def ms(values: list[float]) -> str:
