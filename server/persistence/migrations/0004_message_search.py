@@ -12,7 +12,7 @@ from tortoise.migrations import operations as ops
 
 SQLITE_FTS = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5("
-    "text, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "text, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3 4')",
     # Its vocabulary, to turn a word's prefix into the indexed words that have it (see queries.py).
     "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts_vocab USING fts5vocab(messages_fts, 'row')",
 ]
