@@ -112,3 +112,19 @@ def test_advanced_search_needs_every_field_given(desk: Desk) -> None:
     assert interaction_id not in found(message="sofa", phone="not a number")
     assert found(name="Teresa", phone="12") == []  # too few digits to be a number: nothing matches
     desk.drain()
+
+
+def test_short_prefixes_whole_words_and_one_letter_words(desk: Desk) -> None:
+    """Each way a word is looked up: 2-4 letters through the prefix index, longer ones as the indexed words
+    they begin, one letter as that word only."""
+    desk.online("agent1")
+    word = _word()
+    found = desk.open_for("agent1", text=f"x {word} Übergabe")
+    try:
+        assert found in _ids(desk, q=word[:3])  # a short prefix (other tests' words may share it)
+        assert _ids(desk, q=word[:4] + " " + word) == [found]
+        assert _ids(desk, q=f"{word} uberg") == [found]  # folded like the index: no diacritics
+        assert _ids(desk, q=f"{word} x") == [found]  # "x" is a word of the message
+        assert _ids(desk, q=f"{word} y") == []
+    finally:
+        desk.close("agent1", found)
