@@ -16,6 +16,7 @@ told in order by the tests of this module (each step builds on the previous one;
 """
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,8 +28,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 
+from tests.api.conftest import eventually as eventually_within
 from tests.browser.conftest import Browser, xpath_literal
 from tests.serverproc import Api, ServerProcess
+
+eventually = functools.partial(eventually_within, timeout=10.0)  # a browser round trip is slower
 
 NAMES = {"agent1": "Alice Agent", "agent2": "Bruno Agent"}
 MARIO = "Mario Rossi"  # the customer played on the simulator
@@ -162,17 +166,6 @@ def set_state(browser: Browser, label: str) -> None:
 
 def state_of(api: Api) -> dict[str, Any]:
     return api.get("/me").json()
-
-
-def eventually(check, timeout: float = 10, what: str = "") -> Any:
-    deadline = time.time() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.time() > deadline:
-            raise AssertionError(f"not reached within {timeout}s: {what} (last: {value!r})")
-        time.sleep(0.05)
 
 
 # --- what the simulator shows ----------------------------------------------------------------------
