@@ -98,7 +98,7 @@ async def start_services(settings: Settings) -> Services:
     interactions = InteractionService(system, writer, workspace, senders, outbox, files)
     return Services(settings, writer, hub, system, AuthService(), workspace, AgentService(system, workspace),
                     interactions,
-                    inbound, AdminService(workspace), CatalogService(), ContactService(workspace), outbox, media,
+                    inbound, AdminService(workspace), CatalogService(), ContactService(workspace, writer), outbox, media,
                     files, http, SimulatorService(inbound), TranscriptService(interactions))
 
 

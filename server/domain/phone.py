@@ -10,12 +10,14 @@ from server.errors import Invalid
 
 @lru_cache(maxsize=65_536)  # the same customers write again and again; parsing costs ~40 us
 def normalize_phone(raw: str, default_region: str | None = None) -> str:
-    """'+39 333 123 4567', 'whatsapp:+39333...', '39333...' (a WhatsApp id) -> '+39333...'."""
+    """'+39 333 123 4567', 'whatsapp:+39333...', '39333...' (a WhatsApp id), '0039 333...' -> '+39333...';
+    '333 123 4567' too when `default_region` is 'IT'."""
     text = (raw or "").strip().removeprefix("whatsapp:").strip()
     if not text:
         raise Invalid("A phone number is required.")
     if not text.startswith("+") and default_region is None:
-        text = "+" + text  # provider ids (wa_id) come without the plus
+        # Provider ids (wa_id) come without the plus; "00" is the international prefix of most countries.
+        text = "+" + (text[2:] if text.startswith("00") else text)
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:

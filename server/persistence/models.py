@@ -1,6 +1,8 @@
 """The schema. Change it here, then run `tortoise makemigrations` (README: Schema changes)."""
 from __future__ import annotations
 
+import builtins
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -107,6 +109,22 @@ class Tag(Model):
         table = "tags"
 
 
+class CustomField(Model):
+    """A field that the contacts of one list carry (SPEC C2), validated by its kind."""
+
+    id = fields.IntField(primary_key=True)
+    list: fields.ForeignKeyRelation[ContactList] = fields.ForeignKeyField(
+        "models.ContactList", related_name="custom_fields", on_delete=fields.CASCADE)
+    name = fields.CharField(max_length=64)  # the key in Contact.fields
+    label = fields.CharField(max_length=128, default="")
+    kind = fields.CharField(max_length=8, default="text")  # text | number | date | choice
+    choices = fields.JSONField(default=builtins.list)  # `list` is the field above
+
+    class Meta:
+        table = "custom_fields"
+        unique_together = (("list", "name"),)
+
+
 class Contact(Model):
     id = fields.IntField(primary_key=True)
     list: fields.ForeignKeyNullableRelation[ContactList] = fields.ForeignKeyField(
@@ -116,13 +134,20 @@ class Contact(Model):
     email = fields.CharField(max_length=255, default="")
     company = fields.CharField(max_length=255, default="")
     notes = fields.TextField(default="")
+    field_values = fields.JSONField(default=dict)  # custom field values by CustomField.name
+    # Lower-cased copies that searches compare with, alike on SQLite and PostgreSQL (SPEC C4).
+    search_name = fields.CharField(max_length=257, default="")
+    search_email = fields.CharField(max_length=255, default="")
     tags: fields.ManyToManyRelation[Tag] = fields.ManyToManyField("models.Tag", related_name="contacts",
                                                                   through="contact_tags")
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="created_contacts", null=True, on_delete=fields.SET_NULL)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "contacts"
+        indexes = (("list_id", "id"),)
 
 
 class ContactPhone(Model):
@@ -133,6 +158,40 @@ class ContactPhone(Model):
 
     class Meta:
         table = "contact_phones"
+        unique_together = (("contact", "phone"),)
+
+
+class ContactAuthor(Model):
+    """Who created or edited a contact: the rows behind My Contacts (SPEC C7)."""
+
+    id = fields.IntField(primary_key=True)
+    contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField("models.Contact", related_name="authors",
+                                                                          on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="contact_edits",
+                                                                    on_delete=fields.CASCADE)
+
+    class Meta:
+        table = "contact_authors"
+        unique_together = (("user", "contact"),)
+
+
+class AuditEntry(Model):
+    """A configuration change or a sensitive action (SPEC A3): who, when, what, the values before and after.
+    Written in the transaction of the change; the product offers no way to edit or delete it."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="audit_entries", null=True, on_delete=fields.SET_NULL)
+    username = fields.CharField(max_length=64, default="")
+    action = fields.CharField(max_length=48)
+    target = fields.CharField(max_length=128, default="")
+    before = fields.JSONField(null=True)
+    after = fields.JSONField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "audit_entries"
+        indexes = (("action", "id"),)
 
 
 class Disposition(Model):
@@ -175,7 +234,7 @@ class Interaction(Model):
         table = "interactions"
         # The list's filters walk these newest first (SPEC L2; migration 0004).
         indexes = (("status", "queue_id"), ("account_id", "customer_phone", "status"), ("owner_id", "status"),
-                   ("created_at",), ("status", "created_at"), ("owner_id", "created_at"),
+                   ("customer_phone",), ("contact_id", "id"), ("created_at",), ("status", "created_at"), ("owner_id", "created_at"),
                    ("first_agent_id", "created_at"), ("account_id", "created_at"))
 
 

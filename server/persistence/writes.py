@@ -9,6 +9,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Max
 
+from server.persistence.contact_writes import contacts_for_new_conversations
 from server.persistence.db import dialect_sql
 from server.persistence.models import Attachment, Interaction, Message, RoutingEvent, Transfer, User
 from server.persistence.writer import BulkWriteOp, WriteOp, WriterContext
@@ -78,10 +79,13 @@ class StoreInbound(BulkWriteOp):
                              op.received_at])
             plan.append((op.external_key, interaction_id, created))
         if interactions:
+            contacts = await contacts_for_new_conversations(conn, [(r[1], r[2], r[3], r[4]) for r in interactions])
+            for row in interactions:
+                row.append(contacts.get((row[1], row[3])))
             await conn.execute_many(dialect_sql(
                 conn, "INSERT INTO interactions (id, account_id, queue_id, customer_phone, customer_name, status, "
-                      "created_at, last_inbound_at, read_marker, returned_unread) "
-                      "VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 0, ?)"), interactions)
+                      "created_at, last_inbound_at, read_marker, returned_unread, contact_id) "
+                      "VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 0, ?, ?)"), interactions)
         ids: dict[str, int] = {}
         if messages:
             await conn.execute_many(dialect_sql(

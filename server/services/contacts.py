@@ -1,102 +1,258 @@
-"""The customer's contact card from a conversation (SPEC C1, C2, C8, D8): read it, save the customer as a
-contact, edit it, within the lists the user may add to or edit. Masked fields stay unseen and untouched."""
+"""The contact manager (SPEC C1-C8): read, find, create, edit, delete contacts within the viewer's list
+rights, masked for masked viewers. A contact in a list the viewer may not see is answered 404, the same
+as one that does not exist, so its existence does not leak."""
 from __future__ import annotations
 
-import re
+import json
+from datetime import datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from server.domain.masking import Masking, masking_for
-from server.errors import Forbidden, Invalid
-from server.persistence.models import Contact, ContactList, ContactPhone, Interaction, ListPermission
-from server.services.access import readable_interaction
+from server.domain.contact_fields import (FieldSpec, checked_standard, checked_values, search_columns)
+from server.domain.masking import UNMASKED, Masking, masking_for
+from server.domain.phone import normalize_phone
+from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.persistence.contact_queries import ContactFilter, contact_rows, find_contacts
+from server.persistence.contact_writes import DeleteContact
+from server.persistence.models import (Contact, ContactAuthor, ContactList, ContactPhone, CustomField, Interaction,
+                                       Tag)
+from server.persistence.writer import Writer
+from server.services import list_rights
 from server.services.auth import Principal
 from server.services.settings import SettingsService
+from server.services.views import iso
 
-FIELDS = {"first_name": 128, "last_name": 128, "email": 255, "company": 255, "notes": 4000}
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MASKED_FIELDS = {"first_name": "name", "last_name": "name", "email": "email"}
+MAX_PHONES = 10
+MASKED_BY = {"first_name": "name", "last_name": "name", "email": "email", "phones": "phone"}
+
+
+def contact_view(row: dict[str, Any], masking: Masking) -> dict[str, Any]:
+    values = row["field_values"]
+    return {"id": row["id"], "list": row["list"], "list_id": row["list_id"],
+            "first_name": masking.of_name(row["first_name"]) or "", "last_name": masking.of_name(row["last_name"]) or "",
+            "phones": [masking.of_phone(p) for p in row["phones"]], "email": masking.of_email(row["email"]) or "",
+            "company": row["company"], "notes": row["notes"], "tags": [t["name"] for t in row["tags"]],
+            "fields": json.loads(values) if isinstance(values, str) else (values or {}),
+            "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"])}
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, str):  # SQLite hands raw rows back as text
+        value = datetime.fromisoformat(value)
+    return iso(value)
+
+
+def hidden_fields(masking: Masking) -> set[str]:
+    """The contact fields this viewer may neither see whole nor change."""
+    return {field for field, kind in MASKED_BY.items() if getattr(masking, kind) != "none"}
 
 
 class ContactService:
-    def __init__(self, settings: SettingsService) -> None:
+    def __init__(self, settings: SettingsService, writer: Writer) -> None:
         self.settings = settings
+        self.writer = writer
 
-    async def card(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
-        """The conversation's contact (masked for the viewer; None when not saved, or saved in a list the viewer
-        may not see), whether it may be edited, and the lists a new contact may go to."""
-        row = await readable_interaction(principal, interaction_id)
-        masking = masking_for(principal.role, self.settings.get("masking"))
-        if row["contact_id"] is None:
-            return {"contact": None, "saved": False, "can_edit": False, "fields": self._editable(masking),
-                    "lists": await self.lists_allowed(principal, "add")}
-        contact = await Contact.get(id=row["contact_id"]).prefetch_related("list", "phones")
-        if not await self._allowed(principal, contact.list_id, "view"):  # saved in a list this user may not see
-            return {"contact": None, "saved": True, "can_edit": False, "fields": [], "lists": []}
-        return {"contact": _view(contact, masking), "saved": True, "fields": self._editable(masking),
-                "can_edit": await self._allowed(principal, contact.list_id, "edit"), "lists": []}
+    def masking(self, principal: Principal) -> Masking:
+        return masking_for(principal.role, self.settings.get("masking"))
 
-    @staticmethod
-    def _editable(masking: Masking) -> list[str]:
-        """The fields this viewer may write: all but those masked for them."""
-        return [f for f in FIELDS if f not in MASKED_FIELDS or getattr(masking, MASKED_FIELDS[f]) == "none"]
+    def phone(self, raw: Any) -> str:
+        if not isinstance(raw, str):
+            raise Invalid("A phone number must be text.")
+        return normalize_phone(raw, self.settings.default_region)
 
-    async def save(self, principal: Principal, interaction_id: int, changes: dict[str, Any],
-                   list_name: str | None = None) -> dict[str, Any]:
-        """Edit the conversation's contact, or create it in `list_name` with the customer's number."""
-        row = await readable_interaction(principal, interaction_id)
-        values = self._checked(principal, changes)
-        if row["contact_id"] is not None:
-            contact = await Contact.get(id=row["contact_id"])
-            if not (await self._allowed(principal, contact.list_id, "view")
-                    and await self._allowed(principal, contact.list_id, "edit")):
-                raise Forbidden("You may not edit the contacts of this list.")
-            await Contact.filter(id=contact.id).update(**values)
-        else:
-            target = await ContactList.get_or_none(name=list_name or "")
-            if target is None or not await self._allowed(principal, target.id, "add"):
-                raise Forbidden("Choose a list you may add contacts to.")
-            async with in_transaction():
-                contact = await Contact.create(list=target, **values)
-                await ContactPhone.create(contact=contact, phone=row["customer_phone"])
-                same_customer = await Interaction.filter(
-                    account__key=row["account__key"], customer_phone=row["customer_phone"], contact_id=None
-                ).values_list("id", flat=True)
-                await Interaction.filter(id__in=same_customer).update(contact_id=contact.id)
-        return await self.card(principal, interaction_id)
+    # --- reading -----------------------------------------------------------------------------------
 
-    async def lists_allowed(self, principal: Principal, right: str) -> list[str]:
-        if principal.role == "admin":
-            return list(await ContactList.all().order_by("name").values_list("name", flat=True))
-        return list(await ListPermission.filter(user_id=principal.id, **{f"can_{right}": True}).order_by(
-            "list__name").values_list("list__name", flat=True))
+    async def visible_row(self, principal: Principal, contact_id: int) -> dict[str, Any]:
+        """The contact's row if `principal` may view it; NotFound otherwise, whether or not it exists."""
+        row = (await contact_rows([contact_id])).get(contact_id)
+        if row is None or not await list_rights.allowed(principal, row["list_id"], "view"):
+            raise NotFound(f"There is no contact {contact_id}.")
+        return row
 
-    async def _allowed(self, principal: Principal, list_id: int | None, right: str) -> bool:
-        if principal.role == "admin":
-            return True
-        return list_id is not None and await ListPermission.filter(
-            user_id=principal.id, list_id=list_id, **{f"can_{right}": True}).exists()
+    async def get(self, principal: Principal, contact_id: int) -> dict[str, Any]:
+        """The contact as `principal` may see it, whether they may edit it, and its list's custom fields."""
+        row = await self.visible_row(principal, contact_id)
+        masking = self.masking(principal)
+        return {**contact_view(row, masking), "can_edit": await list_rights.allowed(principal, row["list_id"], "edit"),
+                "hidden": sorted(hidden_fields(masking)),
+                "custom_fields": [_spec_view(s) for s in (await field_specs(row["list_id"])).values()]}
 
-    def _checked(self, principal: Principal, changes: dict[str, Any]) -> dict[str, str]:
-        masking = masking_for(principal.role, self.settings.get("masking"))
-        values = {}
-        for field, value in changes.items():
-            if field not in FIELDS:
-                raise Invalid(f"Unknown contact field {field!r}.")
-            if not isinstance(value, str) or len(value) > FIELDS[field]:
-                raise Invalid(f"{field} must be text of at most {FIELDS[field]} characters.")
-            if field not in self._editable(masking):
-                raise Forbidden(f"{field.replace('_', ' ')} is hidden from you, so you cannot change it.")
-            values[field] = value.strip()
-        if values.get("email") and not EMAIL.match(values["email"]):
-            raise Invalid("That email address does not look valid.")
-        return values
+    def filter_for(self, principal: Principal, visible: set[int] | None, **given: Any) -> ContactFilter:
+        """A search as a user gives it, with the phone read whole when it is one."""
+        typed = given.get("phone") or given.get("text") or ""
+        return ContactFilter(visible_lists=None if visible is None else frozenset(visible),
+                             masking=self.masking(principal), phone_e164=self._maybe_phone(typed), **given)
+
+    def _maybe_phone(self, text: str) -> str | None:
+        try:
+            return normalize_phone(text, self.settings.default_region) if any(c.isdigit() for c in text) else None
+        except Invalid:
+            return None
+
+    async def search(self, principal: Principal, **given: Any) -> tuple[list[dict[str, Any]], int]:
+        """Contacts of the lists `principal` may view; `given` as ContactFilter's fields (less the viewer's)."""
+        visible = await list_rights.list_ids(principal, "view")
+        ids, total = await find_contacts(self.filter_for(principal, visible, **given))
+        rows = await contact_rows(ids)
+        masking = self.masking(principal)
+        return [contact_view(rows[i], masking) for i in ids if i in rows], total
+
+    async def list_id(self, principal: Principal, name_or_id: str | int | None, right: list_rights.Right) -> int:
+        """The list the caller names (by name or id), if they have `right` on it."""
+        if name_or_id in (None, ""):
+            raise Invalid("Choose a list.")
+        found = await ContactList.get_or_none(name=str(name_or_id))
+        if found is None and str(name_or_id).isdigit():
+            found = await ContactList.get_or_none(id=int(name_or_id))
+        if found is None or not await list_rights.allowed(principal, found.id, "view"):
+            raise Invalid(f"There is no list {name_or_id!r}.")
+        if not await list_rights.allowed(principal, found.id, right):
+            verb = {"view": "see", "add": "add contacts to", "edit": "edit the contacts of"}[right]
+            raise Forbidden(f"You may not {verb} the list {found.name!r}.")
+        return found.id
+
+    async def journey(self, principal: Principal, contact_id: int) -> list[dict[str, Any]]:
+        """SPEC C6: every interaction with the contact, newest first; `readable` where the viewer may open it."""
+        await self.visible_row(principal, contact_id)
+        rows = await Interaction.filter(contact_id=contact_id).order_by("-id").limit(500).values(
+            "id", "status", "created_at", "closed_at", "owner__username", "first_agent__username", "queue__name",
+            "account__key", "disposition__name")
+        tags: dict[int, list[str]] = {}
+        for interaction_id, name in await Interaction.filter(id__in=[r["id"] for r in rows]).values_list(
+                "id", "tags__name"):
+            if name:
+                tags.setdefault(interaction_id, []).append(name)
+        return [{"id": r["id"], "status": r["status"], "created_at": iso(r["created_at"]),
+                 "closed_at": iso(r["closed_at"]), "agent": r["owner__username"] or r["first_agent__username"],
+                 "queue": r["queue__name"], "account": r["account__key"], "disposition": r["disposition__name"],
+                 "tags": sorted(tags.get(r["id"], [])),
+                 "readable": principal.sees_everything or r["owner__username"] == principal.username}
+                for r in rows]
+
+    # --- writing -----------------------------------------------------------------------------------
+
+    async def create(self, principal: Principal, body: dict[str, Any], *, known_phone: str | None = None
+                     ) -> dict[str, Any]:
+        """A new contact in the list `body["list"]`, which `principal` must be allowed to add to.
+        `known_phone`: a number the server already holds (the desk's customer), given as E.164."""
+        if not isinstance(body, dict):
+            raise Invalid("Send the contact as an object.")
+        unknown = set(body) - {"list", "phones", "phone", "tags", "fields", "first_name", "last_name", "email",
+                               "company", "notes"}
+        if unknown:
+            raise Invalid(f"Unknown contact field(s): {', '.join(sorted(unknown))}.")
+        list_id = await self.list_id(principal, body.get("list"), "add")
+        values = checked_standard(body)
+        phones = self._phones(body) + ([known_phone] if known_phone else [])
+        phones = list(dict.fromkeys(phones))
+        if not (phones or values.get("first_name") or values.get("last_name") or values.get("email")):
+            raise Invalid("Give the contact at least a name, a phone number or an email.")
+        field_values = checked_values(await field_specs(list_id), body.get("fields") or {}, {})
+        tag_ids = await _tag_ids(body.get("tags"))
+        async with in_transaction():
+            await refuse_duplicate_phones(list_id, phones, None)
+            contact = await Contact.create(
+                list_id=list_id, created_by_id=principal.id, field_values=field_values, **values,
+                **search_columns(values.get("first_name", ""), values.get("last_name", ""), values.get("email", "")))
+            await ContactPhone.bulk_create([ContactPhone(contact_id=contact.id, phone=p) for p in phones])
+            await contact.tags.add(*await Tag.filter(id__in=tag_ids))
+            await ContactAuthor.create(contact_id=contact.id, user_id=principal.id)
+            await _link_interactions(contact.id, phones)
+        return await self.get(principal, contact.id)
+
+    async def update(self, principal: Principal, contact_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Change the fields `body` gives; `phones` and `tags` replace the whole set; `list` moves it."""
+        if not isinstance(body, dict) or not body:
+            raise Invalid("Send at least one field to change.")
+        unknown = set(body) - {"list", "phones", "tags", "fields", "first_name", "last_name", "email", "company",
+                               "notes"}
+        if unknown:
+            raise Invalid(f"Unknown contact field(s): {', '.join(sorted(unknown))}.")
+        row = await self.visible_row(principal, contact_id)
+        if not await list_rights.allowed(principal, row["list_id"], "edit"):
+            raise Forbidden("You may not edit the contacts of this list.")
+        hidden = hidden_fields(self.masking(principal)) & set(body)
+        if hidden:
+            raise Forbidden(f"{', '.join(sorted(hidden)).replace('_', ' ')} is hidden from you, so you cannot "
+                            "change it.")
+        list_id = row["list_id"]
+        if "list" in body:
+            list_id = await self.list_id(principal, body["list"], "add")
+        values: dict[str, Any] = checked_standard(body)
+        specs = await field_specs(list_id)
+        current = {k: v for k, v in contact_view(row, UNMASKED)["fields"].items() if k in specs}
+        if "fields" in body or list_id != row["list_id"]:
+            values["field_values"] = checked_values(specs, body.get("fields") or {}, current)
+        phones = list(dict.fromkeys(self._phones(body))) if "phones" in body else None
+        tag_ids = await _tag_ids(body["tags"]) if "tags" in body else None
+        merged = {f: values.get(f, row[f]) for f in ("first_name", "last_name", "email")}
+        async with in_transaction():
+            await refuse_duplicate_phones(list_id, phones if phones is not None else row["phones"], contact_id)
+            changed = await Contact.filter(id=contact_id).update(list_id=list_id, **values, **search_columns(**merged))
+            if not changed:
+                raise NotFound(f"There is no contact {contact_id}.")
+            if phones is not None:
+                await ContactPhone.filter(contact_id=contact_id).exclude(phone__in=phones).delete()
+                new = [p for p in phones if p not in row["phones"]]
+                await ContactPhone.bulk_create([ContactPhone(contact_id=contact_id, phone=p) for p in new])
+                await _link_interactions(contact_id, new)
+            if tag_ids is not None:
+                contact = await Contact.get(id=contact_id)
+                await contact.tags.clear()
+                await contact.tags.add(*await Tag.filter(id__in=tag_ids))
+            await ContactAuthor.get_or_create(contact_id=contact_id, user_id=principal.id)
+        return await self.get(principal, contact_id)
+
+    async def delete(self, principal: Principal, contact_id: int) -> None:
+        row = await self.visible_row(principal, contact_id)
+        if not await list_rights.allowed(principal, row["list_id"], "edit"):
+            raise Forbidden("You may not delete the contacts of this list.")
+        if not await self.writer.submit(DeleteContact(contact_id, principal.id, principal.username)):
+            raise NotFound(f"There is no contact {contact_id}.")
+
+    def _phones(self, body: dict[str, Any]) -> list[str]:
+        raw = body.get("phones", [])
+        if "phone" in body and body["phone"] not in (None, ""):
+            raw = [*(raw or []), body["phone"]]
+        if not isinstance(raw, list) or len(raw) > MAX_PHONES:
+            raise Invalid(f"phones must be a list of at most {MAX_PHONES} numbers.")
+        return [self.phone(p) for p in raw if not (isinstance(p, str) and not p.strip())]
 
 
-def _view(contact: Contact, masking: Masking) -> dict[str, Any]:
-    return {"id": contact.id, "list": contact.list.name if contact.list else None,
-            "first_name": masking.of_name(contact.first_name) or "",
-            "last_name": masking.of_name(contact.last_name) or "", "email": masking.of_email(contact.email) or "",
-            "company": contact.company, "notes": contact.notes,
-            "phones": [masking.of_phone(p.phone) for p in contact.phones]}
+async def refuse_duplicate_phones(list_id: int, phones: list[str], contact_id: int | None) -> None:
+    """One contact per number within a list; the same number may be in several lists (Duplicate)."""
+    if not phones:
+        return
+    clash = await ContactPhone.filter(phone__in=phones, contact__list_id=list_id).exclude(
+        contact_id=contact_id or 0).first().values("phone", "contact_id")
+    if clash:
+        raise Conflict(f"{clash['phone']} is already the number of contact {clash['contact_id']} in this list.",
+                       code="duplicate")
+
+
+async def field_specs(list_id: int | None) -> dict[str, FieldSpec]:
+    rows = await CustomField.filter(list_id=list_id).order_by("id").values("name", "label", "kind", "choices")
+    return {r["name"]: FieldSpec(r["name"], r["label"], r["kind"], tuple(r["choices"] or ())) for r in rows}
+
+
+def _spec_view(spec: FieldSpec) -> dict[str, Any]:
+    return {"name": spec.name, "label": spec.label or spec.name, "kind": spec.kind, "choices": list(spec.choices)}
+
+
+async def _tag_ids(names: Any) -> list[int]:
+    if names is None:
+        return []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise Invalid("tags must be a list of tag names.")
+    found = dict(await Tag.filter(name__in=names).values_list("name", "id"))
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise Invalid(f"There is no tag {missing[0]!r}; an administrator defines tags.")
+    return list(found.values())
+
+
+async def _link_interactions(contact_id: int, phones: list[str]) -> None:
+    """The interactions with these numbers that no contact holds yet join this one (its journey)."""
+    if phones:
+        await Interaction.filter(customer_phone__in=phones, contact_id=None).update(contact_id=contact_id)

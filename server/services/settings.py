@@ -4,6 +4,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import phonenumbers
+
 from server.errors import Invalid
 from server.persistence.models import Setting
 
@@ -13,6 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "attachments": {"enabled": True, "max_mb": 15},
     "masking": {"phone": "none", "email": "none", "name": "none"},
     "max_tabs": 20,
+    "default_region": "",  # ISO 3166 code that phone numbers typed without a country code belong to
 }
 
 
@@ -48,6 +51,11 @@ def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
         out["masking"] = value
     if "max_tabs" in changes:
         out["max_tabs"] = _int(changes["max_tabs"], "max_tabs", 1, 100)
+    if "default_region" in changes:
+        region = changes["default_region"]
+        if not isinstance(region, str) or (region and region.upper() not in phonenumbers.SUPPORTED_REGIONS):
+            raise Invalid("default_region must be a two-letter country code such as IT or US, or empty for none.")
+        out["default_region"] = region.upper()
     return out
 
 
@@ -78,6 +86,10 @@ class SettingsService:
 
     def get(self, key: str) -> Any:
         return copy.deepcopy(self._values[key])
+
+    @property
+    def default_region(self) -> str | None:
+        return self._values["default_region"] or None
 
     def all(self) -> dict[str, Any]:
         return copy.deepcopy(self._values)

@@ -7,6 +7,7 @@ from typing import Any
 
 from nicegui import ui
 
+from server.services import contact_card
 from server.ui import context
 from server.ui.bubbles import header_html
 
@@ -48,7 +49,8 @@ class Sidebar:
         interaction = self.interaction
         assert interaction is not None
         contact = interaction["contact"]
-        card = await context.attempt(context.services().contacts.card(self.desk.principal, interaction["id"]))
+        card = await context.attempt(contact_card.card(context.services().contacts, self.desk.principal,
+                                                         interaction["id"]))
         if card is None or generation != self._generation:  # another tab or conversation was chosen meanwhile
             return
         saved = card["contact"]
@@ -93,8 +95,8 @@ class Sidebar:
 
         async def save() -> None:
             changes = {field: widget.value or "" for field, widget in inputs.items()}
-            done = await context.attempt(context.services().contacts.save(
-                self.desk.principal, self.interaction["id"], changes,  # type: ignore[index]
+            done = await context.attempt(contact_card.save(
+                context.services().contacts, self.desk.principal, self.interaction["id"], changes,  # type: ignore[index]
                 target.value if target is not None else None))
             if done is not None:
                 ui.notify("Contact saved.", type="positive")

@@ -1,0 +1,137 @@
+"""Contact changes that the database writer serializes with inbound messages: a merge or a deletion
+cannot interleave with an inbound message that links its interaction to one of the contacts, and two
+merges of the same pair run one after the other (the second finds its contact gone)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from server.domain.contact_fields import STANDARD_FIELDS, search_columns, split_name
+from server.persistence.db import dialect_sql
+from server.persistence.models import (AuditEntry, Contact, ContactAuthor, ContactPhone, ContactTrigger,
+                                       CustomField, Interaction)
+from server.persistence.writer import WriteOp, WriterContext
+
+
+async def _sql(conn: BaseDBAsyncClient, sql: str, values: list[Any]) -> list[dict[str, Any]]:
+    return await conn.execute_query_dict(dialect_sql(conn, sql), values)
+
+
+async def snapshot(contact_id: int, conn: BaseDBAsyncClient) -> dict[str, Any] | None:
+    """Everything a contact holds, for the audit trail's before and after."""
+    rows = await Contact.filter(id=contact_id).using_db(conn).values("id", "list_id", *STANDARD_FIELDS,
+                                                                     "field_values")
+    if not rows:
+        return None
+    contact = rows[0]
+    contact["phones"] = list(await ContactPhone.filter(contact_id=contact_id).using_db(conn).order_by("id")
+                             .values_list("phone", flat=True))
+    contact["tags"] = await _tag_ids(conn, contact_id)
+    return contact
+
+
+async def _tag_ids(conn: BaseDBAsyncClient, contact_id: int) -> list[int]:
+    rows = await _sql(conn, "SELECT tag_id FROM contact_tags WHERE contacts_id = ? ORDER BY tag_id", [contact_id])
+    return [r["tag_id"] for r in rows]
+
+
+@dataclass
+class MergeContacts(WriteOp):
+    """SPEC C5: the survivor keeps its values, fills the empty ones from the other, gains the other's
+    tags, phones, interactions and authors; the other is deleted; one audit entry records both before."""
+
+    survivor_id: int
+    other_id: int
+    user_id: int
+    username: str
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> bool:
+        survivor = await snapshot(self.survivor_id, conn)
+        other = await snapshot(self.other_id, conn)
+        if survivor is None or other is None:
+            return False  # merged or deleted meanwhile
+        changes: dict[str, Any] = {f: other[f] for f in STANDARD_FIELDS if not survivor[f] and other[f]}
+        own_fields = set(await CustomField.filter(list_id=survivor["list_id"]).using_db(conn)
+                         .values_list("name", flat=True))
+        gained = {k: v for k, v in (other["field_values"] or {}).items()
+                  if k in own_fields and k not in (survivor["field_values"] or {})}
+        if gained:
+            changes["field_values"] = {**(survivor["field_values"] or {}), **gained}
+        names = {f: changes.get(f, survivor[f]) for f in ("first_name", "last_name", "email")}
+        await Contact.filter(id=self.survivor_id).using_db(conn).update(**changes, **search_columns(**names))
+        for tag_id in set(other["tags"]) - set(survivor["tags"]):
+            await _sql(conn, "INSERT INTO contact_tags (contacts_id, tag_id) VALUES (?, ?)", [self.survivor_id, tag_id])
+        await ContactPhone.filter(contact_id=self.other_id, phone__in=survivor["phones"]).using_db(conn).delete()
+        await ContactPhone.filter(contact_id=self.other_id).using_db(conn).update(contact_id=self.survivor_id)
+        await Interaction.filter(contact_id=self.other_id).using_db(conn).update(contact_id=self.survivor_id)
+        authors = await ContactAuthor.filter(contact_id=self.survivor_id).using_db(conn).values_list("user_id",
+                                                                                                    flat=True)
+        await ContactAuthor.filter(contact_id=self.other_id, user_id__in=list(authors)).using_db(conn).delete()
+        await ContactAuthor.filter(contact_id=self.other_id).using_db(conn).update(contact_id=self.survivor_id)
+        await Contact.filter(id=self.other_id).using_db(conn).delete()
+        await AuditEntry.create(user_id=self.user_id, username=self.username, action="contact.merge",
+                                target=f"contact {self.survivor_id}",
+                                before={"survivor": survivor, "merged": other},
+                                after=await snapshot(self.survivor_id, conn), using_db=conn)
+        return True
+
+
+@dataclass
+class DeleteContact(WriteOp):
+    contact_id: int
+    user_id: int
+    username: str
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> bool:
+        before = await snapshot(self.contact_id, conn)
+        if before is None:
+            return False
+        await Contact.filter(id=self.contact_id).using_db(conn).delete()
+        await AuditEntry.create(user_id=self.user_id, username=self.username, action="contact.delete",
+                                target=f"contact {self.contact_id}", before=before, after=None, using_db=conn)
+        return True
+
+
+async def contacts_for_new_conversations(conn: BaseDBAsyncClient,
+                                         new: list[tuple[int, int, str, str]]) -> dict[tuple[int, str], int]:
+    """SPEC C9 for the conversations a batch of inbound messages opens, given as (account id, queue id,
+    phone, profile name): a known number links to its contact (one in the trigger's list first); an
+    unknown one gets a new contact in the list of the account's trigger, else the queue's; with no
+    trigger, nothing is created. Returns the contact id per (account id, phone)."""
+    phones = sorted({phone for _, _, phone, _ in new})
+    marks = ",".join("?" * len(phones))
+    known: dict[str, list[tuple[int, int | None]]] = {}
+    for row in await _sql(conn, "SELECT p.phone AS phone, c.id AS id, c.list_id AS list_id FROM contact_phones p "
+                                f"JOIN contacts c ON c.id = p.contact_id WHERE p.phone IN ({marks}) ORDER BY c.id",
+                          phones):
+        known.setdefault(row["phone"], []).append((row["id"], row["list_id"]))
+    triggers = await _triggers(conn) if any(phone not in known for _, _, phone, _ in new) else {}
+    linked: dict[tuple[int, str], int] = {}
+    for account_id, queue_id, phone, name in new:
+        if (account_id, phone) in linked:
+            continue
+        target = triggers.get(("account", account_id)) or triggers.get(("queue", queue_id))
+        candidates = known.get(phone)
+        if candidates:
+            in_list = [cid for cid, list_id in candidates if list_id == target]
+            linked[(account_id, phone)] = (in_list or [candidates[0][0]])[0]
+        elif target is not None:
+            first, last = split_name(name)
+            contact = await Contact.create(list_id=target, first_name=first, last_name=last,
+                                           **search_columns(first, last, ""), using_db=conn)
+            await ContactPhone.create(contact_id=contact.id, phone=phone, using_db=conn)
+            known[phone] = [(contact.id, target)]
+            linked[(account_id, phone)] = contact.id
+    return linked
+
+
+async def _triggers(conn: BaseDBAsyncClient) -> dict[tuple[str, int], int]:
+    """The configured list per entry point: ("account", id) or ("queue", id)."""
+    found: dict[tuple[str, int], int] = {}
+    for account_id, queue_id, list_id in await ContactTrigger.all().using_db(conn).order_by("id").values_list(
+            "account_id", "queue_id", "list_id"):
+        key = ("account", account_id) if account_id is not None else ("queue", queue_id)
+        found.setdefault(key, list_id)
+    return found

@@ -1,0 +1,51 @@
+"""Merge two contacts into one, and duplicate a contact into another list (SPEC C5)."""
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from server.errors import Forbidden, Invalid, NotFound
+from server.persistence.contact_writes import MergeContacts
+from server.persistence.models import Contact, ContactAuthor, ContactPhone, CustomField, Tag
+from server.services import list_rights
+from server.services.auth import Principal
+from server.services.contacts import ContactService, refuse_duplicate_phones
+
+
+async def merge(contacts: ContactService, principal: Principal, survivor_id: int, other: Any) -> dict[str, Any]:
+    """`other` (an id) goes into `survivor_id`. Both must be visible and editable: the other is deleted."""
+    if isinstance(other, bool) or not isinstance(other, (int, str)) or not str(other).isdigit():
+        raise Invalid("other must be the id of the contact to merge into this one.")
+    other_id = int(other)
+    if other_id == survivor_id:
+        raise Invalid("A contact cannot be merged with itself.")
+    for contact_id in (survivor_id, other_id):
+        row = await contacts.visible_row(principal, contact_id)
+        if not await list_rights.allowed(principal, row["list_id"], "edit"):
+            raise Forbidden(f"You may not edit contact {contact_id}'s list, so you cannot merge it.")
+    if not await contacts.writer.submit(MergeContacts(survivor_id, other_id, principal.id, principal.username)):
+        raise NotFound("One of the two contacts was merged or deleted meanwhile; nothing was changed.")
+    return await contacts.get(principal, survivor_id)
+
+
+async def duplicate(contacts: ContactService, principal: Principal, contact_id: int, target: Any) -> dict[str, Any]:
+    """A copy in list `target` (which `principal` may add to): names, email, company, notes, phones,
+    tags, and the custom fields that list also defines. The copy's interactions stay with the original."""
+    row = await contacts.visible_row(principal, contact_id)
+    list_id = await contacts.list_id(principal, target, "add")
+    if list_id == row["list_id"]:
+        raise Invalid("Choose another list: the contact is in this one already.")
+    names = set(await CustomField.filter(list_id=list_id).values_list("name", flat=True))
+    original = await Contact.get(id=contact_id)
+    values = {k: v for k, v in (original.field_values or {}).items() if k in names}
+    async with in_transaction():
+        await refuse_duplicate_phones(list_id, row["phones"], None)
+        copy = await Contact.create(
+            list_id=list_id, created_by_id=principal.id, field_values=values, first_name=original.first_name,
+            last_name=original.last_name, email=original.email, company=original.company, notes=original.notes,
+            search_name=original.search_name, search_email=original.search_email)
+        await ContactPhone.bulk_create([ContactPhone(contact_id=copy.id, phone=p) for p in row["phones"]])
+        await copy.tags.add(*await Tag.filter(name__in=[t["name"] for t in row["tags"]]))
+        await ContactAuthor.create(contact_id=copy.id, user_id=principal.id)
+    return await contacts.get(principal, copy.id)
