@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from server.actors.events import EventHub
 from server.actors.system import ActorSystem
-from server.api import admin, auth, interactions, me
+from server.api import admin, auth, contacts, interactions, me
 from server.api.errors import answer_unknown_api_paths, install_error_handlers
 from server.config import Settings
 from server.connectors.webhooks import webhook_app
@@ -34,6 +34,7 @@ from server.persistence.routing_state import load_routing_state, load_writer_con
 from server.persistence.writer import Writer
 from server.services.admin import AdminService
 from server.services.catalog import CatalogService
+from server.services.contact_admin import ContactAdminService
 from server.services.contacts import ContactService
 from server.services.agents import AgentService
 from server.services.auth import AuthService
@@ -61,6 +62,7 @@ class Services:
     interactions: InteractionService
     inbound: InboundService
     admin: AdminService
+    contact_admin: ContactAdminService
     catalog: CatalogService
     contacts: ContactService
     outbox: Outbox
@@ -96,10 +98,11 @@ async def start_services(settings: Settings) -> Services:
     settle_garbage_collector()
     inbound = InboundService(system, writer, media)
     interactions = InteractionService(system, writer, workspace, senders, outbox, files)
-    return Services(settings, writer, hub, system, AuthService(), workspace, AgentService(system, workspace),
-                    interactions,
-                    inbound, AdminService(workspace), CatalogService(), ContactService(workspace, writer), outbox, media,
-                    files, http, SimulatorService(inbound), TranscriptService(interactions))
+    auth = AuthService()
+    return Services(settings, writer, hub, system, auth, workspace, AgentService(system, workspace), interactions,
+                    inbound, AdminService(workspace, auth), ContactAdminService(), CatalogService(),
+                    ContactService(workspace, writer), outbox, media, files, http, SimulatorService(inbound),
+                    TranscriptService(interactions))
 
 
 def settle_garbage_collector() -> None:
@@ -144,7 +147,7 @@ def create_app(settings: Settings) -> FastAPI:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    for module in (auth, me, interactions, admin):
+    for module in (auth, me, interactions, contacts, admin):
         app.include_router(module.router, prefix="/api/v1")
     answer_unknown_api_paths(app)
     mount_ui(app, lambda: app.state.services, settings.storage_secret, settings.data_dir)

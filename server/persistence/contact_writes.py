@@ -4,6 +4,7 @@ merges of the same pair run one after the other (the second finds its contact go
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -60,7 +61,8 @@ class MergeContacts(WriteOp):
         if gained:
             changes["field_values"] = {**(survivor["field_values"] or {}), **gained}
         names = {f: changes.get(f, survivor[f]) for f in ("first_name", "last_name", "email")}
-        await Contact.filter(id=self.survivor_id).using_db(conn).update(**changes, **search_columns(**names))
+        await Contact.filter(id=self.survivor_id).using_db(conn).update(updated_at=datetime.now(timezone.utc), **changes,
+                                                                        **search_columns(**names))
         for tag_id in set(other["tags"]) - set(survivor["tags"]):
             await _sql(conn, "INSERT INTO contact_tags (contacts_id, tag_id) VALUES (?, ?)", [self.survivor_id, tag_id])
         await ContactPhone.filter(contact_id=self.other_id, phone__in=survivor["phones"]).using_db(conn).delete()

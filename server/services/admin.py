@@ -5,10 +5,13 @@ import re
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from server.errors import Conflict, Invalid
 from server.persistence.models import User
-from server.services.auth import ROLES, Principal, hash_password
+from server.services.audit import record
+from server.services.auth import ROLES, AuthService, Principal, hash_password
+from server.services.contact_admin import named
 from server.services.settings import SettingsService
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -21,8 +24,9 @@ def user_view(user: User) -> dict[str, Any]:
 
 
 class AdminService:
-    def __init__(self, settings: SettingsService) -> None:
+    def __init__(self, settings: SettingsService, auth: AuthService) -> None:
         self.settings = settings
+        self.auth = auth
 
     async def create_user(self, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
         principal.require_admin()
@@ -39,11 +43,48 @@ class AdminService:
         if len(full_name) > 128:
             raise Invalid("full_name is limited to 128 characters.")
         try:
-            user = await User.create(username=username, password_hash=hash_password(password), role=role,
-                                     full_name=full_name)
+            async with in_transaction():
+                user = await User.create(username=username, password_hash=hash_password(password), role=role,
+                                         full_name=full_name)
+                await record(principal, "user.create", f"user {username}", None, user_view(user))
         except IntegrityError:
             raise Conflict(f"The username {username!r} is taken.", code="exists") from None
         return user_view(user)
+
+    async def update_user(self, principal: Principal, key: Any, body: Any) -> dict[str, Any]:
+        """Role, full name, disabled, or a new password (which, like disabling, signs the user out)."""
+        principal.require_admin()
+        if not isinstance(body, dict) or not body or set(body) - {"role", "full_name", "disabled", "password"}:
+            raise Invalid("Send any of role, full_name, disabled, password.")
+        user = await named(User, key, "user", "username")
+        before = user_view(user)
+        changes: dict[str, Any] = {}
+        if "role" in body:
+            if body["role"] not in ROLES:
+                raise Invalid(f"role must be one of {', '.join(ROLES)}.")
+            changes["role"] = body["role"]
+        if "full_name" in body:
+            if not isinstance(body["full_name"], str) or len(body["full_name"].strip()) > 128:
+                raise Invalid("full_name is limited to 128 characters.")
+            changes["full_name"] = body["full_name"].strip()
+        if "disabled" in body:
+            if not isinstance(body["disabled"], bool):
+                raise Invalid("disabled must be true or false.")
+            if body["disabled"] and user.id == principal.id:
+                raise Invalid("You cannot disable yourself.")
+            changes["disabled"] = body["disabled"]
+        if "password" in body:
+            if not isinstance(body["password"], str) or len(body["password"]) < MIN_PASSWORD:
+                raise Invalid(f"password: at least {MIN_PASSWORD} characters.")
+            changes["password_hash"] = hash_password(body["password"])
+        async with in_transaction():
+            await User.filter(id=user.id).update(**changes)
+            user = await User.get(id=user.id)
+            after = user_view(user)
+            await record(principal, "user.update", f"user {user.username}", before,
+                         {**after, **({"password": "changed"} if "password" in body else {})})
+        await self.auth.forget_user(user.id, end_sessions=user.disabled or "password" in body)
+        return after
 
     async def list_users(self, principal: Principal) -> list[dict[str, Any]]:
         principal.require_admin()
@@ -51,7 +92,11 @@ class AdminService:
 
     async def update_settings(self, principal: Principal, changes: dict[str, Any]) -> dict[str, Any]:
         principal.require_admin()
-        return await self.settings.update(changes)
+        before = self.settings.all()
+        after = await self.settings.update(changes)
+        await record(principal, "settings.update", "settings", {k: before[k] for k in changes if k in before},
+                     {k: after[k] for k in changes if k in after})
+        return after
 
     def read_settings(self, principal: Principal) -> dict[str, Any]:
         principal.require_admin()

@@ -70,6 +70,14 @@ class AuthService:
         self._cache[key] = principal
         return principal
 
+    async def forget_user(self, user_id: int, *, end_sessions: bool) -> None:
+        """After an admin changed the user: cached principals go (the next request reads the user afresh);
+        `end_sessions` signs them out everywhere."""
+        for key in [k for k, p in self._cache.items() if p.id == user_id]:
+            del self._cache[key]
+        if end_sessions:
+            await AuthSession.filter(user_id=user_id).delete()
+
     async def logout(self, token: str) -> None:
         key = _token_hash(token)
         self._cache.pop(key, None)

@@ -11,6 +11,10 @@ class CatalogService:
         return list(await Template.filter(available_for_agents=True).order_by("name").values(
             "id", "name", "language", "body"))
 
+    async def tags(self) -> list[dict[str, Any]]:
+        """Every tag with its color (SPEC C3)."""
+        return list(await Tag.all().order_by("name").values("id", "name", "color"))
+
     async def dispositions(self) -> list[str]:
         return list(await Disposition.all().order_by("name").values_list("name", flat=True))
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from server.domain.contact_fields import (FieldSpec, checked_standard, checked_values, search_columns)
+from server.domain.contact_fields import FIELD_NAME, FieldSpec, checked_standard, checked_values, search_columns
 from server.domain.masking import UNMASKED, Masking, masking_for
 from server.domain.phone import normalize_phone
 from server.errors import Conflict, Forbidden, Invalid, NotFound
@@ -18,6 +18,7 @@ from server.persistence.contact_writes import DeleteContact
 from server.persistence.models import (Contact, ContactAuthor, ContactList, ContactPhone, CustomField, Interaction,
                                        Tag)
 from server.persistence.writer import Writer
+from server.persistence.writes import utcnow
 from server.services import list_rights
 from server.services.auth import Principal
 from server.services.settings import SettingsService
@@ -89,6 +90,27 @@ class ContactService:
             return normalize_phone(text, self.settings.default_region) if any(c.isdigit() for c in text) else None
         except Invalid:
             return None
+
+    async def find(self, principal: Principal, *, list_name: str | None = None, tags: list[str] | tuple[str, ...] = (),
+                   mine: bool = False, q: str | None = None, custom: dict[str, str] | None = None, page: int = 1,
+                   page_size: int = 25, **advanced: str | None) -> tuple[list[dict[str, Any]], int]:
+        """A search as a user gives it (API query or page form), checked: `q` quick search, `advanced` any of
+        first_name, last_name, email, phone, company, notes; `custom` custom field name -> text; `mine`:
+        My Contacts."""
+        if page < 1 or not 1 <= page_size <= 200:
+            raise Invalid("page starts at 1; page_size is from 1 to 200.")
+        unknown = set(advanced) - {"first_name", "last_name", "email", "phone", "company", "notes"}
+        if unknown:
+            raise Invalid(f"Unknown search field(s): {', '.join(sorted(unknown))}.")
+        for name in custom or {}:
+            if not FIELD_NAME.match(name):
+                raise Invalid(f"There is no custom field {name!r}.")
+        list_id = await self.list_id(principal, list_name, "view") if list_name else None
+        given = {k: v.strip()[:200] for k, v in advanced.items() if v and v.strip()}
+        return await self.search(
+            principal, list_id=list_id, tags=tuple(t for t in tags if t), author_id=principal.id if mine else None,
+            text=(q or "").strip()[:200] or None, page=page, page_size=page_size,
+            custom=tuple((k, v.strip()[:200]) for k, v in (custom or {}).items() if v and v.strip()), **given)
 
     async def search(self, principal: Principal, **given: Any) -> tuple[list[dict[str, Any]], int]:
         """Contacts of the lists `principal` may view; `given` as ContactFilter's fields (less the viewer's)."""
@@ -189,7 +211,8 @@ class ContactService:
         merged = {f: values.get(f, row[f]) for f in ("first_name", "last_name", "email")}
         async with in_transaction():
             await refuse_duplicate_phones(list_id, phones if phones is not None else row["phones"], contact_id)
-            changed = await Contact.filter(id=contact_id).update(list_id=list_id, **values, **search_columns(**merged))
+            changed = await Contact.filter(id=contact_id).update(list_id=list_id, updated_at=utcnow(), **values,
+                                                                 **search_columns(**merged))
             if not changed:
                 raise NotFound(f"There is no contact {contact_id}.")
             if phones is not None:

@@ -2,9 +2,9 @@
 an admin gave them per list. Every contact read or write asks here."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from server.persistence.models import ContactList, ListPermission
+from server.persistence.models import ContactList, CustomField, ListPermission
 from server.services.auth import Principal
 
 Right = Literal["view", "add", "edit"]
@@ -37,3 +37,24 @@ async def list_names(principal: Principal, right: Right) -> list[str]:
                   f"permissions__can_{right}": True}
         query = ContactList.filter(**rights)
     return list(await query.order_by("name").values_list("name", flat=True))
+
+
+async def my_lists(principal: Principal) -> list[dict[str, Any]]:
+    """The lists `principal` may see, with their rights on each and the list's custom fields."""
+    lists = await ContactList.all().order_by("name").values("id", "name")
+    rights = {r["list_id"]: r for r in await ListPermission.filter(user_id=principal.id).values(
+        "list_id", "can_view", "can_add", "can_edit")}
+    fields: dict[int, list[dict[str, Any]]] = {}
+    for f in await CustomField.all().order_by("id").values("list_id", "name", "label", "kind", "choices"):
+        fields.setdefault(f["list_id"], []).append({"name": f["name"], "label": f["label"] or f["name"],
+                                                    "kind": f["kind"], "choices": f["choices"] or []})
+    found = []
+    for row in lists:
+        granted = rights.get(row["id"], {})
+        admin = principal.role == "admin"
+        if not (admin or granted.get("can_view")):
+            continue
+        found.append({"id": row["id"], "name": row["name"], "view": True,
+                      "add": admin or bool(granted.get("can_add")), "edit": admin or bool(granted.get("can_edit")),
+                      "custom_fields": fields.get(row["id"], [])})
+    return found

@@ -19,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+TEXT = "text"  # the key a text setting is stored under
+
+
 def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
     """Check a partial update; returns it normalized, or raises Invalid naming the bad field."""
     if not isinstance(changes, dict) or not changes:
@@ -82,7 +85,8 @@ class SettingsService:
     async def load(self) -> None:
         for row in await Setting.all():
             if row.key in self._values:
-                self._values[row.key] = _merge(self._values[row.key], row.value)
+                value = row.value[TEXT] if isinstance(DEFAULTS[row.key], str) else row.value
+                self._values[row.key] = _merge(self._values[row.key], value)
 
     def get(self, key: str) -> Any:
         return copy.deepcopy(self._values[key])
@@ -98,7 +102,9 @@ class SettingsService:
         valid = validate_settings(changes)
         for key, value in valid.items():
             merged = _merge(self._values[key], value)
-            await Setting.update_or_create(defaults={"value": merged}, key=key)
+            # The JSON field reads a str as JSON text, so a text setting is stored inside an object.
+            stored = {TEXT: merged} if isinstance(merged, str) else merged
+            await Setting.update_or_create(defaults={"value": stored}, key=key)
             self._values[key] = merged
         return self.all()
 
