@@ -62,3 +62,18 @@ def test_something_that_is_not_a_valid_number_is_invalid(raw: str):
 def test_national_number_without_a_region_is_invalid():
     with pytest.raises(Invalid):
         normalize_phone("020 7946 0958")
+
+
+@pytest.mark.parametrize("raw", ["0039 333 123 4567", "0039333 1234567", "00393331234567"])
+def test_the_international_00_prefix_is_read_as_the_plus(raw: str):
+    assert normalize_phone(raw) == "+393331234567"
+
+
+@pytest.mark.parametrize("raw", ["333 123 4567", "3331234567", "+39 333 123 4567", "0039 333 123 4567"])
+def test_a_national_number_belongs_to_the_default_region(raw: str):
+    assert normalize_phone(raw, "IT") == "+393331234567"
+
+
+def test_a_national_number_without_a_default_region_is_refused():
+    with pytest.raises(Invalid):
+        normalize_phone("333 123")

@@ -120,3 +120,10 @@ def test_bad_masking_settings_are_refused(masking: Any, message: str):
 
 def test_one_bad_field_refuses_the_whole_change():
     assert refused({"max_tabs": 10, "agent_timeout": 0}) == "agent_timeout must be a whole number from 5 to 3600."
+
+
+def test_the_default_region_is_a_known_country_code_or_none():
+    assert validate_settings({"default_region": "it"}) == {"default_region": "IT"}
+    assert validate_settings({"default_region": ""}) == {"default_region": ""}
+    assert "country code" in refused({"default_region": "XX"})
+    assert "country code" in refused({"default_region": 39})
