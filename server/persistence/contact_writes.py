@@ -48,11 +48,11 @@ class MergeContacts(WriteOp):
     user_id: int
     username: str
 
-    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> bool:
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> dict[str, Any] | None:
         survivor = await snapshot(self.survivor_id, conn)
         other = await snapshot(self.other_id, conn)
         if survivor is None or other is None:
-            return False  # merged or deleted meanwhile
+            return None  # merged or deleted meanwhile
         changes: dict[str, Any] = {f: other[f] for f in STANDARD_FIELDS if not survivor[f] and other[f]}
         own_fields = set(await CustomField.filter(list_id=survivor["list_id"]).using_db(conn)
                          .values_list("name", flat=True))
@@ -73,11 +73,11 @@ class MergeContacts(WriteOp):
         await ContactAuthor.filter(contact_id=self.other_id, user_id__in=list(authors)).using_db(conn).delete()
         await ContactAuthor.filter(contact_id=self.other_id).using_db(conn).update(contact_id=self.survivor_id)
         await Contact.filter(id=self.other_id).using_db(conn).delete()
+        after = await snapshot(self.survivor_id, conn)
         await AuditEntry.create(user_id=self.user_id, username=self.username, action="contact.merge",
                                 target=f"contact {self.survivor_id}",
-                                before={"survivor": survivor, "merged": other},
-                                after=await snapshot(self.survivor_id, conn), using_db=conn)
-        return True
+                                before={"survivor": survivor, "merged": other}, after=after, using_db=conn)
+        return after  # the survivor as this merge left it (truthy: the merge happened)
 
 
 @dataclass
@@ -109,7 +109,8 @@ async def contacts_for_new_conversations(conn: BaseDBAsyncClient,
                                 f"JOIN contacts c ON c.id = p.contact_id WHERE p.phone IN ({marks}) ORDER BY c.id",
                           phones):
         known.setdefault(row["phone"], []).append((row["id"], row["list_id"]))
-    triggers = await _triggers(conn) if any(phone not in known for _, _, phone, _ in new) else {}
+    # The triggers decide the list of a new contact, and which one a number known in several lists links to.
+    triggers = await _triggers(conn) if any(len(known.get(phone, ())) != 1 for _, _, phone, _ in new) else {}
     linked: dict[tuple[int, str], int] = {}
     for account_id, queue_id, phone, name in new:
         if (account_id, phone) in linked:

@@ -7,10 +7,10 @@ from tortoise.transactions import in_transaction
 
 from server.errors import Forbidden, Invalid, NotFound
 from server.persistence.contact_writes import MergeContacts
-from server.persistence.models import Contact, ContactAuthor, ContactPhone, CustomField, Tag
+from server.persistence.models import Contact, ContactAuthor, ContactList, ContactPhone, CustomField, Tag
 from server.services import list_rights
 from server.services.auth import Principal
-from server.services.contacts import ContactService, refuse_duplicate_phones
+from server.services.contacts import ContactService, contact_view, hidden_fields, refuse_duplicate_phones
 
 
 async def merge(contacts: ContactService, principal: Principal, survivor_id: int, other: Any) -> dict[str, Any]:
@@ -24,9 +24,25 @@ async def merge(contacts: ContactService, principal: Principal, survivor_id: int
         row = await contacts.visible_row(principal, contact_id)
         if not await list_rights.allowed(principal, row["list_id"], "edit"):
             raise Forbidden(f"You may not edit contact {contact_id}'s list, so you cannot merge it.")
-    if not await contacts.writer.submit(MergeContacts(survivor_id, other_id, principal.id, principal.username)):
+    after = await contacts.writer.submit(MergeContacts(survivor_id, other_id, principal.id, principal.username))
+    if not after:
         raise NotFound("One of the two contacts was merged or deleted meanwhile; nothing was changed.")
-    return await contacts.get(principal, survivor_id)
+    try:
+        return await contacts.get(principal, survivor_id)
+    except NotFound:  # merged into another one (or deleted) right after: this merge happened all the same
+        return await _as_merged(contacts, principal, after)
+
+
+async def _as_merged(contacts: ContactService, principal: Principal, after: dict[str, Any]) -> dict[str, Any]:
+    """The survivor as the merge left it (the writer's snapshot), in the shape of ContactService.get."""
+    names = sorted(await Tag.filter(id__in=after["tags"]).values_list("name", flat=True))
+    found = await ContactList.get_or_none(id=after["list_id"]) if after["list_id"] else None
+    row = {**after, "list": found.name if found else None, "tags": [{"name": n} for n in names],
+           "created_at": None, "updated_at": None}
+    masking = contacts.masking(principal)
+    defined = set(await CustomField.filter(list_id=after["list_id"]).values_list("name", flat=True))
+    return {**contact_view(row, masking, defined), "can_edit": False, "hidden": sorted(hidden_fields(masking)),
+            "custom_fields": []}
 
 
 async def duplicate(contacts: ContactService, principal: Principal, contact_id: int, target: Any) -> dict[str, Any]:
@@ -40,7 +56,7 @@ async def duplicate(contacts: ContactService, principal: Principal, contact_id: 
     original = await Contact.get(id=contact_id)
     values = {k: v for k, v in (original.field_values or {}).items() if k in names}
     async with in_transaction():
-        await refuse_duplicate_phones(list_id, row["phones"], None)
+        await refuse_duplicate_phones(list_id, row["phones"], None, contacts.masking(principal))
         copy = await Contact.create(
             list_id=list_id, created_by_id=principal.id, field_values=values, first_name=original.first_name,
             last_name=original.last_name, email=original.email, company=original.company, notes=original.notes,

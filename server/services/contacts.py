@@ -28,13 +28,17 @@ MAX_PHONES = 10
 MASKED_BY = {"first_name": "name", "last_name": "name", "email": "email", "phones": "phone"}
 
 
-def contact_view(row: dict[str, Any], masking: Masking) -> dict[str, Any]:
+def contact_view(row: dict[str, Any], masking: Masking, defined: set[str] | None = None) -> dict[str, Any]:
+    """`defined`: the custom fields of the contact's list; values kept under a deleted one are left out."""
     values = row["field_values"]
+    fields = json.loads(values) if isinstance(values, str) else (values or {})
+    if defined is not None:
+        fields = {k: v for k, v in fields.items() if k in defined}
     return {"id": row["id"], "list": row["list"], "list_id": row["list_id"],
             "first_name": masking.of_name(row["first_name"]) or "", "last_name": masking.of_name(row["last_name"]) or "",
             "phones": [masking.of_phone(p) for p in row["phones"]], "email": masking.of_email(row["email"]) or "",
             "company": row["company"], "notes": row["notes"], "tags": [t["name"] for t in row["tags"]],
-            "fields": json.loads(values) if isinstance(values, str) else (values or {}),
+            "fields": fields,
             "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"])}
 
 
@@ -75,9 +79,10 @@ class ContactService:
         """The contact as `principal` may see it, whether they may edit it, and its list's custom fields."""
         row = await self.visible_row(principal, contact_id)
         masking = self.masking(principal)
-        return {**contact_view(row, masking), "can_edit": await list_rights.allowed(principal, row["list_id"], "edit"),
-                "hidden": sorted(hidden_fields(masking)),
-                "custom_fields": [_spec_view(s) for s in (await field_specs(row["list_id"])).values()]}
+        specs = await field_specs(row["list_id"])
+        return {**contact_view(row, masking, set(specs)),
+                "can_edit": await list_rights.allowed(principal, row["list_id"], "edit"),
+                "hidden": sorted(hidden_fields(masking)), "custom_fields": [_spec_view(s) for s in specs.values()]}
 
     def filter_for(self, principal: Principal, visible: set[int] | None, **given: Any) -> ContactFilter:
         """A search as a user gives it, with the phone read whole when it is one."""
@@ -115,10 +120,18 @@ class ContactService:
     async def search(self, principal: Principal, **given: Any) -> tuple[list[dict[str, Any]], int]:
         """Contacts of the lists `principal` may view; `given` as ContactFilter's fields (less the viewer's)."""
         visible = await list_rights.list_ids(principal, "view")
+        for name, _ in given.get("custom", ()):
+            # only the lists that define the field: a deleted field's values stay stored, unseen and unsearched
+            defining = set(await CustomField.filter(name=name).values_list("list_id", flat=True))
+            visible = defining if visible is None else visible & defining
         ids, total = await find_contacts(self.filter_for(principal, visible, **given))
         rows = await contact_rows(ids)
         masking = self.masking(principal)
-        return [contact_view(rows[i], masking) for i in ids if i in rows], total
+        defined: dict[int, set[str]] = {}
+        lists = sorted({r["list_id"] for r in rows.values() if r["list_id"] is not None})
+        for list_id, name in await CustomField.filter(list_id__in=lists).values_list("list_id", "name") if lists else []:
+            defined.setdefault(list_id, set()).add(name)
+        return [contact_view(rows[i], masking, defined.get(rows[i]["list_id"], set())) for i in ids if i in rows], total
 
     async def list_id(self, principal: Principal, name_or_id: str | int | None, right: list_rights.Right) -> int:
         """The list the caller names (by name or id), if they have `right` on it."""
@@ -173,7 +186,7 @@ class ContactService:
         field_values = checked_values(await field_specs(list_id), body.get("fields") or {}, {})
         tag_ids = await _tag_ids(body.get("tags"))
         async with in_transaction():
-            await refuse_duplicate_phones(list_id, phones, None)
+            await refuse_duplicate_phones(list_id, phones, None, self.masking(principal))
             contact = await Contact.create(
                 list_id=list_id, created_by_id=principal.id, field_values=field_values, **values,
                 **search_columns(values.get("first_name", ""), values.get("last_name", ""), values.get("email", "")))
@@ -210,7 +223,8 @@ class ContactService:
         tag_ids = await _tag_ids(body["tags"]) if "tags" in body else None
         merged = {f: values.get(f, row[f]) for f in ("first_name", "last_name", "email")}
         async with in_transaction():
-            await refuse_duplicate_phones(list_id, phones if phones is not None else row["phones"], contact_id)
+            await refuse_duplicate_phones(list_id, phones if phones is not None else row["phones"], contact_id,
+                                          self.masking(principal))
             changed = await Contact.filter(id=contact_id).update(list_id=list_id, updated_at=utcnow(), **values,
                                                                  **search_columns(**merged))
             if not changed:
@@ -243,15 +257,17 @@ class ContactService:
         return [self.phone(p) for p in raw if not (isinstance(p, str) and not p.strip())]
 
 
-async def refuse_duplicate_phones(list_id: int, phones: list[str], contact_id: int | None) -> None:
-    """One contact per number within a list; the same number may be in several lists (Duplicate)."""
+async def refuse_duplicate_phones(list_id: int, phones: list[str], contact_id: int | None,
+                                  masking: Masking = UNMASKED) -> None:
+    """One contact per number within a list; the same number may be in several lists (Duplicate). The
+    number is named as `masking` lets the caller see it (they may not have typed it: a move, a copy)."""
     if not phones:
         return
     clash = await ContactPhone.filter(phone__in=phones, contact__list_id=list_id).exclude(
         contact_id=contact_id or 0).first().values("phone", "contact_id")
     if clash:
-        raise Conflict(f"{clash['phone']} is already the number of contact {clash['contact_id']} in this list.",
-                       code="duplicate")
+        raise Conflict(f"{masking.of_phone(clash['phone'])} is already the number of contact {clash['contact_id']} "
+                       "in this list.", code="duplicate")
 
 
 async def field_specs(list_id: int | None) -> dict[str, FieldSpec]:
