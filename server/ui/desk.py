@@ -104,6 +104,7 @@ class Desk:
             ui.menu_item(f"{self.principal.full_name or self.principal.username} ({self.principal.role})").props(
                 "disable")
             ui.menu_item("Interactions", on_click=lambda: ui.navigate.to("/interactions")).mark("to-interactions")
+            ui.menu_item("Contacts", on_click=lambda: ui.navigate.to("/contacts")).mark("to-contacts")
             ui.menu_item("Customer simulator", on_click=lambda: ui.navigate.to("/simulator", new_tab=True))
             ui.menu_item("Sign out", on_click=lambda: ui.navigate.to("/logout")).mark("logout")
 

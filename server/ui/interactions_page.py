@@ -54,6 +54,7 @@ class InteractionsList:
             ui.label("💬 WhatsApp desk").classes("text-lg font-semibold")
             ui.link("Desk", "/").classes("text-white")
             ui.label("Interactions").classes("font-medium underline")
+            ui.link("Contacts", "/contacts").classes("text-white").mark("to-contacts")
             ui.space()
             ui.link("Sign out", "/logout").classes("text-white text-sm")
         with ui.row().classes("w-full items-end gap-2 px-4 pt-3 no-wrap"):

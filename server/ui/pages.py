@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import app, ui
 
+from server.ui.contacts_page import contact_page, contacts_page, my_contacts_page
 from server.ui.desk import desk_page
 from server.ui.files import conversation_file, transcript
 from server.ui.interactions_page import interactions_page
@@ -18,4 +19,7 @@ def register_pages() -> None:
     app.get("/desk/files/{interaction_id}/{message_id}")(conversation_file)
     app.get("/desk/transcripts/{interaction_id}.pdf")(transcript)
     ui.page("/interactions", title="Interactions · WhatsApp desk")(interactions_page)
+    ui.page("/contacts", title="Contacts · WhatsApp desk")(contacts_page)
+    ui.page("/contacts/{contact_id}", title="Contacts · WhatsApp desk")(contact_page)
+    ui.page("/my-contacts", title="My Contacts · WhatsApp desk")(my_contacts_page)
     ui.page("/simulator", title="Customer simulator · WhatsApp desk")(simulator_page)

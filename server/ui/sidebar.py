@@ -68,8 +68,9 @@ class Sidebar:
                     {"first_name": first, "last_name": last}, card["lists"], card["fields"])).props(
                     "flat dense no-caps").mark("contact-new")
             return
-        _fields(("List", saved["list"]), ("Email", saved["email"]), ("Company", saved["company"]),
-                ("Notes", saved["notes"]))
+        _fields(("List", saved["list"]), ("Phones", ", ".join(saved["phones"])), ("Email", saved["email"]),
+                ("Company", saved["company"]), ("Tags", ", ".join(saved["tags"])), ("Notes", saved["notes"]),
+                *((f["label"], str(saved["fields"].get(f["name"], ""))) for f in saved["custom_fields"]))
         if card["can_edit"]:
             ui.button("Edit", icon="edit", on_click=lambda: self._new(saved, [], card["fields"])).props(
                 "flat dense no-caps").mark("contact-edit")

@@ -1,0 +1,101 @@
+"""A contact's fields as a form (SPEC C2): names, phones, email, company, notes, tags and the custom fields
+of its list, rendered by kind. Used to add a contact and to edit one in its tab. The form shows what the
+contact service answered: a field masked for the viewer arrives masked and stays read-only."""
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+
+from nicegui import ui
+
+STANDARD = (("first_name", "First name"), ("last_name", "Last name"), ("email", "Email"), ("company", "Company"))
+CHIP = """<q-chip dense REMOVABLE size="sm" text-color="white" :tabindex="props.tabindex"
+ :style="{background: COLORS[props.opt.value]}" @remove="props.removeAtIndex(props.index)">
+ {{ props.opt.label }}</q-chip>"""
+
+
+def contact_title(contact: dict[str, Any]) -> str:
+    """What a contact is called in a tab or a list: its name, else its first number, email or id."""
+    name = " ".join(filter(None, [contact["first_name"], contact["last_name"]]))
+    return name or next(iter(contact["phones"]), "") or contact["email"] or f"Contact {contact['id']}"
+
+
+def tag_select(tags: list[dict[str, Any]], value: list[str], *, removable: bool = True) -> ui.select:
+    """A multiple select of tags whose chosen ones show as chips in the tags' colors (SPEC C3)."""
+    names = [t["name"] for t in tags]
+    select = ui.select(names, value=[v for v in value if v in names], multiple=True, label="Tags").props(
+        "outlined dense")
+    colors = escape(json.dumps([t["color"] for t in tags]))
+    select.add_slot("selected-item", CHIP.replace("COLORS", colors).replace("REMOVABLE", "removable" * removable))
+    return select
+
+
+def split_phones(text: str) -> list[str]:
+    """Numbers typed one per line or separated by commas."""
+    return [p.strip() for p in text.replace(",", "\n").splitlines() if p.strip()]
+
+
+class ContactForm:
+    """The inputs of one contact. `hidden`: fields masked for this viewer (shown as given, never sent);
+    `editable` False shows every field read-only. Markers are `<marker>-<field>`, custom ones
+    `<marker>-field-<name>`."""
+
+    def __init__(self, values: dict[str, Any], *, tags: list[dict[str, Any]], custom_fields: list[dict[str, Any]],
+                 marker: str, hidden: list[str] | tuple[str, ...] = (), editable: bool = True) -> None:
+        self.marker = marker
+        self.editable = editable
+        self.locked = set(hidden)
+        self.texts: dict[str, Any] = {}
+        with ui.grid(columns=2).classes("w-full gap-2"):
+            for field, label in STANDARD:
+                self.texts[field] = self._guarded(field, ui.input(label, value=values.get(field) or ""))
+            self.phones = self._guarded("phones", ui.textarea(
+                "Phones", value="\n".join(values.get("phones") or []),
+                placeholder="One number per line, or separated by commas").props("autogrow"))
+            self.tags = self._guarded("tags", tag_select(tags, values.get("tags") or [], removable=editable))
+        self.texts["notes"] = self._guarded("notes", ui.textarea("Notes", value=values.get("notes") or "").props(
+            "autogrow"))
+        self.custom = ui.grid(columns=2).classes("w-full gap-2")
+        self.custom_inputs: dict[str, Any] = {}
+        self.show_custom(custom_fields, values.get("fields") or {})
+
+    def _guarded(self, field: str, widget: Any) -> Any:
+        widget.props("outlined dense").classes("w-full").mark(f"{self.marker}-{field}")
+        if not self.editable or field in self.locked:
+            widget.props("readonly")
+        if field in self.locked:
+            widget.tooltip("Hidden from you: it cannot be changed here.")
+        return widget
+
+    def show_custom(self, specs: list[dict[str, Any]], values: dict[str, Any]) -> None:
+        """The custom fields of the contact's list, each as its kind asks."""
+        self.custom.clear()
+        self.custom_inputs = {}
+        with self.custom:
+            for spec in specs:
+                current = values.get(spec["name"])
+                text = "" if current is None else str(current)
+                if spec["kind"] == "choice":
+                    choices = [*spec["choices"], *([text] if text and text not in spec["choices"] else [])]
+                    widget = ui.select({"": "—", **{c: c for c in choices}}, value=text, label=spec["label"])
+                else:
+                    widget = ui.input(spec["label"], value=text)
+                    if spec["kind"] in ("number", "date"):
+                        widget.props(f"type={spec['kind']} stack-label")
+                self.custom_inputs[spec["name"]] = widget.props("outlined dense").classes("w-full").mark(
+                    f"{self.marker}-field-{spec['name']}")
+                if not self.editable:
+                    widget.props("readonly")
+
+    def body(self) -> dict[str, Any]:
+        """The fields this viewer may change, as the contact service takes them."""
+        body: dict[str, Any] = {field: widget.value or "" for field, widget in self.texts.items()
+                                if field not in self.locked}
+        if "phones" not in self.locked:
+            body["phones"] = split_phones(self.phones.value or "")
+        body["tags"] = list(self.tags.value or [])
+        if self.custom_inputs:
+            body["fields"] = {name: "" if widget.value is None else widget.value
+                              for name, widget in self.custom_inputs.items()}
+        return body
