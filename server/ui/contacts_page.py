@@ -43,8 +43,8 @@ JOURNEY = [
     {"name": "disposition", "label": "Disposition", "field": "disposition", "align": "left"},
     {"name": "open", "label": "", "field": "readable", "align": "right"},
 ]
-OPEN_CELL = """<q-td :props="props"><a v-if="props.row.readable" href="/interactions" class="text-primary">
- Open in Interactions</a></q-td>"""
+OPEN_CELL = """<q-td :props="props"><a v-if="props.row.readable" :href="'/interactions?open=' + props.row.id"
+ class="text-primary">Open</a></q-td>"""
 
 
 async def contacts_page() -> RedirectResponse | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi.responses import RedirectResponse
 from nicegui import ui
@@ -32,12 +33,16 @@ COLUMNS = [
 ]
 
 
-async def interactions_page() -> RedirectResponse | None:
+async def interactions_page(open: int | None = None) -> RedirectResponse | None:
+    """`?open=<id>`: the list with that interaction opened (links from a contact's journey)."""
     principal = await context.principal()
     if principal is None:
-        return RedirectResponse("/login?next_path=/interactions")
+        return RedirectResponse("/login?" + urlencode({"next_path": "/interactions" + (f"?open={open}" if open else "")}))
     apply_theme()
-    await InteractionsList(principal).build()
+    page = InteractionsList(principal)
+    await page.build()
+    if open is not None:
+        await page.open(open)
     return None
 
 

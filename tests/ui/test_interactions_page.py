@@ -97,3 +97,19 @@ async def test_the_owner_closes_and_disposes_from_the_list(browsers: Browsers) -
         return details["status"] == "closed" and details["disposition"] == "Resolved"
 
     await eventually(closed)
+
+
+async def test_a_link_opens_one_interaction_for_whoever_may_read_it(browsers: Browsers) -> None:
+    desk = await browsers.signed_in("agent2")
+    await go_online(browsers, desk, "agent2")
+    mine = await accepted(browsers, desk, new_phone(), "about my refund", "Paola Neri")
+
+    agent = await browsers.signed_in("agent2", await browsers.new())
+    await agent.open(f"/interactions?open={mine}")
+    await agent.should_see("Routing history", retries=50)
+    await agent.should_see("about my refund")
+
+    other = await browsers.signed_in("agent3", await browsers.new())
+    await other.open(f"/interactions?open={mine}")  # agent3's is not theirs: a notice, no messages
+    await eventually(lambda: other.notify.contains("This interaction belongs to another agent."))
+    await other.should_not_see("about my refund")
