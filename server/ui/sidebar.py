@@ -71,9 +71,12 @@ class Sidebar:
         _fields(("List", saved["list"]), ("Phones", ", ".join(saved["phones"])), ("Email", saved["email"]),
                 ("Company", saved["company"]), ("Tags", ", ".join(saved["tags"])), ("Notes", saved["notes"]),
                 *((f["label"], str(saved["fields"].get(f["name"], ""))) for f in saved["custom_fields"]))
-        if card["can_edit"]:
-            ui.button("Edit", icon="edit", on_click=lambda: self._new(saved, [], card["fields"])).props(
-                "flat dense no-caps").mark("contact-edit")
+        with ui.row().classes("gap-1"):
+            if card["can_edit"]:
+                ui.button("Edit", icon="edit", on_click=lambda: self._new(saved, [], card["fields"])).props(
+                    "flat dense no-caps").mark("contact-edit")
+            ui.link("Open in Contacts", f"/contacts/{saved['id']}", new_tab=True).classes(
+                "text-sm self-center").mark("contact-open")
 
     def _new(self, values: dict[str, Any], lists: list[str], editable: list[str]) -> None:
         """The form, in place of the card (made only when asked for)."""
