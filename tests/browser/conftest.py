@@ -231,3 +231,8 @@ def browsers(server: ServerProcess) -> Iterator[Callable[[str], Browser]]:
         except Exception:  # noqa: BLE001 - a browser that already died must not hide the test's result
             pass
     opened.clear()
+
+
+def dialog(browser: Browser) -> WebElement:
+    """The open dialog's card."""
+    return browser.css(".q-dialog .q-card")

@@ -29,7 +29,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 
 from tests.api.conftest import eventually as eventually_within
-from tests.browser.conftest import Browser, xpath_literal
+from tests.browser.conftest import Browser, dialog, xpath_literal
 from tests.serverproc import Api, ServerProcess
 
 eventually = functools.partial(eventually_within, timeout=10.0)  # a browser round trip is slower
@@ -153,10 +153,6 @@ def menu(browser: Browser, item: str) -> None:
     """Open the chat's three-dot menu and choose `item`."""
     browser.click(lambda: browser.button("more_vert", within=browser.css("main")), what="chat menu")
     choose(browser, item, exact=True)
-
-
-def dialog(browser: Browser) -> WebElement:
-    return browser.css(".q-dialog .q-card")
 
 
 def set_state(browser: Browser, label: str) -> None:
