@@ -40,8 +40,8 @@ from server.config import Settings  # noqa: E402
 from server.connectors.sinch import signature as sinch_signature  # noqa: E402
 from server.connectors.twilio import signature  # noqa: E402
 from server.persistence.db import close_database, open_database  # noqa: E402
-from server.persistence.models import (Account, AuthSession, Interaction, Message, Queue, QueueMember,  # noqa: E402
-                                       User)
+from server.persistence.models import (Account, AuthSession, ContactList, ContactTrigger, Interaction,  # noqa: E402
+                                       Message, Queue, QueueMember, User)
 
 
 # --- figures -------------------------------------------------------------------------------------
@@ -139,6 +139,9 @@ async def build_workspace(url: str, queues: int, per_queue: int, open_total: int
                          credentials={"webhook_secret": "bench-secret"})
     await Account.create(key="bench-kaleyra", provider="kaleyra", queue=queue_rows[0],
                          credentials={"webhook_secret": "bench-secret"})
+    customers = await ContactList.create(name="Customers")  # as in production: new numbers become contacts
+    for account in await Account.all():
+        await ContactTrigger.create(account=account, list=customers)
     for q in range(queues):
         for a in range(per_queue):
             users.append(User(username=f"q{q}a{a}", password_hash="-", role="agent", state="online", capacity=capacity))
@@ -390,8 +393,8 @@ def main() -> None:
         seconds = burst_seconds = 0.5
         max_seconds = 10
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
-    print(f"workspace: {queues} queues x {per_queue} online agents, {open_total} open interactions; "
-          f"cpus={os.cpu_count()}")
+    print(f"workspace: {queues} queues x {per_queue} online agents, {open_total} open interactions, "
+          f"a contact trigger on every account; cpus={os.cpu_count()}")
 
     raw = raw_pykka(20_000 if args.quick else 100_000)
     sqlite_full = asyncio.run(raw_sqlite(tmp, 20_000 if args.quick else 50_000, "FULL"))
