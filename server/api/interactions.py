@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
@@ -48,6 +48,13 @@ async def list_interactions(
 @router.get("/interactions/{interaction_id}")
 async def get_interaction(interaction_id: int, user: CurrentUser, services: Services) -> dict[str, Any]:
     return await services.interactions.get(user, interaction_id)
+
+
+@router.patch("/interactions/{interaction_id}")
+async def edit_interaction(interaction_id: int, user: CurrentUser, services: Services,
+                           body: Any = Body(...)) -> dict[str, Any]:
+    """`{"tags": [...], "disposition": ...}`: by its owner, supervisors and admins."""
+    return await services.interactions.edit(user, interaction_id, body)
 
 
 @router.get("/interactions/{interaction_id}/messages")

@@ -16,7 +16,7 @@ from server.persistence.models import (Account, Attachment, CannedAnswer, Dispos
 
 INTERACTION_FIELDS = ("id", "status", "owner__username", "first_agent__username", "queue__name", "account__key",
                       "account__provider", "customer_phone", "customer_name", "contact_id", "created_at",
-                      "accepted_at", "closed_at", "disposition__name", "read_marker", "returned_unread",
+                      "accepted_at", "closed_at", "disposition_id", "disposition__name", "read_marker", "returned_unread",
                       "last_inbound_at", "account__window_hours")
 
 
@@ -253,6 +253,19 @@ async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]],
                                       values)] if total > offset else []
     rows = await interaction_rows(ids)
     return [rows[i] for i in ids if i in rows], total
+
+
+async def interaction_tags(ids: list[int]) -> dict[int, list[str]]:
+    """Each interaction's tag names, sorted."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    found: dict[int, list[str]] = {}
+    for r in await raw("SELECT it.interactions_id AS iid, t.name AS name FROM interaction_tags it "
+                       f"JOIN tags t ON t.id = it.tag_id WHERE it.interactions_id IN ({marks}) ORDER BY t.name",
+                       list(ids)):
+        found.setdefault(r["iid"], []).append(r["name"])
+    return found
 
 
 async def last_messages(ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -287,8 +287,9 @@ class StoreClose(WriteOp):
         now = utcnow()
         row = await Interaction.filter(id=self.interaction_id).using_db(conn).first().values(
             "account_id", "queue_id", "customer_phone", "customer_name")
-        await Interaction.filter(id=self.interaction_id).using_db(conn).update(
-            status="closed", closed_at=now, disposition_id=self.disposition_id)
+        chosen = {} if self.disposition_id is None else {"disposition_id": self.disposition_id}  # else: as set before
+        await Interaction.filter(id=self.interaction_id).using_db(conn).update(status="closed", closed_at=now,
+                                                                              **chosen)
         await Transfer.filter(interaction_id=self.interaction_id, status="pending").using_db(conn).update(
             status="cancelled", resolved_at=now)
         await RoutingEvent.create(interaction_id=self.interaction_id, kind="closed", agents=[self.by],

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from server.actors import mail
 from server.actors.bridge import ask
@@ -25,10 +26,11 @@ from server.domain.window import window_closes_at, window_open
 from server.errors import Conflict, Invalid, NotFound
 from server.persistence import queries
 from server.persistence.files import MediaFiles, StoredFile
-from server.persistence.models import Attachment, Interaction, RoutingEvent, User
+from server.persistence.models import Attachment, Interaction, RoutingEvent, Tag, User
 from server.persistence.writer import Writer
 from server.persistence.writes import StoreAgentMessage
 from server.services.access import owned_interaction, readable_interaction
+from server.services.audit import record
 from server.services.auth import Principal
 from server.services.settings import SettingsService
 from server.services.views import interaction_view, iso, message_view
@@ -80,9 +82,48 @@ class InteractionService:
             transfer = {"to": live.transfer_to, "targets": live.transfer_targets,
                         "expires_at": iso(live.transfer_deadline)}
         last = (await queries.last_messages([interaction_id])).get(interaction_id)
-        view = interaction_view(row, unread, masking=self.masking(principal), last_message=last, transfer=transfer)
+        tags = (await queries.interaction_tags([interaction_id])).get(interaction_id, [])
+        view = interaction_view(row, unread, masking=self.masking(principal), tags=tags, last_message=last,
+                                transfer=transfer)
         view["history"] = await self.history(interaction_id)
         return view
+
+    async def edit(self, principal: Principal, interaction_id: int, body: Any) -> dict[str, Any]:
+        """Its tags (the whole set) and disposition (SPEC C6, L1), by whoever may read it: the agent who
+        owns it, supervisors and admins. Audited with the values before and after."""
+        if not isinstance(body, dict) or not body or set(body) - {"tags", "disposition"}:
+            raise Invalid("Send tags (a list of tag names) and/or disposition.")
+        row = await readable_interaction(principal, interaction_id)
+        before = {"tags": (await queries.interaction_tags([interaction_id])).get(interaction_id, []),
+                  "disposition": row["disposition__name"]}
+        after = dict(before)
+        tags: list[Tag] | None = None
+        if "tags" in body:
+            names = body["tags"]
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise Invalid("tags must be a list of tag names.")
+            tags = await Tag.filter(name__in=names)
+            missing = sorted(set(names) - {t.name for t in tags})
+            if missing:
+                raise Invalid(f"There is no tag {missing[0]!r}; an administrator defines tags.")
+            after["tags"] = sorted(t.name for t in tags)
+        disposition_id = row["disposition_id"]
+        if "disposition" in body:
+            disposition_id, after["disposition"] = None, None
+            if body["disposition"] not in (None, ""):
+                found = await queries.find_disposition(body["disposition"]) if isinstance(
+                    body["disposition"], (str, int)) else None
+                if found is None:
+                    raise Invalid(f"There is no disposition {body['disposition']!r}.")
+                disposition_id, after["disposition"] = found.id, found.name
+        async with in_transaction():
+            interaction = await Interaction.get(id=interaction_id)
+            if tags is not None:
+                await interaction.tags.clear()
+                await interaction.tags.add(*tags)
+            await Interaction.filter(id=interaction_id).update(disposition_id=disposition_id)
+            await record(principal, "interaction.update", f"interaction {interaction_id}", before, after)
+        return await self.get(principal, interaction_id)
 
     async def history(self, interaction_id: int) -> list[dict[str, Any]]:
         rows = await RoutingEvent.filter(interaction_id=interaction_id).order_by("id").values(
@@ -99,10 +140,12 @@ class InteractionService:
         unread = await queries.unread_counts(ids)
         last = await queries.last_messages(ids)
         unmanaged = await queries.unmanaged_counts(rows)
+        tags = await queries.interaction_tags(ids)
         masking = self.masking(principal)
         views = []
         for row in rows:
-            view = interaction_view(row, unread.get(row["id"], 0), masking=masking, last_message=last.get(row["id"]))
+            view = interaction_view(row, unread.get(row["id"], 0), masking=masking, tags=tags.get(row["id"], []),
+                                    last_message=last.get(row["id"]))
             view["unmanaged"] = unmanaged.get((row["account__key"], row["customer_phone"]), 0)
             views.append(view)
         return views, total

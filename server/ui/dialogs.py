@@ -1,6 +1,8 @@
-"""The chat's dialogs: transfer (SPEC R7, D9), close and close & dispose (R10, D9), send a template (T2, T3)."""
+"""The chat's dialogs: transfer (SPEC R7, D9), close and close & dispose (R10, D9), send a template (T2, T3);
+an interaction's tags and disposition (C6)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from nicegui import ui
@@ -110,3 +112,25 @@ async def template_dialog(chat: Any) -> None:
 
 def _value(inputs: list[Any], number: int) -> str:
     return str(inputs[number - 1].value or "") if 0 < number <= len(inputs) else ""
+
+
+async def details_editor(principal: Any, interaction: dict[str, Any],
+                         on_saved: Callable[[dict[str, Any]], Any] | None = None) -> None:
+    """An interaction's tags and disposition, in the current container, for whoever may read it (SPEC C6):
+    the rule is the service's. `on_saved` gets the interaction as saved."""
+    services = context.services()
+    tags = ui.select((await services.catalog.filter_choices())["tags"], multiple=True, value=interaction["tags"],
+                     label="Tags").props("outlined dense use-chips").classes("w-full").mark("edit-tags")
+    dispositions = await services.catalog.dispositions()
+    disposition = ui.select({"": "None", **{d: d for d in dispositions}}, value=interaction["disposition"] or "",
+                            label="Disposition").props("outlined dense").classes("w-full").mark("edit-disposition")
+
+    async def save() -> None:
+        saved = await context.attempt(services.interactions.edit(
+            principal, interaction["id"], {"tags": tags.value or [], "disposition": disposition.value}))
+        if saved is not None:
+            ui.notify("Saved.", type="positive")
+            if on_saved is not None:
+                await on_saved(saved)
+
+    ui.button("Save tags and disposition", on_click=save).props("flat dense no-caps").mark("edit-save")

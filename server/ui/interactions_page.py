@@ -16,7 +16,7 @@ from server.services.auth import Principal
 from server.services.interaction_filters import build_filter
 from server.ui import context
 from server.ui.bubbles import bubble_classes, bubble_html, file_url, header_html
-from server.ui.dialogs import close_dialog
+from server.ui.dialogs import close_dialog, details_editor
 from server.ui.theme import apply_theme
 
 PAGE_SIZE = 25
@@ -150,7 +150,9 @@ class InteractionsList:
                 with ui.scroll_area().classes("xc-chat flex-grow h-full"), ui.column().classes("w-full gap-2 p-3"):
                     for message in messages:
                         ui.html(bubble_html(message, file_url(message)), sanitize=False).classes(bubble_classes(message))
-                ui.html(_details_html(interaction), sanitize=False).classes("w-[280px] p-3 overflow-auto h-full")
+                with ui.column().classes("w-[280px] p-3 overflow-auto h-full gap-2 no-wrap"):
+                    ui.html(_details_html(interaction), sanitize=False).classes("w-full")
+                    await details_editor(self.principal, interaction)
         dialog.on("hide", self.load)  # what was done in it (a close) shows in the list
         dialog.open()
 
@@ -170,8 +172,7 @@ def _details_html(interaction: dict[str, Any]) -> str:
     pairs = [("Status", interaction["status"]), ("Owner", interaction["owner"] or "—"),
              ("Account", interaction["account"]), ("Queue", interaction["queue"]),
              ("Created", (interaction["created_at"] or "").replace("T", " ")[:16] + " UTC"),
-             ("Closed", (interaction["closed_at"] or "—").replace("T", " ")[:16]),
-             ("Disposition", interaction["disposition"] or "—"), ("Tags", ", ".join(interaction["tags"]) or "—")]
+             ("Closed", (interaction["closed_at"] or "—").replace("T", " ")[:16])]  # tags, disposition: the editor
     history = "<br>".join(escape(f"{h['at'][11:16]} {h['kind'].replace('_', ' ')} {', '.join(h['agents'][:3])}")
                           for h in interaction.get("history", [])[-30:])
     return ("".join(f"<div class='xc-field'><div>{escape(k)}</div><div>{escape(str(v))}</div></div>"

@@ -9,13 +9,14 @@ from nicegui import ui
 
 from server.services import contact_card
 from server.ui import context
+from server.ui.dialogs import details_editor
 from server.ui.bubbles import header_html
 
 
 class Sidebar:
     def __init__(self, desk: Any) -> None:
         self.desk = desk
-        with ui.tabs().props("dense align=justify").classes("w-full") as self.tabs:
+        with ui.tabs().props("dense align=justify").classes("w-full").mark("sidebar-tabs") as self.tabs:
             ui.tab("contact", "Contact")
             ui.tab("details", "Details")
             ui.tab("journey", "Journey")
@@ -120,6 +121,22 @@ class Sidebar:
                 ("Status", interaction["status"]), ("Tags", ", ".join(interaction["tags"]) or "none"),
                 ("Disposition", interaction["disposition"] or "none yet"),
                 ("Routing history", "\n".join(_step(step) for step in interaction.get("history", [])[-20:])))
+        ui.button("Edit tags and disposition", icon="sell", on_click=self._edit_details).props(
+            "flat dense no-caps").mark("details-edit")
+
+    async def _edit_details(self) -> None:
+        interaction = self.interaction
+        assert interaction is not None
+
+        async def saved(view: dict[str, Any]) -> None:
+            interaction.update(tags=view["tags"], disposition=view["disposition"])
+            dialog.close()
+            await self.show()
+
+        with context.dialog() as dialog, ui.card().classes("w-[380px]"):
+            ui.label("Tags and disposition").classes("text-lg font-medium")
+            await details_editor(self.desk.principal, interaction, saved)
+        dialog.open()
 
     async def _journey(self, generation: int) -> None:
         interaction = self.interaction

@@ -113,3 +113,18 @@ async def test_a_link_opens_one_interaction_for_whoever_may_read_it(browsers: Br
     await other.open(f"/interactions?open={mine}")  # agent3's is not theirs: a notice, no messages
     await eventually(lambda: other.notify.contains("This interaction belongs to another agent."))
     await other.should_not_see("about my refund")
+
+
+async def test_tags_and_disposition_are_edited_from_the_opened_row(browsers: Browsers) -> None:
+    desk = await browsers.signed_in("agent2")
+    await go_online(browsers, desk, "agent2")
+    mine = await accepted(browsers, desk, new_phone(), "please call me back", "Rita Fontana")
+    user = await browsers.signed_in("agent2", await browsers.new())
+    await user.open(f"/interactions?open={mine}")
+    await user.should_see(marker="edit-tags", retries=50)
+    element(user, "edit-tags").set_value(["VIP", "Support"])
+    element(user, "edit-disposition").set_value("Follow-up needed")
+    user.find(marker="edit-save").click()
+    await eventually(lambda: user.notify.contains("Saved."))
+    saved = await browsers.services.interactions.get(await browsers.principal("agent2"), mine)
+    assert saved["tags"] == ["Support", "VIP"] and saved["disposition"] == "Follow-up needed"

@@ -181,3 +181,20 @@ async def test_with_attachments_disabled_the_button_says_so_and_the_server_refus
     with user:
         await upload.handle_uploads([SmallFileUpload("a.png", "image/png", b"\x89PNG")])
     await eventually(lambda: user.notify.contains("Attachments are disabled by the administrator."))
+
+
+async def test_the_owner_tags_the_conversation_from_the_details_tab(browsers: Browsers) -> None:
+    user = await browsers.signed_in("agent3")
+    await go_online(browsers, user, "agent3")
+    interaction_id = await accepted(browsers, user, new_phone(), "I'd like to buy", "Ugo Sala")
+    element(user, "sidebar-tabs").set_value("details")
+    await user.should_see(marker="details-edit", retries=50)
+    user.find(marker="details-edit").click()
+    await user.should_see(marker="edit-tags", retries=50)
+    element(user, "edit-tags").set_value(["Sales"])
+    element(user, "edit-disposition").set_value("Sale")
+    user.find(marker="edit-save").click()
+    await eventually(lambda: user.notify.contains("Saved."))
+    saved = await browsers.services.interactions.get(await browsers.principal("agent3"), interaction_id)
+    assert saved["tags"] == ["Sales"] and saved["disposition"] == "Sale"
+    await user.should_see("Sale", retries=50)  # the details tab shows what was saved
