@@ -25,3 +25,12 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str:
     if not phonenumbers.is_valid_number(number):
         raise Invalid(f"{raw!r} is not a valid phone number.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def readable_phone(e164: str) -> str:
+    """'+393331234567' -> '+39 333 123 4567' for people to read; anything else (a masked value) as it is."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from nicegui import ui
 
+from server.domain.phone import readable_phone
+
 from server.services import contact_merge
 from server.ui import context
 from server.ui.contact_editor import ContactForm, contact_title
@@ -101,7 +103,8 @@ async def merge_dialog(tab: ContactTab) -> None:
 
 
 def _choice(item: dict[str, Any]) -> str:
-    return " · ".join(filter(None, [contact_title(item), ", ".join(item["phones"]), item["email"], item["list"]]))
+    phones = ", ".join(readable_phone(p) for p in item["phones"])
+    return " · ".join(filter(None, [contact_title(item), phones, item["email"], item["list"]]))
 
 
 async def duplicate_dialog(tab: ContactTab) -> None:

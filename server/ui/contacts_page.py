@@ -9,6 +9,8 @@ from typing import Any
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
+from server.domain.phone import readable_phone
+
 from server.services import list_rights
 from server.services.auth import Principal
 from server.ui import context
@@ -193,7 +195,7 @@ class ContactsPage:
     def _row(self, item: dict[str, Any]) -> dict[str, Any]:
         grey = len(item["tags"]) > MANY_TAGS
         return {"id": item["id"], "name": " ".join(filter(None, [item["first_name"], item["last_name"]])) or "—",
-                "phones": ", ".join(item["phones"]), "email": item["email"], "company": item["company"],
+                "phones": ", ".join(readable_phone(p) for p in item["phones"]), "email": item["email"], "company": item["company"],
                 "list": item["list"] or "—",
                 "tags": [{"name": t, "color": GREY if grey else self.colors.get(t, GREY)} for t in item["tags"]]}
 

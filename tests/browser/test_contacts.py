@@ -195,7 +195,7 @@ def test_an_agent_adds_a_contact_and_a_bad_phone_is_refused(contacts: Contacts) 
     agent.notice("Marta Bianchi added to Customers.")
     agent.wait_gone(By.CSS_SELECTOR, ".q-dialog .q-card", what="the dialog closes")
     marta = row(agent, "Marta Bianchi")
-    assert "+393331234567" in marta.text and "marta.bianchi@example.com" in marta.text and "Customers" in marta.text
+    assert "+39 333 123 4567" in marta.text and "marta.bianchi@example.com" in marta.text and "Customers" in marta.text
     chip = marta.find_element(By.CSS_SELECTOR, ".q-chip")
     assert chip.text == "VIP" and chip.value_of_css_property("background-color") == TAG_COLORS["VIP"]
 
@@ -219,7 +219,7 @@ def test_contacts_are_found_by_name_phone_tag_and_an_advanced_field(contacts: Co
 
     quick_search(agent, "iorgi")  # a fragment of the first name
     shows_only(agent, "Giorgio Verdi")
-    assert "+393477654321" in row(agent, "Giorgio Verdi").text
+    assert "+39 347 765 4321" in row(agent, "Giorgio Verdi").text
     quick_search(agent, "0039 347 7654321")  # the number as dialled from abroad
     shows_only(agent, "Giorgio Verdi")
     quick_search(agent, "+39 348 111 2222")
@@ -295,7 +295,7 @@ def test_another_contact_is_merged_into_an_opened_one(contacts: Contacts) -> Non
     search.send_keys("luca.morandi@example.com", Keys.ENTER)
     option = agent.find(By.XPATH, "//div[contains(@class, 'q-dialog')]//div[contains(@class, 'q-radio')]"
                                   "[contains(., 'Luca Morandi')]", what="Luca Morandi offered")
-    assert "+393336667777" in option.text
+    assert "+39 333 666 7777" in option.text
     retype(agent, search, "moretti")  # by last name: the opened contact itself is never offered
     agent.click(agent.button("search", within=dialog(agent)))
     agent.find(By.XPATH, "//div[contains(@class, 'q-dialog')]//*[text()[contains(., 'No other contact matches.')]]",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.domain.phone import normalize_phone
+from server.domain.phone import normalize_phone, readable_phone
 from server.errors import Invalid
 
 
@@ -77,3 +77,9 @@ def test_a_national_number_belongs_to_the_default_region(raw: str):
 def test_a_national_number_without_a_default_region_is_refused():
     with pytest.raises(Invalid):
         normalize_phone("333 123")
+
+
+def test_a_number_reads_in_groups_and_a_masked_one_stays_as_it_is():
+    assert readable_phone("+393331234567") == "+39 333 123 4567"
+    assert readable_phone("+16502530000") == "+1 650-253-0000"
+    assert readable_phone("+393•••67") == "+393•••67" and readable_phone("•••") == "•••"
