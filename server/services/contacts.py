@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from server.domain.contact_fields import FIELD_NAME, FieldSpec, checked_standard, checked_values, search_columns
 from server.domain.masking import UNMASKED, Masking, masking_for
 from server.domain.phone import normalize_phone
+from server.domain.tags import GREY, shown_colors
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.persistence.contact_queries import ContactFilter, contact_rows, find_contacts
 from server.persistence.contact_writes import DeleteContact
@@ -38,6 +39,7 @@ def contact_view(row: dict[str, Any], masking: Masking, defined: set[str] | None
             "first_name": masking.of_name(row["first_name"]) or "", "last_name": masking.of_name(row["last_name"]) or "",
             "phones": [masking.of_phone(p) for p in row["phones"]], "email": masking.of_email(row["email"]) or "",
             "company": row["company"], "notes": row["notes"], "tags": [t["name"] for t in row["tags"]],
+            "tag_colors": shown_colors([(t["name"], t.get("color", GREY)) for t in row["tags"]]),
             "fields": fields,
             "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"])}
 

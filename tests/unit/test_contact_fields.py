@@ -79,3 +79,10 @@ def test_search_columns_are_lower_case_copies():
 ])
 def test_a_profile_name_splits_into_first_and_last(full, parts):
     assert split_name(full) == parts
+
+
+def test_tags_show_in_their_colors_and_all_grey_when_many():
+    from server.domain.tags import GREY, shown_colors
+    few = [("VIP", "#d32f2f"), ("Sales", "#388e3c"), ("Support", "#1976d2")]
+    assert shown_colors(few) == {"VIP": "#d32f2f", "Sales": "#388e3c", "Support": "#1976d2"}
+    assert set(shown_colors([*few, ("Complaint", "#f57c00")]).values()) == {GREY}
