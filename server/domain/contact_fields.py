@@ -9,7 +9,7 @@ from typing import Any
 from server.errors import Invalid
 
 KINDS = ("text", "number", "date", "choice")
-FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")  # use fullmatch
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_TEXT_VALUE = 1000
 MAX_CHOICES = 100
@@ -63,7 +63,7 @@ def _number(raw: Any, label: str) -> int | float:
 
 def checked_definition(name: Any, label: Any, kind: Any, choices: Any) -> FieldSpec:
     """An admin's custom field definition, or Invalid naming what is wrong."""
-    if not isinstance(name, str) or not FIELD_NAME.match(name):
+    if not isinstance(name, str) or not FIELD_NAME.fullmatch(name):
         raise Invalid("name: 1-64 characters, lowercase letters, digits and '_', starting with a letter.")
     if name in STANDARD_FIELDS:
         raise Invalid(f"{name} is a standard contact field already.")
@@ -98,6 +98,27 @@ def checked_values(specs: dict[str, FieldSpec], given: Any, current: dict[str, A
         else:
             values[name] = value
     return values
+
+
+def carried_values(specs: dict[str, FieldSpec], values: dict[str, Any]) -> dict[str, Any]:
+    """The custom values a contact keeps under `specs` (its list's fields, after a move or a merge, or a field
+    re-created with another kind): those the list defines and whose value its kind still takes."""
+    kept = {}
+    for name, value in values.items():
+        if name in specs:
+            try:
+                coerced = specs[name].coerce(value if specs[name].kind == "number" else str(value))
+            except Invalid:
+                continue
+            if coerced is not None:
+                kept[name] = coerced
+    return kept
+
+
+def require_identity(first_name: str, last_name: str, email: str, phones: list[str]) -> None:
+    """A contact is someone: at least a name, a number or an email."""
+    if not (first_name or last_name or email or phones):
+        raise Invalid("Give the contact at least a name, a phone number or an email.")
 
 
 def checked_standard(changes: dict[str, Any]) -> dict[str, str]:

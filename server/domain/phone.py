@@ -22,9 +22,18 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:
         raise Invalid(f"{raw!r} is not a phone number.") from None
+    if not phonenumbers.is_valid_number(number) and default_region is not None and not text.startswith(("+", "0")):
+        number = _international(text) or number  # its country code typed without the plus: '14155552671'
     if not phonenumbers.is_valid_number(number):
         raise Invalid(f"{raw!r} is not a valid phone number.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _international(text: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse("+" + text, None)
+    except phonenumbers.NumberParseException:
+        return None
 
 
 def readable_phone(e164: str) -> str:

@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
 
+from server.domain.contact_fields import FieldSpec
 from server.domain.masking import Masking
+from server.persistence.models import ContactPhone, CustomField
 from server.persistence.queries import phone_digits, raw
 
 MAX_WORDS = 6
@@ -31,7 +34,8 @@ class ContactFilter:
     tags: tuple[str, ...] = ()  # each must be on the contact
     author_id: int | None = None  # My Contacts: created or edited by this user
     text: str | None = None  # quick search: name, phone or email
-    phone_e164: str | None = None  # the quick search or `phone` read as a whole number, if it is one
+    text_e164: str | None = None  # the quick search read as a whole number, if it is one
+    phone_e164: str | None = None  # `phone` read as a whole number, if it is one
     first_name: str | None = None  # advanced search: each given must match
     last_name: str | None = None
     email: str | None = None
@@ -100,7 +104,7 @@ def _phone_clause(text: str, e164: str | None, masked: bool) -> tuple[str, list[
 def _quick_clause(f: ContactFilter, dialect: str) -> tuple[str, list[Any]]:
     text = f.text or ""
     if phone_digits(text):
-        return _phone_clause(text, f.phone_e164, f.masking.phone != "none")
+        return _phone_clause(text, f.text_e164, f.masking.phone != "none")
     words = text.lower().split()[:MAX_WORDS]
     visible = [_lowered("c.company", dialect)]
     if f.masking.name == "none":
@@ -222,3 +226,21 @@ async def contact_rows(ids: list[int]) -> dict[int, dict[str, Any]]:
                        list(ids)):
         result[t["cid"]]["tags"].append({"name": t["name"], "color": t["color"]})
     return result
+
+
+async def field_specs(list_id: int | None, conn: BaseDBAsyncClient | None = None) -> dict[str, FieldSpec]:
+    """The custom fields of a list, by name, in the order they were defined."""
+    query = CustomField.filter(list_id=list_id).order_by("id")
+    rows = await (query.using_db(conn) if conn else query).values("name", "label", "kind", "choices")
+    return {r["name"]: FieldSpec(r["name"], r["label"], r["kind"], tuple(r["choices"] or ())) for r in rows}
+
+
+async def phone_clash(list_id: int | None, phones: list[str], excluding: list[int],
+                      conn: BaseDBAsyncClient | None = None) -> tuple[str, int] | None:
+    """A number among `phones` that another contact of the list has (one contact per number in a list),
+    and that contact's id; contacts in `excluding` do not count."""
+    if not phones or list_id is None:
+        return None
+    query = ContactPhone.filter(phone__in=phones, contact__list_id=list_id).exclude(contact_id__in=excluding or [0])
+    found = await (query.using_db(conn) if conn else query).order_by("id").first().values("phone", "contact_id")
+    return (found["phone"], found["contact_id"]) if found else None

@@ -9,10 +9,13 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from server.domain.contact_fields import STANDARD_FIELDS, search_columns, split_name
+from server.domain.contact_fields import STANDARD_FIELDS, carried_values, search_columns, split_name
+from server.domain.masking import Masking
+from server.errors import Conflict, ProductError
+from server.persistence.audit import write_audit
+from server.persistence.contact_queries import field_specs, phone_clash
 from server.persistence.db import dialect_sql
-from server.persistence.models import (AuditEntry, Contact, ContactAuthor, ContactPhone, ContactTrigger,
-                                       CustomField, Interaction)
+from server.persistence.models import Contact, ContactAuthor, ContactPhone, ContactTrigger, Interaction
 from server.persistence.writer import WriteOp, WriterContext
 
 
@@ -40,29 +43,34 @@ async def _tag_ids(conn: BaseDBAsyncClient, contact_id: int) -> list[int]:
 
 @dataclass
 class MergeContacts(WriteOp):
-    """SPEC C5: the survivor keeps its values, fills the empty ones from the other, gains the other's
-    tags, phones, interactions and authors; the other is deleted; one audit entry records both before."""
+    """SPEC C5: the survivor keeps its values, fills each empty one from the other,
+    gains the other's tags, numbers, conversations and authors; the other is deleted; one audit entry holds
+    both before and the survivor after. Returns the survivor as left, None when either contact is gone, or
+    the refusal when a number of the other belongs to a third contact in the survivor's list."""
 
     survivor_id: int
     other_id: int
     user_id: int
     username: str
+    masking: Masking
 
-    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> dict[str, Any] | None:
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> dict[str, Any] | ProductError | None:
         survivor = await snapshot(self.survivor_id, conn)
         other = await snapshot(self.other_id, conn)
         if survivor is None or other is None:
             return None  # merged or deleted meanwhile
+        moving = [p for p in other["phones"] if p not in survivor["phones"]]
+        clash = await phone_clash(survivor["list_id"], moving, [self.survivor_id, self.other_id], conn)
+        if clash:
+            phone, holder = clash
+            return Conflict(f"{self.masking.of_phone(phone)} is also the number of contact {holder} in this "
+                            "contact's list: merge that one first.", code="duplicate")
         changes: dict[str, Any] = {f: other[f] for f in STANDARD_FIELDS if not survivor[f] and other[f]}
-        own_fields = set(await CustomField.filter(list_id=survivor["list_id"]).using_db(conn)
-                         .values_list("name", flat=True))
-        gained = {k: v for k, v in (other["field_values"] or {}).items()
-                  if k in own_fields and k not in (survivor["field_values"] or {})}
-        if gained:
-            changes["field_values"] = {**(survivor["field_values"] or {}), **gained}
+        gained = carried_values(await field_specs(survivor["list_id"], conn), other["field_values"] or {})
+        values = {**gained, **(survivor["field_values"] or {})}
         names = {f: changes.get(f, survivor[f]) for f in ("first_name", "last_name", "email")}
-        await Contact.filter(id=self.survivor_id).using_db(conn).update(updated_at=datetime.now(timezone.utc), **changes,
-                                                                        **search_columns(**names))
+        await Contact.filter(id=self.survivor_id).using_db(conn).update(
+            updated_at=datetime.now(timezone.utc), field_values=values, **changes, **search_columns(**names))
         for tag_id in set(other["tags"]) - set(survivor["tags"]):
             await _sql(conn, "INSERT INTO contact_tags (contacts_id, tag_id) VALUES (?, ?)", [self.survivor_id, tag_id])
         await ContactPhone.filter(contact_id=self.other_id, phone__in=survivor["phones"]).using_db(conn).delete()
@@ -74,9 +82,8 @@ class MergeContacts(WriteOp):
         await ContactAuthor.filter(contact_id=self.other_id).using_db(conn).update(contact_id=self.survivor_id)
         await Contact.filter(id=self.other_id).using_db(conn).delete()
         after = await snapshot(self.survivor_id, conn)
-        await AuditEntry.create(user_id=self.user_id, username=self.username, action="contact.merge",
-                                target=f"contact {self.survivor_id}",
-                                before={"survivor": survivor, "merged": other}, after=after, using_db=conn)
+        await write_audit(conn, self.user_id, self.username, "contact.merge", f"contact {self.survivor_id}",
+                          {"survivor": survivor, "merged": other}, after)
         return after  # the survivor as this merge left it (truthy: the merge happened)
 
 
@@ -91,17 +98,19 @@ class DeleteContact(WriteOp):
         if before is None:
             return False
         await Contact.filter(id=self.contact_id).using_db(conn).delete()
-        await AuditEntry.create(user_id=self.user_id, username=self.username, action="contact.delete",
-                                target=f"contact {self.contact_id}", before=before, after=None, using_db=conn)
+        await write_audit(conn, self.user_id, self.username, "contact.delete", f"contact {self.contact_id}", before,
+                          None)
         return True
 
 
 async def contacts_for_new_conversations(conn: BaseDBAsyncClient,
                                          new: list[tuple[int, int, str, str]]) -> dict[tuple[int, str], int]:
     """SPEC C9 for the conversations a batch of inbound messages opens, given as (account id, queue id,
-    phone, profile name): a known number links to its contact (one in the trigger's list first); an
-    unknown one gets a new contact in the list of the account's trigger, else the queue's; with no
-    trigger, nothing is created. Returns the contact id per (account id, phone)."""
+    phone, profile name): a number known in the contact manager links to its contact (one in the list of
+    the entry point's trigger first, else the oldest); an unknown one gets a new contact, named from the
+    profile, in the list of the account's trigger, else the queue's; with no trigger nothing is created.
+    Who then sees that contact is the lists' business (the desk shows it only within the viewer's rights).
+    Returns the contact id per (account id, phone)."""
     phones = sorted({phone for _, _, phone, _ in new})
     marks = ",".join("?" * len(phones))
     known: dict[str, list[tuple[int, int | None]]] = {}
@@ -119,7 +128,7 @@ async def contacts_for_new_conversations(conn: BaseDBAsyncClient,
             continue
         target = triggers.get(("account", account_id)) or triggers.get(("queue", queue_id))
         candidates = known.get(phone)
-        if candidates:
+        if candidates:  # known in the contact manager: linked, one in the trigger's list first
             in_list = [cid for cid, list_id in candidates if list_id == target]
             linked[(account_id, phone)] = (in_list or [candidates[0][0]])[0]
         elif target is not None:

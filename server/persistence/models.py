@@ -234,7 +234,8 @@ class Interaction(Model):
         table = "interactions"
         # The list's filters walk these newest first (SPEC L2; migration 0004).
         indexes = (("status", "queue_id"), ("account_id", "customer_phone", "status"), ("owner_id", "status"),
-                   ("customer_phone",), ("contact_id", "id"), ("created_at",), ("status", "created_at"), ("owner_id", "created_at"),
+                   ("customer_phone",), ("contact_id", "id"), ("created_at",), ("status", "created_at"),
+                   ("owner_id", "created_at"),
                    ("first_agent_id", "created_at"), ("account_id", "created_at"))
 
 

@@ -16,7 +16,8 @@ from server.persistence.models import (Account, Attachment, CannedAnswer, Dispos
 
 INTERACTION_FIELDS = ("id", "status", "owner__username", "first_agent__username", "queue__name", "account__key",
                       "account__provider", "customer_phone", "customer_name", "contact_id", "created_at",
-                      "accepted_at", "closed_at", "disposition_id", "disposition__name", "read_marker", "returned_unread",
+                      "accepted_at", "closed_at", "disposition_id", "disposition__name", "read_marker",
+                      "returned_unread",
                       "last_inbound_at", "account__window_hours")
 
 

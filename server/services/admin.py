@@ -62,6 +62,8 @@ class AdminService:
         if "role" in body:
             if body["role"] not in ROLES:
                 raise Invalid(f"role must be one of {', '.join(ROLES)}.")
+            if user.id == principal.id and body["role"] != user.role:
+                raise Invalid("You cannot change your own role: another administrator can.")
             changes["role"] = body["role"]
         if "full_name" in body:
             if not isinstance(body["full_name"], str) or len(body["full_name"].strip()) > 128:
@@ -92,11 +94,10 @@ class AdminService:
 
     async def update_settings(self, principal: Principal, changes: dict[str, Any]) -> dict[str, Any]:
         principal.require_admin()
-        before = self.settings.all()
-        after = await self.settings.update(changes)
-        await record(principal, "settings.update", "settings", {k: before[k] for k in changes if k in before},
-                     {k: after[k] for k in changes if k in after})
-        return after
+        async def audit(before: dict[str, Any], after: dict[str, Any]) -> None:
+            await record(principal, "settings.update", "settings", before, after)
+
+        return await self.settings.update(changes, audit)
 
     def read_settings(self, principal: Principal) -> dict[str, Any]:
         principal.require_admin()

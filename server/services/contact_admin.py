@@ -103,14 +103,18 @@ class ContactAdminService:
 
     async def delete_list(self, principal: Principal, key: Any) -> None:
         principal.require_admin()
+        """Only an empty list goes; its permissions, custom fields and triggers go with it (in the audit entry)."""
         row = await named(ContactList, key, "list")
-        count = await Contact.filter(list_id=row.id).count()
-        if count:
-            raise Conflict(f"The list {row.name!r} holds {count} contacts: move or delete them first.",
-                           code="not_empty")
         async with in_transaction():
+            count = await Contact.filter(list_id=row.id).count()
+            if count:
+                raise Conflict(f"The list {row.name!r} holds {count} contacts: move or delete them first.",
+                               code="not_empty")
+            before = {"name": row.name, "permissions": await self.permissions(principal, row.id),
+                      "custom_fields": await self.fields(principal, row.id),
+                      "triggers": [await _trigger_view(t) for t in await ContactTrigger.filter(list_id=row.id)]}
             await row.delete()
-            await record(principal, "list.delete", f"list {row.name}", {"name": row.name}, None)
+            await record(principal, "list.delete", f"list {row.name}", before, None)
 
     async def permissions(self, principal: Principal, key: Any) -> list[dict[str, Any]]:
         principal.require_admin()

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
-from server.errors import Forbidden, Invalid, NotFound
+from server.errors import Forbidden, Invalid, NotFound, ProductError
+from server.persistence.contact_saves import DuplicateContact
 from server.persistence.contact_writes import MergeContacts
-from server.persistence.models import Contact, ContactAuthor, ContactList, ContactPhone, CustomField, Tag
+from server.persistence.models import ContactList, CustomField, Tag
 from server.services import list_rights
 from server.services.auth import Principal
-from server.services.contacts import ContactService, contact_view, hidden_fields, refuse_duplicate_phones
+from server.services.contacts import ContactService, contact_view, hidden_fields
 
 
 async def merge(contacts: ContactService, principal: Principal, survivor_id: int, other: Any) -> dict[str, Any]:
@@ -24,7 +23,10 @@ async def merge(contacts: ContactService, principal: Principal, survivor_id: int
         row = await contacts.visible_row(principal, contact_id)
         if not await list_rights.allowed(principal, row["list_id"], "edit"):
             raise Forbidden(f"You may not edit contact {contact_id}'s list, so you cannot merge it.")
-    after = await contacts.writer.submit(MergeContacts(survivor_id, other_id, principal.id, principal.username))
+    after = await contacts.writer.submit(MergeContacts(survivor_id, other_id, principal.id, principal.username,
+                                                       contacts.masking(principal)))
+    if isinstance(after, ProductError):
+        raise after
     if not after:
         raise NotFound("One of the two contacts was merged or deleted meanwhile; nothing was changed.")
     try:
@@ -46,22 +48,14 @@ async def _as_merged(contacts: ContactService, principal: Principal, after: dict
 
 
 async def duplicate(contacts: ContactService, principal: Principal, contact_id: int, target: Any) -> dict[str, Any]:
-    """A copy in list `target` (which `principal` may add to): names, email, company, notes, phones,
-    tags, and the custom fields that list also defines. The copy's interactions stay with the original."""
+    """A copy in list `target` (which `principal` may add to); see DuplicateContact for what it holds. The
+    conversations stay with the original."""
     row = await contacts.visible_row(principal, contact_id)
     list_id = await contacts.list_id(principal, target, "add")
     if list_id == row["list_id"]:
         raise Invalid("Choose another list: the contact is in this one already.")
-    names = set(await CustomField.filter(list_id=list_id).values_list("name", flat=True))
-    original = await Contact.get(id=contact_id)
-    values = {k: v for k, v in (original.field_values or {}).items() if k in names}
-    async with in_transaction():
-        await refuse_duplicate_phones(list_id, row["phones"], None, contacts.masking(principal))
-        copy = await Contact.create(
-            list_id=list_id, created_by_id=principal.id, field_values=values, first_name=original.first_name,
-            last_name=original.last_name, email=original.email, company=original.company, notes=original.notes,
-            search_name=original.search_name, search_email=original.search_email)
-        await ContactPhone.bulk_create([ContactPhone(contact_id=copy.id, phone=p) for p in row["phones"]])
-        await copy.tags.add(*await Tag.filter(name__in=[t["name"] for t in row["tags"]]))
-        await ContactAuthor.create(contact_id=copy.id, user_id=principal.id)
-    return await contacts.get(principal, copy.id)
+    copy = await contacts.writer.submit(DuplicateContact(contact_id, list_id, principal.id,
+                                                         contacts.masking(principal)))
+    if isinstance(copy, ProductError):
+        raise copy
+    return await contacts.get(principal, copy)

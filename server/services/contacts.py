@@ -7,25 +7,23 @@ import json
 from datetime import datetime
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
-from server.domain.contact_fields import FIELD_NAME, FieldSpec, checked_standard, checked_values, search_columns
-from server.domain.masking import UNMASKED, Masking, masking_for
+from server.domain.contact_fields import FIELD_NAME, STANDARD_FIELDS, FieldSpec, checked_standard
+from server.domain.masking import Masking, masking_for
 from server.domain.phone import normalize_phone
 from server.domain.tags import GREY, shown_colors
-from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.persistence.contact_queries import ContactFilter, contact_rows, find_contacts
+from server.errors import Forbidden, Invalid, NotFound, ProductError
+from server.persistence.contact_queries import ContactFilter, contact_rows, field_specs, find_contacts
+from server.persistence.contact_saves import ContactChange, SaveContact
 from server.persistence.contact_writes import DeleteContact
-from server.persistence.models import (Contact, ContactAuthor, ContactList, ContactPhone, CustomField, Interaction,
-                                       Tag)
+from server.persistence.models import ContactList, CustomField, Interaction, Tag
 from server.persistence.writer import Writer
-from server.persistence.writes import utcnow
 from server.services import list_rights
 from server.services.auth import Principal
 from server.services.settings import SettingsService
 from server.services.views import iso
 
 MAX_PHONES = 10
+MAX_PAGE = 100_000
 MASKED_BY = {"first_name": "name", "last_name": "name", "email": "email", "phones": "phone"}
 
 
@@ -36,7 +34,8 @@ def contact_view(row: dict[str, Any], masking: Masking, defined: set[str] | None
     if defined is not None:
         fields = {k: v for k, v in fields.items() if k in defined}
     return {"id": row["id"], "list": row["list"], "list_id": row["list_id"],
-            "first_name": masking.of_name(row["first_name"]) or "", "last_name": masking.of_name(row["last_name"]) or "",
+            "first_name": masking.of_name(row["first_name"]) or "",
+            "last_name": masking.of_name(row["last_name"]) or "",
             "phones": [masking.of_phone(p) for p in row["phones"]], "email": masking.of_email(row["email"]) or "",
             "company": row["company"], "notes": row["notes"], "tags": [t["name"] for t in row["tags"]],
             "tag_colors": shown_colors([(t["name"], t.get("color", GREY)) for t in row["tags"]]),
@@ -88,9 +87,9 @@ class ContactService:
 
     def filter_for(self, principal: Principal, visible: set[int] | None, **given: Any) -> ContactFilter:
         """A search as a user gives it, with the phone read whole when it is one."""
-        typed = given.get("phone") or given.get("text") or ""
         return ContactFilter(visible_lists=None if visible is None else frozenset(visible),
-                             masking=self.masking(principal), phone_e164=self._maybe_phone(typed), **given)
+                             masking=self.masking(principal), text_e164=self._maybe_phone(given.get("text") or ""),
+                             phone_e164=self._maybe_phone(given.get("phone") or ""), **given)
 
     def _maybe_phone(self, text: str) -> str | None:
         try:
@@ -104,22 +103,22 @@ class ContactService:
         """A search as a user gives it (API query or page form), checked: `q` quick search, `advanced` any of
         first_name, last_name, email, phone, company, notes; `custom` custom field name -> text; `mine`:
         My Contacts."""
-        if page < 1 or not 1 <= page_size <= 200:
-            raise Invalid("page starts at 1; page_size is from 1 to 200.")
+        if not 1 <= page <= MAX_PAGE or not 1 <= page_size <= 200:
+            raise Invalid(f"page is from 1 to {MAX_PAGE}; page_size from 1 to 200.")
         unknown = set(advanced) - {"first_name", "last_name", "email", "phone", "company", "notes"}
         if unknown:
             raise Invalid(f"Unknown search field(s): {', '.join(sorted(unknown))}.")
         for name in custom or {}:
-            if not FIELD_NAME.match(name):
+            if not FIELD_NAME.fullmatch(name):
                 raise Invalid(f"There is no custom field {name!r}.")
         list_id = await self.list_id(principal, list_name, "view") if list_name else None
         given = {k: v.strip()[:200] for k, v in advanced.items() if v and v.strip()}
-        return await self.search(
+        return await self._search(
             principal, list_id=list_id, tags=tuple(t for t in tags if t), author_id=principal.id if mine else None,
             text=(q or "").strip()[:200] or None, page=page, page_size=page_size,
             custom=tuple((k, v.strip()[:200]) for k, v in (custom or {}).items() if v and v.strip()), **given)
 
-    async def search(self, principal: Principal, **given: Any) -> tuple[list[dict[str, Any]], int]:
+    async def _search(self, principal: Principal, **given: Any) -> tuple[list[dict[str, Any]], int]:
         """Contacts of the lists `principal` may view; `given` as ContactFilter's fields (less the viewer's)."""
         visible = await list_rights.list_ids(principal, "view")
         for name, _ in given.get("custom", ()):
@@ -131,7 +130,7 @@ class ContactService:
         masking = self.masking(principal)
         defined: dict[int, set[str]] = {}
         lists = sorted({r["list_id"] for r in rows.values() if r["list_id"] is not None})
-        for list_id, name in await CustomField.filter(list_id__in=lists).values_list("list_id", "name") if lists else []:
+        for list_id, name in await CustomField.filter(list_id__in=lists).values_list("list_id", "name"):
             defined.setdefault(list_id, set()).add(name)
         return [contact_view(rows[i], masking, defined.get(rows[i]["list_id"], set())) for i in ids if i in rows], total
 
@@ -175,37 +174,19 @@ class ContactService:
         `known_phone`: a number the server already holds (the desk's customer), given as E.164."""
         if not isinstance(body, dict):
             raise Invalid("Send the contact as an object.")
-        unknown = set(body) - {"list", "phones", "phone", "tags", "fields", "first_name", "last_name", "email",
-                               "company", "notes"}
-        if unknown:
-            raise Invalid(f"Unknown contact field(s): {', '.join(sorted(unknown))}.")
+        _refuse_unknown(body, {"list", "phones", "phone", "tags", "fields", *STANDARD_FIELDS})
         list_id = await self.list_id(principal, body.get("list"), "add")
-        values = checked_standard(body)
-        phones = self._phones(body) + ([known_phone] if known_phone else [])
-        phones = list(dict.fromkeys(phones))
-        if not (phones or values.get("first_name") or values.get("last_name") or values.get("email")):
-            raise Invalid("Give the contact at least a name, a phone number or an email.")
-        field_values = checked_values(await field_specs(list_id), body.get("fields") or {}, {})
-        tag_ids = await _tag_ids(body.get("tags"))
-        async with in_transaction():
-            await refuse_duplicate_phones(list_id, phones, None, self.masking(principal))
-            contact = await Contact.create(
-                list_id=list_id, created_by_id=principal.id, field_values=field_values, **values,
-                **search_columns(values.get("first_name", ""), values.get("last_name", ""), values.get("email", "")))
-            await ContactPhone.bulk_create([ContactPhone(contact_id=contact.id, phone=p) for p in phones])
-            await contact.tags.add(*await Tag.filter(id__in=tag_ids))
-            await ContactAuthor.create(contact_id=contact.id, user_id=principal.id)
-            await _link_interactions(contact.id, phones)
-        return await self.get(principal, contact.id)
+        phones = list(dict.fromkeys(self._phones(body) + ([known_phone] if known_phone else [])))
+        change = ContactChange(list_id, checked_standard(body), phones, await _tag_ids(body.get("tags")),
+                               _custom(body))
+        return await self.get(principal, await self._save(principal, None, change))
 
     async def update(self, principal: Principal, contact_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        """Change the fields `body` gives; `phones` and `tags` replace the whole set; `list` moves it."""
+        """Change the fields `body` gives, on the contact as it is when the change is stored (another user's
+        change to other fields stays); `phones` and `tags` replace the whole set; `list` moves it."""
         if not isinstance(body, dict) or not body:
             raise Invalid("Send at least one field to change.")
-        unknown = set(body) - {"list", "phones", "tags", "fields", "first_name", "last_name", "email", "company",
-                               "notes"}
-        if unknown:
-            raise Invalid(f"Unknown contact field(s): {', '.join(sorted(unknown))}.")
+        _refuse_unknown(body, {"list", "phones", "tags", "fields", *STANDARD_FIELDS})
         row = await self.visible_row(principal, contact_id)
         if not await list_rights.allowed(principal, row["list_id"], "edit"):
             raise Forbidden("You may not edit the contacts of this list.")
@@ -213,35 +194,17 @@ class ContactService:
         if hidden:
             raise Forbidden(f"{', '.join(sorted(hidden)).replace('_', ' ')} is hidden from you, so you cannot "
                             "change it.")
-        list_id = row["list_id"]
-        if "list" in body:
-            list_id = await self.list_id(principal, body["list"], "add")
-        values: dict[str, Any] = checked_standard(body)
-        specs = await field_specs(list_id)
-        current = {k: v for k, v in contact_view(row, UNMASKED)["fields"].items() if k in specs}
-        if "fields" in body or list_id != row["list_id"]:
-            values["field_values"] = checked_values(specs, body.get("fields") or {}, current)
-        phones = list(dict.fromkeys(self._phones(body))) if "phones" in body else None
-        tag_ids = await _tag_ids(body["tags"]) if "tags" in body else None
-        merged = {f: values.get(f, row[f]) for f in ("first_name", "last_name", "email")}
-        async with in_transaction():
-            await refuse_duplicate_phones(list_id, phones if phones is not None else row["phones"], contact_id,
-                                          self.masking(principal))
-            changed = await Contact.filter(id=contact_id).update(list_id=list_id, updated_at=utcnow(), **values,
-                                                                 **search_columns(**merged))
-            if not changed:
-                raise NotFound(f"There is no contact {contact_id}.")
-            if phones is not None:
-                await ContactPhone.filter(contact_id=contact_id).exclude(phone__in=phones).delete()
-                new = [p for p in phones if p not in row["phones"]]
-                await ContactPhone.bulk_create([ContactPhone(contact_id=contact_id, phone=p) for p in new])
-                await _link_interactions(contact_id, new)
-            if tag_ids is not None:
-                contact = await Contact.get(id=contact_id)
-                await contact.tags.clear()
-                await contact.tags.add(*await Tag.filter(id__in=tag_ids))
-            await ContactAuthor.get_or_create(contact_id=contact_id, user_id=principal.id)
-        return await self.get(principal, contact_id)
+        list_id = await self.list_id(principal, body["list"], "add") if "list" in body else None
+        change = ContactChange(list_id, checked_standard(body),
+                               list(dict.fromkeys(self._phones(body))) if "phones" in body else None,
+                               await _tag_ids(body["tags"]) if "tags" in body else None, _custom(body))
+        return await self.get(principal, await self._save(principal, contact_id, change))
+
+    async def _save(self, principal: Principal, contact_id: int | None, change: ContactChange) -> int:
+        result = await self.writer.submit(SaveContact(contact_id, change, principal.id, self.masking(principal)))
+        if isinstance(result, ProductError):
+            raise result
+        return result
 
     async def delete(self, principal: Principal, contact_id: int) -> None:
         row = await self.visible_row(principal, contact_id)
@@ -257,24 +220,6 @@ class ContactService:
         if not isinstance(raw, list) or len(raw) > MAX_PHONES:
             raise Invalid(f"phones must be a list of at most {MAX_PHONES} numbers.")
         return [self.phone(p) for p in raw if not (isinstance(p, str) and not p.strip())]
-
-
-async def refuse_duplicate_phones(list_id: int, phones: list[str], contact_id: int | None,
-                                  masking: Masking = UNMASKED) -> None:
-    """One contact per number within a list; the same number may be in several lists (Duplicate). The
-    number is named as `masking` lets the caller see it (they may not have typed it: a move, a copy)."""
-    if not phones:
-        return
-    clash = await ContactPhone.filter(phone__in=phones, contact__list_id=list_id).exclude(
-        contact_id=contact_id or 0).first().values("phone", "contact_id")
-    if clash:
-        raise Conflict(f"{masking.of_phone(clash['phone'])} is already the number of contact {clash['contact_id']} "
-                       "in this list.", code="duplicate")
-
-
-async def field_specs(list_id: int | None) -> dict[str, FieldSpec]:
-    rows = await CustomField.filter(list_id=list_id).order_by("id").values("name", "label", "kind", "choices")
-    return {r["name"]: FieldSpec(r["name"], r["label"], r["kind"], tuple(r["choices"] or ())) for r in rows}
 
 
 def _spec_view(spec: FieldSpec) -> dict[str, Any]:
@@ -293,7 +238,16 @@ async def _tag_ids(names: Any) -> list[int]:
     return list(found.values())
 
 
-async def _link_interactions(contact_id: int, phones: list[str]) -> None:
-    """The interactions with these numbers that no contact holds yet join this one (its journey)."""
-    if phones:
-        await Interaction.filter(customer_phone__in=phones, contact_id=None).update(contact_id=contact_id)
+def _refuse_unknown(body: dict[str, Any], known: set[str]) -> None:
+    unknown = set(body) - known
+    if unknown:
+        raise Invalid(f"Unknown contact field(s): {', '.join(sorted(unknown))}.")
+
+
+def _custom(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The custom values given, checked against the list's fields when the change is stored."""
+    if "fields" not in body or body["fields"] is None:
+        return None
+    if not isinstance(body["fields"], dict):
+        raise Invalid("fields must be an object of custom field names and values.")
+    return body["fields"]

@@ -26,9 +26,10 @@ from server.domain.window import window_closes_at, window_open
 from server.errors import Conflict, Invalid, NotFound
 from server.persistence import queries
 from server.persistence.files import MediaFiles, StoredFile
-from server.persistence.models import Attachment, Interaction, RoutingEvent, Tag, User
+from server.persistence.models import Attachment, Contact, Interaction, RoutingEvent, Tag, User
 from server.persistence.writer import Writer
 from server.persistence.writes import StoreAgentMessage
+from server.services import list_rights
 from server.services.access import owned_interaction, readable_interaction
 from server.services.audit import record
 from server.services.auth import Principal
@@ -364,12 +365,14 @@ class InteractionService:
         return {"agents": agents, "queues": queues}
 
     async def journey(self, principal: Principal, interaction_id: int) -> list[dict[str, Any]]:
-        """The customer's interactions (same account and number, or same contact), newest first: when,
-        with whom, how it ended (SPEC C6)."""
+        """The customer's interactions (same account and number, or same contact when the viewer may see
+        the contact's list), newest first: when, with whom, how it ended (SPEC C6)."""
         row = await readable_interaction(principal, interaction_id)
         same = Q(account__key=row["account__key"], customer_phone=row["customer_phone"])
         if row["contact_id"] is not None:
-            same |= Q(contact_id=row["contact_id"])
+            contact_list = await Contact.filter(id=row["contact_id"]).values_list("list_id", flat=True)
+            if contact_list and await list_rights.allowed(principal, contact_list[0], "view"):
+                same |= Q(contact_id=row["contact_id"])
         rows = await Interaction.filter(same).order_by("-created_at").limit(50).values(
             "id", "status", "created_at", "closed_at", "owner__username", "first_agent__username", "queue__name",
             "disposition__name")

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import phonenumbers
+
+from tortoise.transactions import in_transaction
 
 from server.errors import Invalid
 from server.persistence.models import Setting
@@ -98,14 +101,20 @@ class SettingsService:
     def all(self) -> dict[str, Any]:
         return copy.deepcopy(self._values)
 
-    async def update(self, changes: dict[str, Any]) -> dict[str, Any]:
+    async def update(self, changes: dict[str, Any],
+                     also: Callable[[dict[str, Any], dict[str, Any]], Awaitable[None]] | None = None) -> dict[str, Any]:
+        """Store a checked change; `also(before, after)` (the audit entry) is written in the same transaction.
+        Live actors and services read the new values from here once it is committed."""
         valid = validate_settings(changes)
-        for key, value in valid.items():
-            merged = _merge(self._values[key], value)
-            # The JSON field reads a str as JSON text, so a text setting is stored inside an object.
-            stored = {TEXT: merged} if isinstance(merged, str) else merged
-            await Setting.update_or_create(defaults={"value": stored}, key=key)
-            self._values[key] = merged
+        merged = {key: _merge(self._values[key], value) for key, value in valid.items()}
+        async with in_transaction():
+            for key, value in merged.items():
+                # The JSON field reads a str as JSON text, so a text setting is stored inside an object.
+                stored = {TEXT: value} if isinstance(value, str) else value
+                await Setting.update_or_create(defaults={"value": stored}, key=key)
+            if also is not None:
+                await also({key: copy.deepcopy(self._values[key]) for key in merged}, copy.deepcopy(merged))
+        self._values.update(merged)
         return self.all()
 
 

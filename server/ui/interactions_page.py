@@ -37,7 +37,8 @@ async def interactions_page(open: int | None = None) -> RedirectResponse | None:
     """`?open=<id>`: the list with that interaction opened (links from a contact's journey)."""
     principal = await context.principal()
     if principal is None:
-        return RedirectResponse("/login?" + urlencode({"next_path": "/interactions" + (f"?open={open}" if open else "")}))
+        back = "/interactions" + (f"?open={open}" if open else "")
+        return RedirectResponse("/login?" + urlencode({"next_path": back}))
     apply_theme()
     page = InteractionsList(principal)
     await page.build()
@@ -149,7 +150,8 @@ class InteractionsList:
             with ui.row().classes("w-full flex-grow no-wrap gap-0 overflow-hidden"):
                 with ui.scroll_area().classes("xc-chat flex-grow h-full"), ui.column().classes("w-full gap-2 p-3"):
                     for message in messages:
-                        ui.html(bubble_html(message, file_url(message)), sanitize=False).classes(bubble_classes(message))
+                        ui.html(bubble_html(message, file_url(message)), sanitize=False).classes(
+                            bubble_classes(message))
                 with ui.column().classes("w-[280px] p-3 overflow-auto h-full gap-2 no-wrap"):
                     ui.html(_details_html(interaction), sanitize=False).classes("w-full")
                     await details_editor(self.principal, interaction)

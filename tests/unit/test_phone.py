@@ -83,3 +83,8 @@ def test_a_number_reads_in_groups_and_a_masked_one_stays_as_it_is():
     assert readable_phone("+393331234567") == "+39 333 123 4567"
     assert readable_phone("+16502530000") == "+1 650-253-0000"
     assert readable_phone("+393•••67") == "+393•••67" and readable_phone("•••") == "•••"
+
+
+def test_a_foreign_number_typed_with_its_country_code_but_no_plus_is_read_despite_the_region():
+    assert normalize_phone("14155552671", "IT") == "+14155552671"
+    assert normalize_phone("3331234567", "IT") == "+393331234567"  # a national number stays national
