@@ -34,7 +34,7 @@ async def add_dialog(page: ContactsPage) -> None:
 
         async def add() -> None:
             made = await context.attempt(page.services.contacts.create(page.principal,
-                                                                       {"list": target.value, **form.body()}))
+                                                                       {"list": target.value, **form.changes()}))
             if made is None:
                 return
             ui.notify(f"{contact_title(made)} added to {made['list']}.", type="positive")

@@ -1,6 +1,7 @@
 """A contact's fields as a form (SPEC C2): names, phones, email, company, notes, tags and the custom fields
 of its list, rendered by kind. Used to add a contact and to edit one in its tab. The form shows what the
-contact service answered: a field masked for the viewer arrives masked and stays read-only."""
+contact service answered: a field masked for the viewer arrives masked and stays read-only. It sends only
+what its user changed, so a form left open does not undo what another user saved meanwhile."""
 from __future__ import annotations
 
 import json
@@ -36,6 +37,11 @@ def split_phones(text: str) -> list[str]:
     return [p.strip() for p in text.replace(",", "\n").splitlines() if p.strip()]
 
 
+def changed(now: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+    """The entries of `now` that differ from `before`."""
+    return {key: value for key, value in now.items() if value != before.get(key)}
+
+
 class ContactForm:
     """The inputs of one contact. `hidden`: fields masked for this viewer (shown as given, never sent);
     `editable` False shows every field read-only. Markers are `<marker>-<field>`, custom ones
@@ -59,6 +65,7 @@ class ContactForm:
         self.custom = ui.grid(columns=2).classes("w-full gap-2")
         self.custom_inputs: dict[str, Any] = {}
         self.show_custom(custom_fields, values.get("fields") or {})
+        self.baseline = self._standard()
 
     def _guarded(self, field: str, widget: Any) -> Any:
         widget.props("outlined dense").classes("w-full").mark(f"{self.marker}-{field}")
@@ -87,15 +94,24 @@ class ContactForm:
                     f"{self.marker}-field-{spec['name']}")
                 if not self.editable:
                     widget.props("readonly")
+        self.custom_baseline = self._custom()
 
-    def body(self) -> dict[str, Any]:
-        """The fields this viewer may change, as the contact service takes them."""
-        body: dict[str, Any] = {field: widget.value or "" for field, widget in self.texts.items()
-                                if field not in self.locked}
+    def changes(self) -> dict[str, Any]:
+        """What the user changed since the form was built, as the contact service takes it: standard fields,
+        phones and tags whole, and under "fields" only the custom fields changed. For a new contact (a form
+        built empty) that is everything filled in."""
+        body = changed(self._standard(), self.baseline)
+        fields = changed(self._custom(), self.custom_baseline)
+        return {**body, "fields": fields} if fields else body
+
+    def _standard(self) -> dict[str, Any]:
+        """The fields this viewer may change, as they stand in the form."""
+        values: dict[str, Any] = {field: widget.value or "" for field, widget in self.texts.items()
+                                  if field not in self.locked}
         if "phones" not in self.locked:
-            body["phones"] = split_phones(self.phones.value or "")
-        body["tags"] = list(self.tags.value or [])
-        if self.custom_inputs:
-            body["fields"] = {name: "" if widget.value is None else widget.value
-                              for name, widget in self.custom_inputs.items()}
-        return body
+            values["phones"] = split_phones(self.phones.value or "")
+        values["tags"] = sorted(self.tags.value or [])
+        return values
+
+    def _custom(self) -> dict[str, Any]:
+        return {name: "" if widget.value is None else widget.value for name, widget in self.custom_inputs.items()}

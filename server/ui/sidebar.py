@@ -7,8 +7,10 @@ from typing import Any
 
 from nicegui import ui
 
+from server.domain.contact_fields import split_name
 from server.services import contact_card
 from server.ui import context
+from server.ui.contact_editor import changed
 from server.ui.dialogs import details_editor
 from server.ui.bubbles import header_html
 
@@ -64,7 +66,7 @@ class Sidebar:
         if saved is None:
             ui.label("Not saved in a contact list yet.").classes("xc-muted text-sm")
             if card["lists"]:
-                first, _, last = (name or "").partition(" ")
+                first, last = split_name(name or "")
                 ui.button("Save as contact", icon="person_add", on_click=lambda: self._new(
                     {"first_name": first, "last_name": last}, card["lists"], card["fields"])).props(
                     "flat dense no-caps").mark("contact-new")
@@ -98,8 +100,16 @@ class Sidebar:
         target = ui.select(lists, value=lists[0], label="Contact list").props("outlined dense").classes(
             "w-full") if lists else None
 
+        def typed() -> dict[str, str]:
+            return {field: widget.value or "" for field, widget in inputs.items()}
+
+        baseline = {} if lists else typed()  # a new contact takes all that is typed, an edit only what changed
+
         async def save() -> None:
-            changes = {field: widget.value or "" for field, widget in inputs.items()}
+            changes = changed(typed(), baseline)
+            if not (changes or lists):
+                ui.notify("Nothing to save.")
+                return
             done = await context.attempt(contact_card.save(
                 context.services().contacts, self.desk.principal, self.interaction["id"], changes,  # type: ignore[index]
                 target.value if target is not None else None))

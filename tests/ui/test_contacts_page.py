@@ -1,6 +1,6 @@
 """The Contacts and My Contacts pages through NiceGUI's simulated user (SPEC C1-C7): the list, its
-search, filters and paging, the Add dialog and who gets it, a contact's own tab (save, merge, duplicate,
-delete, journey), custom fields, and what a masked agent is shown."""
+search, filters, paging and tag colors, the Add dialog and who gets it, a contact's own tab (save, what a
+stale tab saves, merge, duplicate, delete, journey), custom fields, and what a masked agent is shown."""
 from __future__ import annotations
 
 import json
@@ -11,6 +11,7 @@ from nicegui import ui
 from nicegui.testing.user_interaction import UserInteraction
 
 from server.domain.phone import readable_phone
+from server.domain.tags import GREY
 from server.errors import NotFound
 from server.persistence.models import ContactList, CustomField, ListPermission, User
 from tests.ui.conftest import Browsers, element, eventually, new_phone
@@ -92,8 +93,6 @@ async def test_the_list_searches_filters_by_tag_and_pages(browsers: Browsers) ->
 
     element(user, "contacts-tags").set_value(["VIP"])
     await eventually(lambda: row_names(user) == ["Giulia Verdi", "Many Tags"])
-    many = next(row for row in rows(user) if row["name"] == "Many Tags")
-    assert {tag["color"] for tag in many["tags"]} == {"#9e9e9e"}  # more than three tags: all grey
     element(user, "contacts-tags").set_value(["VIP", "Sales"])
     await eventually(lambda: row_names(user) == ["Many Tags"])
     element(user, "contacts-tags").set_value([])
@@ -166,6 +165,84 @@ async def test_a_contact_is_edited_and_saved_in_its_own_tab(browsers: Browsers) 
     user.find(marker=f"close-contact-{saved['id']}").trigger("click.stop")
     await user.should_not_see(marker=f"tab-contact-{saved['id']}")
     assert element(user, "tab-list").tabs.value == "list"
+
+
+async def test_a_contact_with_more_than_three_tags_shows_them_all_grey(browsers: Browsers) -> None:
+    await make(browsers, "supervisor", first_name="Four", last_name="Tags", phones=[new_phone()],
+               tags=["VIP", "Complaint", "Sales", "Support"])
+    await make(browsers, "supervisor", first_name="Three", last_name="Tags", phones=[new_phone()],
+               tags=["VIP", "Complaint", "Sales"])
+    user = await contacts(browsers, "agent1")
+    await eventually(lambda: row_names(user) == ["Four Tags", "Three Tags"])
+    chips = {row["name"]: {tag["name"]: tag["color"] for tag in row["tags"]} for row in rows(user)}
+    assert chips["Four Tags"] == dict.fromkeys(["VIP", "Complaint", "Sales", "Support"], GREY)
+    catalog = {tag["name"]: tag["color"] for tag in await browsers.services.catalog.tags()}
+    assert chips["Three Tags"] == {name: catalog[name] for name in ("VIP", "Complaint", "Sales")}
+    assert GREY not in chips["Three Tags"].values()
+
+
+async def test_a_stale_tab_saves_only_what_its_user_changed(browsers: Browsers) -> None:
+    saved = await make(browsers, "supervisor", first_name="Bruno", last_name="Conti", phones=[new_phone()],
+                       email="bruno@example.com", company="Conti Srl", tags=["VIP"])
+    first, second = await contacts(browsers, "agent1"), await contacts(browsers, "agent2")
+    await tab_of(first, saved["id"])
+    await tab_of(second, saved["id"])
+    element(first, f"contact-{saved['id']}-company").set_value("Conti & Figli")
+    first.find(marker=f"contact-{saved['id']}-save").click()
+    await eventually(lambda: first.notify.contains("Contact saved."))
+
+    element(second, f"contact-{saved['id']}-email").set_value("b.conti@example.com")  # still shows Conti Srl
+    second.find(marker=f"contact-{saved['id']}-save").click()
+    await eventually(lambda: second.notify.contains("Contact saved."))
+    now = await browsers.services.contacts.get(await browsers.principal("supervisor"), saved["id"])
+    assert (now["company"], now["email"]) == ("Conti & Figli", "b.conti@example.com")
+    assert (now["first_name"], now["phones"], now["tags"]) == ("Bruno", saved["phones"], ["VIP"])
+    await eventually(lambda: element(second, f"contact-{saved['id']}-company").value == "Conti & Figli")
+
+
+async def test_a_stale_tab_saves_only_the_custom_fields_its_user_changed(browsers: Browsers) -> None:
+    customers = await ContactList.get(name="Customers")
+    await CustomField.create(list=customers, name="tier", label="Tier", kind="choice", choices=["gold", "silver"])
+    await CustomField.create(list=customers, name="orders", label="Orders", kind="number")
+    saved = await make(browsers, "supervisor", first_name="Dario", phones=[new_phone()],
+                       fields={"tier": "silver", "orders": 3})
+    first, second = await contacts(browsers, "agent1"), await contacts(browsers, "agent2")
+    await tab_of(first, saved["id"])
+    await tab_of(second, saved["id"])
+    element(first, f"contact-{saved['id']}-field-tier").set_value("gold")
+    first.find(marker=f"contact-{saved['id']}-save").click()
+    await eventually(lambda: first.notify.contains("Contact saved."))
+
+    element(second, f"contact-{saved['id']}-field-orders").set_value("4")  # still shows silver
+    second.find(marker=f"contact-{saved['id']}-save").click()
+    await eventually(lambda: second.notify.contains("Contact saved."))
+    now = await browsers.services.contacts.get(await browsers.principal("supervisor"), saved["id"])
+    assert now["fields"] == {"tier": "gold", "orders": 4}
+
+
+async def test_saving_without_a_change_says_so_and_changes_nothing(browsers: Browsers) -> None:
+    customers = await ContactList.get(name="Customers")
+    await CustomField.create(list=customers, name="tier", label="Tier", kind="choice", choices=["gold", "silver"])
+    await CustomField.create(list=customers, name="since", label="Customer since", kind="date")
+    await CustomField.create(list=customers, name="orders", label="Orders", kind="number")
+    saved = await make(browsers, "supervisor", first_name="Elsa", last_name="Riva", phones=[new_phone(), new_phone()],
+                       email="elsa@example.com", company="Riva", notes="Calls after 5", tags=["Sales", "VIP"],
+                       fields={"tier": "gold", "since": "2024-05-01", "orders": 7})
+    user = await contacts(browsers, "agent1")
+    await tab_of(user, saved["id"])
+    user.find(marker=f"contact-{saved['id']}-save").click()
+    await eventually(lambda: user.notify.contains("Nothing to save."))
+    principal = await browsers.principal("agent1")
+    assert (await browsers.services.contacts.get(principal, saved["id"]))["updated_at"] == saved["updated_at"]
+    assert not user.notify.contains("Contact saved.")
+
+    element(user, f"contact-{saved['id']}-company").set_value("Riva Srl")
+    user.find(marker=f"contact-{saved['id']}-save").click()
+    await eventually(lambda: user.notify.contains("Contact saved."))
+    after = await browsers.services.contacts.get(principal, saved["id"])
+    user.find(marker=f"contact-{saved['id']}-save").click()  # the saved contact is the form's new starting point
+    await eventually(lambda: user.notify.messages.count("Nothing to save.") == 2)
+    assert (await browsers.services.contacts.get(principal, saved["id"]))["updated_at"] == after["updated_at"]
 
 
 async def test_without_the_edit_right_a_contact_is_shown_read_only(browsers: Browsers) -> None:

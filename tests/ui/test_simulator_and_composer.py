@@ -92,22 +92,27 @@ async def test_the_customer_is_saved_as_a_contact_and_edited_from_the_sidebar(br
     user = await browsers.signed_in("agent4")
     await go_online(browsers, user, "agent4")
     phone = new_phone()
-    interaction_id = await accepted(browsers, user, phone, "hello", "Lucia Gallo")
+    interaction_id = await accepted(browsers, user, phone, "hello", "Lucia Maria Gallo")
     await user.should_see("Not saved in a contact list yet.", retries=50)
     user.find(marker="contact-new").click()
     await user.should_see(marker="contact-first_name", retries=50)
-    assert element(user, "contact-first_name").value == "Lucia"
+    assert element(user, "contact-first_name").value == "Lucia Maria"  # the last word is the last name
+    assert element(user, "contact-last_name").value == "Gallo"
     element(user, "contact-email").set_value("not-an-email")
     user.find(marker="contact-save").click()
     await eventually(lambda: user.notify.contains("'not-an-email' is not a valid email address."))
     element(user, "contact-email").set_value("lucia@example.com")
     user.find(marker="contact-save").click()
-    await eventually(lambda: Contact.exists(first_name="Lucia"))
+    await eventually(lambda: Contact.exists(first_name="Lucia Maria"))
     await user.should_see(marker="contact-edit", retries=50)
-    contact = await Contact.get(first_name="Lucia").prefetch_related("phones", "list")
+    contact = await Contact.get(first_name="Lucia Maria").prefetch_related("phones", "list")
     assert contact.list.name == "Customers" and [p.phone for p in contact.phones] == [phone]
+    assert (contact.last_name, contact.email) == ("Gallo", "lucia@example.com")
     assert (await Interaction.get(id=interaction_id)).contact_id == contact.id
     user.find(marker="contact-edit").click()
+    await user.should_see(marker="contact-save", retries=50)
+    user.find(marker="contact-save").click()
+    await eventually(lambda: user.notify.contains("Nothing to save."))
     element(user, "contact-company").set_value("Gallo & Figli")
     user.find(marker="contact-save").click()
     await eventually(lambda: Contact.exists(company="Gallo & Figli"))
@@ -198,3 +203,25 @@ async def test_the_owner_tags_the_conversation_from_the_details_tab(browsers: Br
     saved = await browsers.services.interactions.get(await browsers.principal("agent3"), interaction_id)
     assert saved["tags"] == ["Sales"] and saved["disposition"] == "Sale"
     await user.should_see("Sale", retries=50)  # the details tab shows what was saved
+
+
+async def test_the_journey_joins_a_contacts_conversations_only_for_who_may_see_the_contact(browsers: Browsers) -> None:
+    services = browsers.services
+    secret = await ContactList.create(name="Secret")
+    first, second = new_phone(), new_phone()
+    admin = await browsers.principal("admin")
+    await services.contacts.create(admin, {"list": "Secret", "first_name": "Hidden", "phones": [first, second]})
+    agent = await browsers.principal("agent5")
+    await services.agents.set_state(agent, "online", None)
+    earlier = await receive(browsers, first, "about the old order", "Hidden One")
+    await eventually(lambda: services.agents.offers(agent))
+    await services.agents.accept(agent, earlier)
+    await services.interactions.close(agent, earlier)
+    later = await receive(browsers, second, "from my other number", "Hidden One")
+    await eventually(lambda: services.agents.offers(agent))
+    await services.agents.accept(agent, later)
+    assert (await Interaction.get(id=later)).contact_id == (await Interaction.get(id=earlier)).contact_id
+    assert [v["id"] for v in await services.interactions.journey(agent, later)] == [later]  # not the hidden one's
+    assert {v["id"] for v in await services.interactions.journey(admin, later)} == {earlier, later}
+    await ListPermission.create(list=secret, user_id=agent.id, can_view=True)
+    assert {v["id"] for v in await services.interactions.journey(agent, later)} == {earlier, later}
