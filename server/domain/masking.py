@@ -3,9 +3,15 @@ names fully or partly; supervisors and admins always see them whole. Applied whe
 the unmasked value never leaves the server for a masked viewer."""
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
 
 HIDDEN = "•••"
+SEPARATOR = r"[\s\-.()/]*"
 
 
 @dataclass(frozen=True)
@@ -32,14 +38,22 @@ class Masking:
             return " ".join(f"{word[:1]}{HIDDEN}" for word in value.split())
         return HIDDEN
 
-    def within(self, text: str, name: str, phone: str) -> str:
-        """`text` with the customer's name (whole, and each word) and number masked wherever they appear."""
-        if self.phone != "none" and phone:
-            for form in sorted({phone, phone.lstrip("+")}, key=len, reverse=True):
-                text = text.replace(form, self.of_phone(phone) or "")
-        if self.name != "none" and name.strip():
-            for part in sorted({name.strip(), *(w for w in name.split() if len(w) > 1)}, key=len, reverse=True):
-                text = text.replace(part, self.of_name(part) or "")
+    def within(self, text: str, names: Iterable[str], phones: Iterable[str], emails: Iterable[str] = ()) -> str:
+        """`text` (a message, what a placeholder filled in) with the customer's numbers (E.164, found however
+        they are written: '+39 333-123 4567', '0039...', '333 123 4567'), emails and names (whole, and each
+        word of two letters or more, in any case) masked wherever they appear."""
+        if self.phone != "none":
+            for phone in filter(None, phones):
+                pattern = _number_pattern(phone)
+                if pattern is not None:
+                    text = pattern.sub(self.of_phone(phone) or "", text)
+        if self.email != "none":
+            for email in filter(None, emails):
+                text = re.sub(re.escape(email), self.of_email(email) or "", text, flags=re.IGNORECASE)
+        if self.name != "none":
+            words = {part for name in names for part in (name.strip(), *name.split()) if len(part) > 1}
+            for word in sorted(words, key=len, reverse=True):
+                text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", self.of_name(word) or "", text, flags=re.IGNORECASE)
         return text
 
 
@@ -51,3 +65,17 @@ def masking_for(role: str, setting: dict[str, str]) -> Masking:
     if role != "agent":
         return UNMASKED
     return Masking(setting.get("phone", "none"), setting.get("email", "none"), setting.get("name", "none"))
+
+
+@lru_cache(maxsize=4096)
+def _number_pattern(e164: str) -> re.Pattern[str] | None:
+    """The number with or without its country code ('+', '00' or none), a national trunk 0, and any
+    spaces, dashes, dots or brackets between its digits; not inside a longer run of digits."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return None
+    join = SEPARATOR.join
+    country = join(str(number.country_code))
+    return re.compile(rf"(?<!\d)(?:(?:(?:\+|00){SEPARATOR})?{country}{SEPARATOR}|0{SEPARATOR})?\(?"
+                      rf"{join(str(number.national_number))}(?!\d)")

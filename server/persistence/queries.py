@@ -17,7 +17,7 @@ from server.persistence.models import (Account, Attachment, CannedAnswer, Dispos
 INTERACTION_FIELDS = ("id", "status", "owner__username", "first_agent__username", "queue__name", "account__key",
                       "account__provider", "customer_phone", "customer_name", "contact_id", "created_at",
                       "accepted_at", "closed_at", "disposition_id", "disposition__name", "read_marker",
-                      "returned_unread",
+                      "returned_unread", "contact__first_name", "contact__last_name", "contact__email",
                       "last_inbound_at", "account__window_hours")
 
 
@@ -290,7 +290,8 @@ async def messages_of(interaction_id: int, *, before: int | None = None, limit: 
         query = query.filter(~Q(direction="note"))
     rows = await query.order_by("-id").limit(limit).values(
         "id", "interaction_id", "direction", "kind", "text", "status", "sender", "error", "created_at",
-        "interaction__customer_name", "interaction__customer_phone")
+        "interaction__customer_name", "interaction__customer_phone", "interaction__contact__first_name",
+        "interaction__contact__last_name", "interaction__contact__email")
     files = {a["message_id"]: a for a in await Attachment.filter(message_id__in=[r["id"] for r in rows]).values(
         "message_id", "content_type", "filename", "size", "state", "error")} if rows else {}
     for row in rows:

@@ -16,6 +16,14 @@ def iso(value: datetime | float | None) -> str | None:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def customer_details(row: dict[str, Any], prefix: str = "") -> tuple[list[str], list[str], list[str]]:
+    """The names, numbers and emails of an interaction's customer (its row's fields under `prefix`): what a
+    masked viewer must not read in any text."""
+    saved = " ".join(filter(None, [row.get(f"{prefix}contact__first_name"), row.get(f"{prefix}contact__last_name")]))
+    return ([row.get(f"{prefix}customer_name") or "", saved], [row.get(f"{prefix}customer_phone") or ""],
+            [row.get(f"{prefix}contact__email") or ""])
+
+
 def contact_view(row: dict[str, Any], masking: Masking = UNMASKED) -> dict[str, Any]:
     return {"id": row.get("contact_id"), "name": masking.of_name(row.get("customer_name") or "") or "",
             "phone": masking.of_phone(row.get("customer_phone"))}
@@ -42,7 +50,8 @@ def interaction_view(row: dict[str, Any], unread: int, *, masking: Masking = UNM
                                                  row["last_inbound_at"])),
         "disposition": row["disposition__name"],
         "tags": tags or [],
-        "last_message": last_message,
+        "last_message": last_message if masking == UNMASKED or not last_message else {
+            **last_message, "text": masking.within(last_message["text"], *customer_details(row))},
         "transfer": transfer,
     }
 
@@ -52,9 +61,8 @@ def message_view(row: dict[str, Any], masking: Masking = UNMASKED) -> dict[str, 
     sender, text = row["sender"], row["text"]
     if row["direction"] == "in":
         sender = masking.of_name(sender) if sender and not sender.startswith("+") else masking.of_phone(sender)
-    elif masking != UNMASKED:  # what the agents wrote may hold the customer's details (filled placeholders)
-        text = masking.within(text, row.get("interaction__customer_name") or "",
-                              row.get("interaction__customer_phone") or "")
+    if masking != UNMASKED:  # the customer's words, and the agents' (filled placeholders), may hold them
+        text = masking.within(text, *customer_details(row, "interaction__"))
     return {
         "id": row["id"],
         "interaction_id": row["interaction_id"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -120,3 +121,13 @@ def badge(user, interaction_id: int) -> ui.badge:
     """The tab's unread badge, found even while hidden."""
     [row] = user.find(marker=f"tab-{interaction_id}").elements
     return next(e for e in row.descendants() if isinstance(e, ui.badge))
+
+
+def everything_shown(user) -> str:
+    """Every text, value, option, row and property of every element on the simulated user's page."""
+    parts = []
+    for found in user.current_layout.descendants():
+        parts.append(json.dumps(dict(found.props), default=str, ensure_ascii=False))
+        parts.append(str(getattr(found, "text", "")))
+        parts.append(str(getattr(found, "value", "")))
+    return "\n".join(parts)

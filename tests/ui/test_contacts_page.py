@@ -3,7 +3,6 @@ search, filters, paging and tag colors, the Add dialog and who gets it, a contac
 stale tab saves, merge, duplicate, delete, journey), custom fields, and what a masked agent is shown."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from server.domain.phone import readable_phone
 from server.domain.tags import GREY
 from server.errors import NotFound
 from server.persistence.models import ContactList, CustomField, ListPermission, User
-from tests.ui.conftest import Browsers, element, eventually, new_phone
+from tests.ui.conftest import Browsers, element, eventually, everything_shown, new_phone
 
 
 def rows(user) -> list[dict[str, Any]]:
@@ -49,16 +48,6 @@ async def dialog_closes(user, marker: str) -> None:
     await eventually(lambda: not dialog.value)
     UserInteraction(user, {dialog}, None).trigger("hide")
     await user.should_not_see(marker=marker)
-
-
-def everything_shown(user) -> str:
-    """Every text, value, option, row and property of every element on the page."""
-    parts = []
-    for found in user.current_layout.descendants():
-        parts.append(json.dumps(dict(found.props), default=str, ensure_ascii=False))
-        parts.append(str(getattr(found, "text", "")))
-        parts.append(str(getattr(found, "value", "")))
-    return "\n".join(parts)
 
 
 async def test_signed_out_is_sent_to_sign_in(browsers: Browsers) -> None:
