@@ -114,14 +114,21 @@ def _value(inputs: list[Any], number: int) -> str:
     return str(inputs[number - 1].value or "") if 0 < number <= len(inputs) else ""
 
 
-async def details_editor(principal: Any, interaction: dict[str, Any],
-                         on_saved: Callable[[dict[str, Any]], Any] | None = None) -> None:
+async def details_choices() -> tuple[list[str], list[str]]:
+    """The tags and dispositions `details_editor` offers: fetched before a dialog is built, so that nothing
+    awaits while its elements are being made."""
+    services = context.services()
+    return (await services.catalog.filter_choices())["tags"], await services.catalog.dispositions()
+
+
+def details_editor(principal: Any, interaction: dict[str, Any], choices: tuple[list[str], list[str]],
+                   on_saved: Callable[[dict[str, Any]], Any] | None = None) -> None:
     """An interaction's tags and disposition, in the current container, for whoever may read it (SPEC C6):
     the rule is the service's. `on_saved` gets the interaction as saved."""
     services = context.services()
-    tags = ui.select((await services.catalog.filter_choices())["tags"], multiple=True, value=interaction["tags"],
-                     label="Tags").props("outlined dense use-chips").classes("w-full").mark("edit-tags")
-    dispositions = await services.catalog.dispositions()
+    tag_names, dispositions = choices
+    tags = ui.select(tag_names, multiple=True, value=interaction["tags"], label="Tags").props(
+        "outlined dense use-chips").classes("w-full").mark("edit-tags")
     disposition = ui.select({"": "None", **{d: d for d in dispositions}}, value=interaction["disposition"] or "",
                             label="Disposition").props("outlined dense").classes("w-full").mark("edit-disposition")
 

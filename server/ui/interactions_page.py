@@ -16,7 +16,7 @@ from server.services.auth import Principal
 from server.services.interaction_filters import build_filter
 from server.ui import context
 from server.ui.bubbles import bubble_classes, bubble_html, file_url, header_html
-from server.ui.dialogs import close_dialog, details_editor
+from server.ui.dialogs import close_dialog, details_choices, details_editor
 from server.ui.theme import apply_theme
 
 PAGE_SIZE = 25
@@ -136,6 +136,7 @@ class InteractionsList:
                                                                               limit=50))
         if interaction is None or messages is None:
             return
+        choices = await details_choices()
         with context.dialog() as dialog, ui.card().classes("w-[900px] max-w-[95vw] h-[85vh] p-0 gap-0"):
             with ui.row().classes("w-full items-center px-4 py-2 no-wrap").style("border-bottom: 1px solid #eaecf0"):
                 ui.html(header_html(interaction["contact"], interaction), sanitize=False).classes("flex-grow")
@@ -154,7 +155,7 @@ class InteractionsList:
                             bubble_classes(message))
                 with ui.column().classes("w-[280px] p-3 overflow-auto h-full gap-2 no-wrap"):
                     ui.html(_details_html(interaction), sanitize=False).classes("w-full")
-                    await details_editor(self.principal, interaction)
+                    details_editor(self.principal, interaction, choices)
         dialog.on("hide", self.load)  # what was done in it (a close) shows in the list
         dialog.open()
 

@@ -11,7 +11,7 @@ from server.domain.contact_fields import split_name
 from server.services import contact_card
 from server.ui import context
 from server.ui.contact_editor import changed
-from server.ui.dialogs import details_editor
+from server.ui.dialogs import details_choices, details_editor
 from server.ui.bubbles import header_html
 
 
@@ -143,9 +143,10 @@ class Sidebar:
             dialog.close()
             await self.show()
 
+        choices = await details_choices()
         with context.dialog() as dialog, ui.card().classes("w-[380px]"):
             ui.label("Tags and disposition").classes("text-lg font-medium")
-            await details_editor(self.desk.principal, interaction, saved)
+            details_editor(self.desk.principal, interaction, choices, saved)
         dialog.open()
 
     async def _journey(self, generation: int) -> None:
