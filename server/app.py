@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from server.actors.events import EventHub
 from server.actors.system import ActorSystem
-from server.api import admin, auth, contacts, interactions, me
+from server.api import admin, auth, contacts, interactions, me, outbound
 from server.api.errors import answer_unknown_api_paths, install_error_handlers
 from server.config import Settings
 from server.connectors.webhooks import webhook_app
@@ -41,6 +41,7 @@ from server.services.auth import AuthService
 from server.services.demo import ensure_demo_workspace
 from server.services.inbound import InboundService
 from server.services.interactions import InteractionService
+from server.services.outbound import OutboundService
 from server.services.settings import SettingsService
 from server.services.simulator import SimulatorService
 from server.services.transcripts import TranscriptService
@@ -71,6 +72,7 @@ class Services:
     http: httpx.AsyncClient
     simulator: SimulatorService
     transcripts: TranscriptService
+    outbound: OutboundService
 
 
 async def start_services(settings: Settings) -> Services:
@@ -102,7 +104,7 @@ async def start_services(settings: Settings) -> Services:
     return Services(settings, writer, hub, system, auth, workspace, AgentService(system, workspace), interactions,
                     inbound, AdminService(workspace, auth), ContactAdminService(), CatalogService(),
                     ContactService(workspace, writer), outbox, media, files, http, SimulatorService(inbound),
-                    TranscriptService(interactions))
+                    TranscriptService(interactions), OutboundService(system, writer, workspace, interactions))
 
 
 def settle_garbage_collector() -> None:
@@ -147,7 +149,7 @@ def create_app(settings: Settings) -> FastAPI:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    for module in (auth, me, interactions, contacts, admin):
+    for module in (auth, me, interactions, outbound, contacts, admin):
         app.include_router(module.router, prefix="/api/v1")
     answer_unknown_api_paths(app)
     mount_ui(app, lambda: app.state.services, settings.storage_secret, settings.data_dir)

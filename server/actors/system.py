@@ -109,6 +109,18 @@ class ActorSystem:
         if ref is not None:
             ref.tell(mail.Inbound(result.message_id))
 
+    def outbound_opened(self, interaction_id: int, queue_id: int, owner: str) -> None:
+        """After the commit that opened a conversation an agent started (SPEC T4): owned, offered to nobody."""
+        queue = self.queue_name(queue_id)
+        if queue is None:
+            log.error("outbound for unknown queue id %s", queue_id)
+            return
+        life = InteractionLife(interaction_id, queue, owner=owner, unread_count=0)
+        self._interactions[interaction_id] = InteractionActor.start(self.pool, self, life)
+        desk = self._desks.get(owner)
+        if desk is not None:
+            desk.tell(mail.DeskMail(opened=(mail.Opened(interaction_id),)))
+
     def interaction_closed(self, interaction_id: int) -> None:
         """From the interaction's own thread once its close is stored: forget it and stop it."""
         def forget() -> None:

@@ -21,3 +21,11 @@ def window_closes_at(provider: str, window_hours: int | None, last_inbound_at: d
 
 def window_open(closes_at: datetime | None, now: datetime) -> bool:
     return closes_at is None or now < closes_at
+
+
+def window_closed_reason(provider: str, window_hours: int | None, last_inbound_at: datetime | None) -> str:
+    """Why free text is refused, for the person who tried."""
+    hours = ENFORCED_HOURS.get(provider, 0) if window_hours is None else window_hours
+    if last_inbound_at is None:
+        return "The customer has not written in this conversation yet: only a template can be sent."
+    return f"The customer has not written in the last {hours} hours: only a template can be sent now."

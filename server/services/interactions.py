@@ -21,12 +21,13 @@ from server.connectors.outbox import Outbox
 from server.connectors.sending import Senders
 from server.domain.canned import NAME_PARTS, fill, placeholder_values
 from server.domain.masking import Masking, masking_for
+from server.domain.recontact import SYSTEM_SENDER, recontact_variables
 from server.domain.templates import render as render_template
-from server.domain.window import window_closes_at, window_open
+from server.domain.window import window_closed_reason, window_closes_at, window_open
 from server.errors import Conflict, Invalid, NotFound
 from server.persistence import queries
 from server.persistence.files import MediaFiles, StoredFile
-from server.persistence.models import Attachment, Contact, Interaction, RoutingEvent, Tag, User
+from server.persistence.models import Account, Attachment, Contact, Interaction, RoutingEvent, Tag, User
 from server.persistence.writer import Writer
 from server.persistence.writes import StoreAgentMessage
 from server.services import list_rights
@@ -200,11 +201,16 @@ class InteractionService:
         if template is None or not (template.available_for_agents or principal.role == "admin"):
             raise NotFound(f"There is no template {template_ref!r} for agents.")
         text = render_template(template.body, variables)
+        return await self._queue_out(principal, interaction_id, text, kind="template",
+                                     template=self._template_content(template, row, variables))
+
+    @staticmethod
+    def _template_content(template: Any, row: dict[str, Any], variables: list[str]) -> dict[str, Any]:
+        """What the outbox sends: the template as the account's provider knows it."""
         ids = template.provider_ids or {}
         provider_id = ids.get(row["account__key"]) or ids.get(row["account__provider"]) or ""
-        return await self._queue_out(principal, interaction_id, text, kind="template", template={
-            "name": template.name, "language": template.language, "variables": variables,
-            "provider_id": provider_id})
+        return {"name": template.name, "language": template.language, "variables": variables,
+                "provider_id": provider_id}
 
     async def send_file(self, principal: Principal, interaction_id: int, upload: FileUpload) -> dict[str, Any]:
         """One attachment (with an optional caption, the form's `text`): its type and size are checked
@@ -258,14 +264,35 @@ class InteractionService:
 
     @staticmethod
     def _require_window(row: dict[str, Any]) -> None:
+        """SPEC T1, enforced here whatever the client: free text and files only while the window is open."""
         closes_at = window_closes_at(row["account__provider"], row["account__window_hours"], row["last_inbound_at"])
         if not window_open(closes_at, datetime.now(timezone.utc)):
-            raise Conflict("The customer has not written in the last 24 hours: only a template can be sent now.",
-                           code="window_expired")
+            raise Invalid(window_closed_reason(row["account__provider"], row["account__window_hours"],
+                                               row["last_inbound_at"]), code="window_expired")
 
-    async def _queue_out(self, principal: Principal, interaction_id: int, text: str, **content: Any) -> dict[str, Any]:
+    async def recontact(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
+        """SPEC T2: on an open interaction whose window closed, the account's recontact template, from
+        "System", with the customer's first name and the agent's name for its variables."""
+        row = await self._writable(principal, interaction_id)
+        closes_at = window_closes_at(row["account__provider"], row["account__window_hours"], row["last_inbound_at"])
+        if window_open(closes_at, datetime.now(timezone.utc)):
+            raise Conflict("The customer can still be written to freely: no recontact template is needed.",
+                           code="window_open")
+        name = (await Account.filter(key=row["account__key"]).values_list("recontact_template", flat=True))[0]
+        template = await queries.find_template(name) if name else None
+        if template is None:
+            raise Conflict("This account has no recontact template: an administrator sets one.",
+                           code="no_recontact_template")
+        first_name = (row.get("contact__first_name") or row["customer_name"] or "").split(" ")[0] or "there"
+        variables = recontact_variables(template.body, first_name, principal.full_name or principal.username)
+        return await self._queue_out(principal, interaction_id, render_template(template.body, variables),
+                                     sender=SYSTEM_SENDER, kind="template",
+                                     template=self._template_content(template, row, variables))
+
+    async def _queue_out(self, principal: Principal, interaction_id: int, text: str, *, sender: str | None = None,
+                         **content: Any) -> dict[str, Any]:
         message_id = await self.writer.submit(StoreAgentMessage(
-            interaction_id, "out", text, principal.full_name or principal.username, "queued", **content))
+            interaction_id, "out", text, sender or principal.full_name or principal.username, "queued", **content))
         self.system.hub.publish(MessageAdded(interaction_id, message_id, "out"))
         message = await self._message(principal, interaction_id, message_id)
         self.outbox.enqueue(message_id, interaction_id)

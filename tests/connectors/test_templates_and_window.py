@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from server.errors import Conflict, NotFound
+from server.errors import Invalid, NotFound
 from server.persistence.db import close_database, open_database
 from server.persistence.models import Account, Interaction, Message, Queue, Template
 from tests.actors.harness import Core
@@ -101,9 +101,10 @@ def test_once_the_window_closed_only_templates_go_out_where_the_provider_enforce
 
     long_ago = datetime.now(timezone.utc) - timedelta(hours=25)
     core.call(Interaction.filter(id=meta_id).update(last_inbound_at=long_ago))
-    with pytest.raises(Conflict) as closed:
+    with pytest.raises(Invalid) as closed:
         core.call(core.services.interactions.send_text(core.agent, meta_id, "too late"))
-    assert closed.value.code == "window_expired"
+    assert closed.value.code == "window_expired" and closed.value.status == 422
+    assert "last 24 hours" in closed.value.message
     template = core.call(core.services.interactions.send_template(core.agent, meta_id, "plain"))
     assert sent(core, template["id"]).status == "sent"
 
