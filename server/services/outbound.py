@@ -49,6 +49,11 @@ class OutboundService:
         self.settings = settings
         self.interactions = interactions
 
+    async def accounts(self, principal: Principal) -> list[str]:
+        """The accounts `principal` may start conversations from: those routed to their queues."""
+        queues = await queries.queue_names_of(principal.username)
+        return list(await Account.filter(queue__name__in=queues).order_by("key").values_list("key", flat=True))
+
     async def check(self, principal: Principal, account_ref: Any, phone: Any) -> dict[str, Any]:
         """For the "+" dialog: which case applies, as the agent may see it (the number masked for them)."""
         found = await self._situation(principal, account_ref, phone)

@@ -102,6 +102,8 @@ class ChatView:
         if not self.disposed and rows and rows[0]["id"] == message_id and message_id not in self.bubbles:
             self._add(rows[0])
             self.scroll.scroll_to(pixels=BOTTOM)
+            if rows[0]["direction"] == "in":
+                await self.composer.window_moved()
 
     async def _refresh(self, message_id: int) -> None:
         rows = await context.services().interactions.messages(self.principal, self.id, before=message_id + 1, limit=1)

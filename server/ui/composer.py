@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from typing import Any
 
-from nicegui import ui
+from nicegui import Client, ui
 from nicegui.events import UploadEventArguments
 
 from server.domain.window import window_open
@@ -73,6 +73,8 @@ class Composer:
         with ui.column().classes("w-full bg-white px-3 py-2 gap-1").style("border-top: 1px solid #eaecf0"):
             with ui.row().classes("w-full items-center gap-2 text-xs"):
                 self.window = ui.label().classes("xc-muted").mark("window")
+                self.recontact = ui.button("Send recontact template", icon="replay", on_click=self._recontact).props(
+                    "flat dense no-caps size=sm color=primary").mark("recontact")
                 ui.space()
                 self.note = ui.switch("Internal note", on_change=self._note_mode).props("dense color=warning").mark(
                     "note-switch")
@@ -103,18 +105,28 @@ class Composer:
                                     ).props("accept='image/jpeg,image/png,image/webp,audio/*,video/mp4,video/3gpp,"
                                             "application/pdf,text/plain,.doc,.docx,.xls,.xlsx,.ppt,.pptx'").classes(
                                         "hidden")
-        self._clock = asyncio.ensure_future(self._follow_window()) if self.closes_at else None
+        self._clock: asyncio.Future[None] | None = None
         self._show_window()
 
     def dispose(self) -> None:
         if self._clock is not None:
             self._clock.cancel()
 
-    async def _follow_window(self) -> None:
-        """Count the window down while this conversation is shown (a plain task: no element to keep)."""
-        client = ui.context.client
-        while not client._deleted:
-            await asyncio.sleep(30)
+    async def window_moved(self) -> None:
+        """The customer wrote: the window runs again from now (SPEC T1), shown without a reload."""
+        view = await context.attempt(self.services.interactions.get(self.chat.principal, self.chat.id))
+        if view is not None and view.get("window_closes_at"):
+            self.closes_at = datetime.fromisoformat(view["window_closes_at"].replace("Z", "+00:00"))
+            self._show_window()
+
+    async def _follow_window(self, client: Client) -> None:
+        """Count the window down while it is open and this conversation is shown, to the second it closes
+        (a plain task: no element to keep; it runs outside the page's context, so it is given the client)."""
+        while not client._deleted and self.closes_at is not None:
+            left = (self.closes_at - datetime.now(timezone.utc)).total_seconds()
+            if left <= 0:
+                break
+            await asyncio.sleep(min(30.0, left + 0.05))
             with client:
                 self._show_window()
 
@@ -122,21 +134,31 @@ class Composer:
         return window_open(self.closes_at, datetime.now(timezone.utc))
 
     def _show_window(self) -> None:
+        self.recontact.set_visibility(False)
         if self.closes_at is None:
             self.window.set_text("")
             return
         left = (self.closes_at - datetime.now(timezone.utc)).total_seconds()
         if left > 0:
             hours, minutes = int(left // 3600), int(left % 3600 // 60)
-            self.window.set_text(f"⏱ Reply window closes in {hours} h {minutes:02d} min")
+            self.window.set_text(f"⏱ Reply window closes in {hours} h {minutes:02d} min" if left >= 60
+                                 else f"⏱ Reply window closes in {int(left)} s")
             self.window.classes(replace="xc-muted" if left > 3600 else "text-warning")
+            if self._clock is None or self._clock.done():
+                self._clock = asyncio.ensure_future(self._follow_window(ui.context.client))
         else:
-            self.window.set_text("⛔ The 24-hour reply window has closed: send a template to reach the customer")
+            self.window.set_text("⛔ The reply window has closed: send a template to reach the customer")
             self.window.classes(replace="text-negative")
+            self.recontact.set_visibility(not self.note.value)
         self._apply_mode()
 
+    async def _recontact(self) -> None:
+        sent = await context.attempt(self.services.interactions.recontact(self.chat.principal, self.chat.id))
+        if sent is not None:
+            ui.notify("Recontact template sent.", type="positive")
+
     def _note_mode(self) -> None:
-        self._apply_mode()
+        self._show_window()
 
     def _apply_mode(self) -> None:
         free_text = self.note.value or self._window_open()

@@ -20,6 +20,7 @@ from server.services.auth import Principal
 from server.ui import context
 from server.ui.chat import ChatView
 from server.ui.offers import OfferPanel
+from server.ui.outbound_dialog import new_conversation_dialog
 from server.ui.sidebar import Sidebar
 from server.ui.theme import apply_theme
 
@@ -63,6 +64,10 @@ class Desk:
                 ui.label("Conversations").classes("text-xs uppercase xc-muted")
                 self.total = ui.badge(color="red").props("rounded").mark("unread-total")
                 self.total.set_visibility(False)
+                ui.space()
+                if self.services.system.desk(self.principal.username) is not None:
+                    ui.button(icon="add", on_click=lambda: new_conversation_dialog(self)).props(
+                        "flat round dense color=primary title='New conversation'").mark("new-conversation")
             self.tab_list = ui.column().classes("w-full gap-1")
             self.empty = ui.label("No open conversation. Go online to receive offers.").classes(
                 "xc-muted text-sm px-2")
@@ -248,6 +253,11 @@ class Desk:
         for offer in offers:
             if offer["interaction_id"] == event.interaction_id:
                 self.offers.show(offer, event.deadline)
+
+    async def open_started(self, interaction_id: int) -> None:
+        """A conversation this agent just started: its tab, shown."""
+        await self._add_tab(interaction_id)
+        await self.select(interaction_id)
 
     async def _owned(self, interaction_id: int) -> None:
         await self._add_tab(interaction_id)

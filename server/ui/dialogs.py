@@ -68,50 +68,62 @@ async def close_dialog(chat: Any, *, dispose: bool) -> None:
     dialog.open()
 
 
+class TemplatePicker:
+    """A template to send, its variables and the live preview of what the customer will read (SPEC T3)."""
+
+    def __init__(self, templates: list[dict[str, Any]]) -> None:
+        self.by_name = {t["name"]: t for t in templates}
+        self.choice = ui.select(list(self.by_name), label="Template", value=templates[0]["name"]).props(
+            "outlined dense").classes("w-full").mark("template-choice")
+        self.preview = ui.label().classes("xc-card p-3 w-full whitespace-pre-wrap").mark("template-preview")
+        self.fields = ui.column().classes("w-full gap-1")
+        self.inputs: list[ui.input] = []
+        self.choice.on_value_change(self._show)
+        self._show()
+
+    @property
+    def name(self) -> str:
+        return str(self.choice.value)
+
+    @property
+    def variables(self) -> list[str]:
+        return [field.value or "" for field in self.inputs]
+
+    def _show(self) -> None:
+        self.fields.clear()
+        self.inputs.clear()
+        with self.fields:
+            for number in range(1, variable_count(self.by_name[self.name]["body"]) + 1):
+                self.inputs.append(ui.input(f"Variable {{{{{number}}}}}", on_change=self._render).props(
+                    "outlined dense").classes("w-full").mark("template-variable"))
+        self._render()
+
+    def _render(self) -> None:
+        values = self.variables
+        self.preview.set_text(VARIABLE.sub(
+            lambda m: values[int(m.group(1)) - 1] if 0 < int(m.group(1)) <= len(values) and values[
+                int(m.group(1)) - 1] else m.group(0), self.by_name[self.name]["body"]))
+
+
 async def template_dialog(chat: Any) -> None:
     templates = await context.services().catalog.agent_templates()
     if not templates:
         ui.notify("No template is available to agents.", type="warning")
         return
-    by_name = {t["name"]: t for t in templates}
     with context.dialog() as dialog, ui.card().classes("w-[480px]"):
         ui.label("Send a template").classes("text-lg font-medium")
-        choice = ui.select(list(by_name), label="Template", value=templates[0]["name"]).props(
-            "outlined dense").classes("w-full")
-        preview = ui.label().classes("xc-card p-3 w-full whitespace-pre-wrap")
-        fields = ui.column().classes("w-full gap-1")
-        inputs: list[ui.input] = []
-
-        def show() -> None:
-            template = by_name[choice.value]
-            fields.clear()
-            inputs.clear()
-            with fields:
-                for number in range(1, variable_count(template["body"]) + 1):
-                    inputs.append(ui.input(f"Variable {{{{{number}}}}}", on_change=render).props("outlined dense")
-                                  .classes("w-full").mark("template-variable"))
-            render()
-
-        def render() -> None:
-            preview.set_text(VARIABLE.sub(lambda m: _value(inputs, int(m.group(1))) or m.group(0),
-                                          by_name[choice.value]["body"]))
+        picker = TemplatePicker(templates)
 
         async def send() -> None:
             done = await context.attempt(context.services().interactions.send_template(
-                chat.principal, chat.id, choice.value, [field.value or "" for field in inputs]))
+                chat.principal, chat.id, picker.name, picker.variables))
             if done is not None:
                 dialog.close()
 
-        choice.on_value_change(show)
-        show()
         with ui.row().classes("w-full justify-end"):
             ui.button("Cancel", on_click=dialog.close).props("flat")
             ui.button("Send template", on_click=send).props("unelevated").mark("template-send")
     dialog.open()
-
-
-def _value(inputs: list[Any], number: int) -> str:
-    return str(inputs[number - 1].value or "") if 0 < number <= len(inputs) else ""
 
 
 async def details_choices() -> tuple[list[str], list[str]]:
