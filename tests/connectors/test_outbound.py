@@ -191,6 +191,10 @@ def test_a_recontact_template_goes_from_system_and_the_reply_reopens_the_window(
     assert core.graph.requests[-1]["json"]["template"]["name"] == "recontact"
 
     account = core.call(core.services.inbound.account("meta-o", "meta"))
+    wamid = sent(core, recontact["id"]).external_key.split(":", 1)[1]
+    assert core.call(core.services.inbound.apply_statuses(account, [(wamid, "read", None)])) == 1
+    with pytest.raises(Invalid):  # a status callback is not the customer writing: the window stays closed
+        core.call(core.services.interactions.send_text(agent, interaction_id, "you read it!"))
     inbound(core, account, "eva-reply", phone, "Yes please")
     wait_until(lambda: core.call(core.services.interactions.get(agent, interaction_id))["unread"] == 1)
     with pytest.raises(Conflict) as still_open:
