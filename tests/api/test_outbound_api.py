@@ -1,0 +1,41 @@
+"""New conversations and the recontact template over HTTP (SPEC T2, T4): the contract's shapes and errors."""
+from __future__ import annotations
+
+from tests.api.conftest import Desk, assert_error, new_phone
+
+
+def test_an_agent_starts_a_conversation_and_another_is_refused_naming_the_owner(desk: Desk) -> None:
+    desk.online("agent1", "agent2")
+    phone = new_phone()
+    check = desk["agent1"].get("/outbound/check", params={"account": "sandbox", "phone": phone})
+    assert check.status_code == 200 and check.json()["case"] == "template"
+    error = assert_error(desk["agent1"].post("/outbound", json={"account": "sandbox", "phone": phone, "text": "Hi"}),
+                         422, "window_expired")
+    assert "not a contact yet" in error["message"]
+    r = desk["agent1"].post("/outbound", json={"account": "sandbox", "phone": phone, "template": "order_update",
+                                               "variables": ["Ada", "B-1"]})
+    assert r.status_code == 201, r.text
+    interaction, message = r.json()["interaction"], r.json()["message"]
+    assert interaction["owner"] == "agent1" and interaction["status"] == "open" and interaction["contact"]["id"]
+    assert message["text"] == "Hi Ada, your order B-1 is on its way." and message["direction"] == "out"
+    assert desk.offer_ids("agent2") == []
+    taken = assert_error(desk["agent2"].post("/outbound", json={"account": "sandbox", "phone": phone,
+                                                                "template": "order_update",
+                                                                "variables": ["Ada", "B-1"]}), 409, "owned")
+    assert "agent1" in taken["message"]
+    # the sandbox has no window: the recontact template is not needed
+    assert_error(desk["agent1"].post(f"/interactions/{interaction['id']}/recontact"), 409, "window_open")
+    desk.close("agent1", interaction["id"])
+
+
+def test_who_may_not_start_conversations_and_bad_bodies(desk: Desk) -> None:
+    assert_error(desk.sup.post("/outbound", json={"account": "sandbox", "phone": new_phone(), "text": "x"}), 403)
+    desk.online("agent3")
+    for body in ({"account": "sandbox", "phone": "12ab", "template": "order_update", "variables": ["A", "B"]},
+                 {"account": "sandbox", "phone": new_phone(), "template": "order_update", "variables": ["A"]},
+                 {"account": "sandbox", "phone": new_phone()}, {"account": "sandbox", "phone": new_phone(),
+                                                                 "text": "x", "template": "order_update"}, [1]):
+        assert_error(desk["agent3"].post("/outbound", json=body), 422)
+    assert_error(desk["agent3"].post("/outbound", json={"account": "nope", "phone": new_phone(), "text": "x"}), 404)
+    assert_error(desk["agent3"].post("/outbound", json={"account": "sandbox", "phone": new_phone(),
+                                                        "template": "no_such_template"}), 404)
