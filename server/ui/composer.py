@@ -126,7 +126,7 @@ class Composer:
             left = (self.closes_at - datetime.now(timezone.utc)).total_seconds()
             if left <= 0:
                 break
-            await asyncio.sleep(min(30.0, left + 0.05))
+            await asyncio.sleep((left % 60 if left >= 60 else left % 1) + 0.01)  # until the text changes
             with client:
                 self._show_window()
 
@@ -137,6 +137,7 @@ class Composer:
         self.recontact.set_visibility(False)
         if self.closes_at is None:
             self.window.set_text("")
+            self._apply_mode()  # no window (sandbox...): the note switch still changes the mode
             return
         left = (self.closes_at - datetime.now(timezone.utc)).total_seconds()
         if left > 0:
