@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from server.actors.events import EventHub
 from server.actors.system import ActorSystem
-from server.api import admin, auth, contacts, interactions, me, outbound
+from server.api import admin, auth, campaigns, contacts, interactions, me, outbound, templates
 from server.api.errors import answer_unknown_api_paths, install_error_handlers
 from server.config import Settings
 from server.connectors.webhooks import webhook_app
@@ -24,8 +24,10 @@ from server.ui import mount_ui
 from server.connectors.kaleyra import KaleyraSender
 from server.connectors.media_fetch import MediaFetcher
 from server.connectors.meta import MetaSender
+from server.connectors.meta_templates import MetaTemplates
 from server.connectors.sinch import SinchSender
 from server.connectors.twilio import TwilioSender
+from server.connectors.campaign_runner import CampaignRunner
 from server.connectors.outbox import Outbox
 from server.connectors.sending import SandboxSender, Senders
 from server.persistence.files import MediaFiles
@@ -38,12 +40,14 @@ from server.services.contact_admin import ContactAdminService
 from server.services.contacts import ContactService
 from server.services.agents import AgentService
 from server.services.auth import AuthService
+from server.services.campaigns import CampaignService
 from server.services.demo import ensure_demo_workspace
 from server.services.inbound import InboundService
 from server.services.interactions import InteractionService
 from server.services.outbound import OutboundService
 from server.services.settings import SettingsService
 from server.services.simulator import SimulatorService
+from server.services.template_admin import TemplateAdminService
 from server.services.transcripts import TranscriptService
 
 log = logging.getLogger(__name__)
@@ -73,6 +77,8 @@ class Services:
     simulator: SimulatorService
     transcripts: TranscriptService
     outbound: OutboundService
+    campaigns: CampaignService
+    templates: TemplateAdminService
 
 
 async def start_services(settings: Settings) -> Services:
@@ -97,6 +103,8 @@ async def start_services(settings: Settings) -> Services:
     media = MediaFetcher(http, writer, hub, files, providers, settings.send_retry_delays)
     await outbox.resume()
     await media.resume()
+    runner = CampaignRunner(writer, outbox, hub)
+    await runner.resume()
     settle_garbage_collector()
     inbound = InboundService(system, writer, media)
     interactions = InteractionService(system, writer, workspace, senders, outbox, files)
@@ -104,7 +112,9 @@ async def start_services(settings: Settings) -> Services:
     return Services(settings, writer, hub, system, auth, workspace, AgentService(system, workspace), interactions,
                     inbound, AdminService(workspace, auth), ContactAdminService(), CatalogService(),
                     ContactService(workspace, writer), outbox, media, files, http, SimulatorService(inbound),
-                    TranscriptService(interactions), OutboundService(system, writer, workspace, interactions))
+                    TranscriptService(interactions), OutboundService(system, writer, workspace, interactions),
+                    CampaignService(runner),
+                    TemplateAdminService(MetaTemplates(http, settings.send_retry_delays[:1])))  # admins wait: one retry
 
 
 def settle_garbage_collector() -> None:
@@ -119,6 +129,7 @@ def settle_garbage_collector() -> None:
 
 
 async def stop_services(services: Services) -> None:
+    await services.campaigns.runner.stop()
     await services.outbox.stop()
     await services.media.stop()
     await services.http.aclose()
@@ -149,7 +160,7 @@ def create_app(settings: Settings) -> FastAPI:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    for module in (auth, me, interactions, outbound, contacts, admin):
+    for module in (auth, me, interactions, outbound, contacts, admin, campaigns, templates):
         app.include_router(module.router, prefix="/api/v1")
     answer_unknown_api_paths(app)
     mount_ui(app, lambda: app.state.services, settings.storage_secret, settings.data_dir)

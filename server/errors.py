@@ -39,3 +39,9 @@ class Unavailable(ProductError):
     """The server cannot take the work now (shutting down, an actor did not answer in time)."""
 
     status, code = 503, "unavailable"
+
+
+class ProviderError(ProductError):
+    """A provider's API refused or failed a request made for the user (a bad gateway, from our side)."""
+
+    status, code = 502, "provider_error"

@@ -2,7 +2,7 @@
 
 `EventHub.publish` may be called from any thread. Events are batched into the loop with a single
 `call_soon_threadsafe` per burst and delivered there to subscribers, by topic:
-`agent:<username>`, `queue:<name>`, `interaction:<id>`, or `*` for everything.
+`agent:<username>`, `queue:<name>`, `interaction:<id>`, `campaign:<id>`, or `*` for everything.
 """
 from __future__ import annotations
 
@@ -102,13 +102,26 @@ class TransferFailed:
     reason: str
 
 
+@dataclass(frozen=True)
+class CampaignProgress:
+    """A campaign's state and totals per recipient state (pending, queued, sent, delivered, read, failed,
+    skipped, cancelled), at most every half second while it sends."""
+
+    campaign_id: int
+    state: str
+    totals: dict[str, int]
+
+
 Event = (OfferShown | OfferGone | InteractionOwned | InteractionReleased | UnreadChanged | MessageAdded
-         | MessageStatusChanged | AttachmentChanged | AgentStateChanged | QueueChanged | TransferFailed)
+         | MessageStatusChanged | AttachmentChanged | AgentStateChanged | QueueChanged | TransferFailed
+         | CampaignProgress)
 
 
 def topics_of(event: Event) -> tuple[str, ...]:
     if isinstance(event, QueueChanged):
         return (f"queue:{event.queue}",)
+    if isinstance(event, CampaignProgress):
+        return (f"campaign:{event.campaign_id}",)
     if isinstance(event, (MessageAdded, MessageStatusChanged, AttachmentChanged)):
         return (f"interaction:{event.interaction_id}",)
     topics = [f"agent:{event.agent}"]

@@ -3,7 +3,8 @@
 Messages of one interaction go out in the order they were written. A timeout, 5xx or 429 is retried
 after a growing delay (or the provider's Retry-After, when longer); a refusal that will never succeed,
 or the last retry, marks the message failed with the provider's reason. Whatever is still queued when
-the server stops is sent after the next start.
+the server stops is sent after the next start - except a send-once message (a campaign's) whose first
+attempt had begun: it may have reached the provider, so it fails with that reason instead of going twice.
 """
 from __future__ import annotations
 
@@ -17,13 +18,16 @@ from server.connectors.background import Background
 from server.connectors.sending import OutboundFile, OutboundTemplate, Outgoing, SendFailed, Senders, with_retries
 from server.errors import Unavailable
 from server.persistence.files import MediaFiles
-from server.persistence.models import Account, Attachment, Message
+from server.persistence.campaign_writes import ClaimSend
+from server.persistence.models import Account, Attachment, Message, SendOnce
 from server.persistence.writer import Writer
 from server.persistence.writes import StoreSendResult
 
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+INTERRUPTED = ("The server stopped while this message was being sent; it was not sent again, so that the "
+               "customer is not written twice.")
 
 
 class Outbox:
@@ -39,22 +43,28 @@ class Outbox:
 
     async def resume(self) -> None:
         """Send what was still queued when the server last stopped, oldest first."""
-        for message_id, interaction_id in await Message.filter(direction="out", status="queued").order_by(
-                "id").values_list("id", "interaction_id"):
-            self.enqueue(message_id, interaction_id)
+        queued = await Message.filter(direction="out", status="queued").order_by("id").values_list(
+            "id", "interaction_id")
+        once = dict(await SendOnce.filter(message_id__in=[m for m, _ in queued]).values_list("message_id", "started"))
+        for message_id, interaction_id in queued:
+            if once.get(message_id):
+                await self._finish(message_id, "failed", error=INTERRUPTED)
+            else:
+                self.enqueue(message_id, interaction_id, once=message_id in once)
 
-    def enqueue(self, message_id: int, interaction_id: int) -> None:
+    def enqueue(self, message_id: int, interaction_id: int, *, once: bool = False) -> None:
+        """`once`: a send-once message (SendOnce), marked started before its first attempt."""
         self._in_lane[interaction_id] += 1
-        self._work.spawn(self._deliver(message_id, interaction_id), f"send-{message_id}")
+        self._work.spawn(self._deliver(message_id, interaction_id, once), f"send-{message_id}")
 
     async def stop(self) -> None:
         """Stop sending; unsent messages stay queued in the database for the next start."""
         await self._work.stop()
 
-    async def _deliver(self, message_id: int, interaction_id: int) -> None:
+    async def _deliver(self, message_id: int, interaction_id: int, once: bool) -> None:
         try:
             async with self._lanes[interaction_id]:
-                await self._send_with_retries(message_id)
+                await self._send_with_retries(message_id, once)
         except Exception:  # a bug must not lose the message: it stays queued for the next start
             log.exception("sending message %s failed unexpectedly", message_id)
         finally:
@@ -63,11 +73,14 @@ class Outbox:
                 del self._in_lane[interaction_id]
                 self._lanes.pop(interaction_id, None)
 
-    async def _send_with_retries(self, message_id: int) -> None:
+    async def _send_with_retries(self, message_id: int, once: bool) -> None:
         row = await Message.filter(id=message_id, status="queued").first().values(
             "text", "template", "interaction__customer_phone", "interaction__account_id")
         if row is None:
             return  # already sent or failed
+        if once and not await self.writer.submit(ClaimSend(message_id)):
+            await self._finish(message_id, "failed", error=INTERRUPTED)
+            return
         account = await Account.get(id=row["interaction__account_id"])
         try:
             outgoing = await self._outgoing(message_id, row)

@@ -331,13 +331,23 @@ class RoutingEvent(Model):
 
 
 class Template(Model):
+    """A WhatsApp message template (SPEC T3).
+
+    The body holds {{1}}.. variables; header and footer are plain text; up to 3 quick-reply buttons.
+    `statuses`: each account's approval as its provider last reported it,
+    {account key: {"status", "provider_id", "reason"}}."""
+
     id = fields.IntField(primary_key=True)
-    name = fields.CharField(max_length=128, unique=True)
+    name = fields.CharField(max_length=512, unique=True)
     language = fields.CharField(max_length=16, default="en")
     category = fields.CharField(max_length=32, default="utility")
     body = fields.TextField()
+    header = fields.CharField(max_length=60, default="")
+    footer = fields.CharField(max_length=60, default="")
+    buttons = fields.JSONField(default=list)  # quick-reply button texts
     available_for_agents = fields.BooleanField(default=True)
     provider_ids = fields.JSONField(default=dict)  # the approved template's id per account key or provider
+    statuses = fields.JSONField(default=dict)
 
     class Meta:
         table = "templates"
@@ -371,3 +381,66 @@ class Setting(Model):
 
     class Meta:
         table = "settings"
+
+
+class Campaign(Model):
+    """An outbound campaign (SPEC T5): one template sent to a list's contacts (those with all of `tags`,
+    when given) from one account, at `rate` messages per second. `variables`: what fills each {{n}},
+    in order ("first_name", "field:<custom field>", "text:<fixed text>", ...)."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=128)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="campaigns", on_delete=fields.RESTRICT)
+    list: fields.ForeignKeyRelation[ContactList] = fields.ForeignKeyField(
+        "models.ContactList", related_name="campaigns", on_delete=fields.RESTRICT)
+    tags = fields.JSONField(default=builtins.list)  # tag names; empty: the whole list
+    template: fields.ForeignKeyRelation[Template] = fields.ForeignKeyField(
+        "models.Template", related_name="campaigns", on_delete=fields.RESTRICT)
+    variables = fields.JSONField(default=builtins.list)
+    rate = fields.FloatField(default=1.0)  # messages per second
+    state = fields.CharField(max_length=16, default="draft")  # draft | running | paused | cancelled | finished
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="campaigns", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    started_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "campaigns"
+        indexes = (("state",),)
+
+
+class CampaignRecipient(Model):
+    """One contact of a started campaign: pending until its message is written (queued, with `message`),
+    or skipped / cancelled with the reason. Its delivery state is its message's."""
+
+    id = fields.IntField(primary_key=True)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="recipients", on_delete=fields.CASCADE)
+    contact: fields.ForeignKeyNullableRelation[Contact] = fields.ForeignKeyField(
+        "models.Contact", related_name="campaign_recipients", null=True, on_delete=fields.SET_NULL)
+    name = fields.CharField(max_length=257, default="")
+    phone = fields.CharField(max_length=32, default="")
+    variables = fields.JSONField(default=builtins.list)  # the template's values for this contact
+    state = fields.CharField(max_length=16, default="pending")  # pending | queued | skipped | cancelled
+    message: fields.ForeignKeyNullableRelation[Message] = fields.ForeignKeyField(
+        "models.Message", related_name="campaign_recipients", null=True, on_delete=fields.SET_NULL)
+    reason = fields.CharField(max_length=255, default="")
+
+    class Meta:
+        table = "campaign_recipients"
+        unique_together = (("campaign", "contact"),)
+        indexes = (("campaign_id", "state", "id"), ("phone",))
+
+
+class SendOnce(Model):
+    """An outbound message that must never reach the customer twice (a campaign's): `started` is stored
+    before the outbox's first attempt, so after a crash it is not sent again blindly."""
+
+    message: fields.OneToOneRelation[Message] = fields.OneToOneField(
+        "models.Message", related_name="send_once", primary_key=True, on_delete=fields.CASCADE)
+    started = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "send_once"

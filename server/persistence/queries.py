@@ -336,13 +336,15 @@ async def canned_answers(search: str = "") -> list[dict[str, Any]]:
 
 
 async def unmanaged_counts(rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
-    """For the conversations of these rows: how many of their interactions no agent has taken yet (R9)."""
+    """For the conversations of these rows: how many of their interactions no agent has taken yet (R9). Only
+    those the customer wrote in count (a campaign's message lives in an interaction nobody was to take)."""
     phones = sorted({row["customer_phone"] for row in rows})
     if not phones:
         return {}
     marks = ",".join("?" * len(phones))
     found = await raw(
         "SELECT a.key AS account, i.customer_phone AS phone, COUNT(*) AS n FROM interactions i "
-        f"JOIN accounts a ON a.id = i.account_id WHERE i.first_agent_id IS NULL AND i.customer_phone IN ({marks}) "
+        f"JOIN accounts a ON a.id = i.account_id WHERE i.first_agent_id IS NULL AND i.last_inbound_at IS NOT NULL "
+        f"AND i.customer_phone IN ({marks}) "
         "GROUP BY a.key, i.customer_phone", phones)
     return {(r["account"], r["phone"]): r["n"] for r in found}

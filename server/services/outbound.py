@@ -21,6 +21,7 @@ from server.persistence import queries
 from server.persistence.models import Account, ContactPhone, Interaction
 from server.persistence.outbound_writes import OpenOutbound, OutboundOpened
 from server.persistence.writer import Writer
+from server.services import campaigns
 from server.services.auth import Principal
 from server.services.interactions import InteractionService
 from server.services.settings import SettingsService
@@ -109,6 +110,10 @@ class OutboundService:
         if not isinstance(raw_phone, str):
             raise Invalid("Give the customer's phone number.")
         phone = normalize_phone(raw_phone, self.settings.default_region)
+        campaign = await campaigns.pending_for(account.id, phone)
+        if campaign is not None:
+            raise Conflict(f"Campaign {campaign!r} has a message still to send to this customer: wait until it "
+                           "has gone.", code="campaign_pending")
         open_row = await Interaction.filter(account_id=account.id, customer_phone=phone, status="open").first(
         ).values("id", "owner__username")
         if open_row:

@@ -113,6 +113,8 @@ class ContactsPage:
                     ui.label(title).classes("font-medium underline")
                 else:
                     ui.link(title, path).classes("text-white").mark(f"to{path.replace('/', '-')}")
+            if self.principal.role == "admin":
+                ui.link("Templates", "/admin/templates").classes("text-white").mark("to-templates")
             ui.space()
             ui.link("Sign out", "/logout").classes("text-white text-sm")
 

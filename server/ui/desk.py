@@ -69,7 +69,7 @@ class Desk:
                     ui.button(icon="add", on_click=lambda: new_conversation_dialog(self)).props(
                         "flat round dense color=primary title='New conversation'").mark("new-conversation")
             self.tab_list = ui.column().classes("w-full gap-1")
-            self.empty = ui.label("No open conversation. Go online to receive offers.").classes(
+            self.empty = ui.label("No open conversation. Offers come while you are online; + starts one.").classes(
                 "xc-muted text-sm px-2")
         with ui.right_drawer(value=True, fixed=True, bordered=True).props("width=300").classes("bg-white p-0"):
             self.sidebar = Sidebar(self)
@@ -110,6 +110,8 @@ class Desk:
                 "disable")
             ui.menu_item("Interactions", on_click=lambda: ui.navigate.to("/interactions")).mark("to-interactions")
             ui.menu_item("Contacts", on_click=lambda: ui.navigate.to("/contacts")).mark("to-contacts")
+            if self.principal.role == "admin":
+                ui.menu_item("Campaigns", on_click=lambda: ui.navigate.to("/admin/campaigns")).mark("to-campaigns")
             ui.menu_item("Customer simulator", on_click=lambda: ui.navigate.to("/simulator", new_tab=True))
             ui.menu_item("Sign out", on_click=lambda: ui.navigate.to("/logout")).mark("logout")
 

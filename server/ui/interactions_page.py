@@ -61,6 +61,8 @@ class InteractionsList:
             ui.link("Desk", "/").classes("text-white")
             ui.label("Interactions").classes("font-medium underline")
             ui.link("Contacts", "/contacts").classes("text-white").mark("to-contacts")
+            if self.principal.role == "admin":
+                ui.link("Templates", "/admin/templates").classes("text-white").mark("to-templates")
             ui.space()
             ui.link("Sign out", "/logout").classes("text-white text-sm")
         with ui.row().classes("w-full items-end gap-2 px-4 pt-3 no-wrap"):

@@ -33,6 +33,7 @@ class FakeGraph:
         self.base = f"http://127.0.0.1:{self.port}/v21.0"
         self.requests: list[dict[str, Any]] = []  # path, authorization, json, at (monotonic)
         self.script: list[Answer] = []  # answers to give in order; then 200 with a fresh id
+        self.answers_for: dict[str, Answer] = {}  # messages to a number ("to", without +): always this answer
         self.uploads: list[dict[str, Any]] = []  # form fields, file name, type and bytes
         self.files: dict[str, tuple[bytes, str]] = {}  # media id -> (content, content type)
         self.download_script: list[Answer] = []
@@ -56,9 +57,10 @@ class FakeGraph:
         self.thread.join(5)
 
     async def _messages(self, request: Request) -> JSONResponse:
+        body = await request.json()
         self.requests.append({"path": request.url.path, "authorization": request.headers.get("authorization"),
-                              "json": await request.json(), "at": time.monotonic()})
-        answer = self.script.pop(0) if self.script else Answer()
+                              "json": body, "at": time.monotonic()})
+        answer = self.answers_for.get(str(body.get("to"))) or (self.script.pop(0) if self.script else Answer())
         if answer.delay:
             await asyncio.sleep(answer.delay)
         self._count += 1

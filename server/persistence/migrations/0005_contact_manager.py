@@ -24,6 +24,17 @@ async def nothing(apps, schema_editor) -> None:
     """Going back drops the columns; there is nothing to undo."""
 
 
+def _columns(*, db_default: bool) -> dict:
+    def initially(value):
+        return {'db_default': value} if db_default else {}
+
+    return {
+        'field_values': fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads, **initially({})),
+        'search_email': fields.CharField(default='', max_length=255, **initially('')),
+        'search_name': fields.CharField(default='', max_length=257, **initially('')),
+    }
+
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0004_message_search')]
 
@@ -73,21 +84,11 @@ class Migration(migrations.Migration):
             name='created_by',
             field=fields.ForeignKeyField('models.User', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='created_contacts', on_delete=OnDelete.SET_NULL),
         ),
-        ops.AddField(
-            model_name='Contact',
-            name='field_values',
-            field=fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads),
-        ),
-        ops.AddField(
-            model_name='Contact',
-            name='search_email',
-            field=fields.CharField(default='', max_length=255),
-        ),
-        ops.AddField(
-            model_name='Contact',
-            name='search_name',
-            field=fields.CharField(default='', max_length=257),
-        ),
+        # NOT NULL columns on a table that may hold rows: added with a database default, which then goes.
+        *(ops.AddField(model_name='Contact', name=name, field=field)
+          for name, field in _columns(db_default=True).items()),
+        *(ops.AlterField(model_name='Contact', name=name, field=field)
+          for name, field in _columns(db_default=False).items()),
         ops.AddIndex(
             model_name='Contact',
             index=Index(fields=['list_id', 'id']),
