@@ -7,7 +7,7 @@ from typing import Any
 
 from nicegui import ui
 
-from server.domain.templates import VARIABLE, variable_count
+from server.domain.templates import preview, variable_count
 from server.ui import context
 
 
@@ -99,10 +99,7 @@ class TemplatePicker:
         self._render()
 
     def _render(self) -> None:
-        values = self.variables
-        self.preview.set_text(VARIABLE.sub(
-            lambda m: values[int(m.group(1)) - 1] if 0 < int(m.group(1)) <= len(values) and values[
-                int(m.group(1)) - 1] else m.group(0), self.by_name[self.name]["body"]))
+        self.preview.set_text(preview(self.by_name[self.name]["body"], self.variables))
 
 
 async def template_dialog(chat: Any) -> None:

@@ -49,7 +49,7 @@ class Browsers:
         user.find("Username").type(username)
         user.find("Password").type("demo")
         user.find(kind=ui.button, content="Sign in").click()
-        await user.should_see("Conversations", retries=50)
+        await user.should_see("Conversations", retries=100)  # up to 10 s: argon2 and a desk, on a loaded CI machine
         return user
 
     async def principal(self, username: str) -> Principal:
