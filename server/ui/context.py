@@ -38,19 +38,12 @@ async def principal() -> Principal | None:
         return None
 
 
-def user_storage() -> Any:
-    """This browser's storage, found by the request of the page the handler runs in: NiceGUI finds it by the
-    request in the context, which a handler may lack (an element built after an event from the hub) or hold
-    another page's (a task started while another page was being served)."""
-    request = ui.context.client.request
-    if request is not None and storage.request_contextvar.get() is not request:
-        storage.request_contextvar.set(request)
-    return app.storage.user
-
-
 def token() -> str:
-    """This browser's session token, also in handlers of elements built outside the page's request."""
-    return str(user_storage().get("token") or "")
+    """This browser's session token, also in handlers of elements built outside the page's request (after an
+    event from the hub), where NiceGUI has no request to find the user's storage by: use the page's."""
+    if storage.request_contextvar.get() is None and ui.context.client.request is not None:
+        storage.request_contextvar.set(ui.context.client.request)
+    return str(app.storage.user.get("token") or "")
 
 
 _subscriptions: dict[str, dict[int, Callable[[], None]]] = {}  # per client: what to end when it goes

@@ -22,7 +22,7 @@ async def login_page(next_path: str = "/") -> RedirectResponse | None:
             problem.set_visibility(True)
             password.set_value("")
             return
-        context.user_storage()["token"] = token
+        app.storage.user["token"] = token
         ui.navigate.to(_safe(next_path))
 
     with ui.column().classes("absolute-center items-center gap-4"):

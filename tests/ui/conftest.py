@@ -48,9 +48,17 @@ class Browsers:
         await user.open("/login")
         user.find("Username").type(username)
         user.find("Password").type("demo")
-        user.find(kind=ui.button, content="Sign in").click()
-        await user.should_see("Conversations", retries=100)  # up to 10 s: argon2 and a desk, on a loaded CI machine
-        return user
+        # With several simulated users in one event loop, NiceGUI's simulation now and then loses a click's
+        # navigation (never seen in a real browser: tests/browser sign in through the same page): click again.
+        for _ in range(3):
+            user.find(kind=ui.button, content="Sign in").click()
+            try:
+                await user.should_see("Conversations", retries=50)
+                return user
+            except AssertionError:
+                if "Conversations" in str(user.current_layout) or not user.find("Password").elements:
+                    raise
+        raise AssertionError(f"{username} could not sign in")
 
     async def principal(self, username: str) -> Principal:
         _, principal = await self.services.auth.login(username, "demo")
