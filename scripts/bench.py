@@ -1,11 +1,14 @@
 """Benchmark: the routing core under load, beside the raw limits of its own parts, in one run.
 
-The product runs in this process (uvicorn in a thread, NiceGUI-free API app) on an SQLite file; a
-child process plays customers (through the real sandbox webhook) and agents (accepting through the
-REST API) so that the load generator does not share our GIL. Prints medians and percentiles.
+The product runs in this process (uvicorn in a thread, NiceGUI-free API app) on an SQLite file or, with
+--database-url, on an empty PostgreSQL database; a child process plays customers (through the real
+sandbox webhook) and agents (accepting through the REST API) so that the load generator does not share
+our GIL. Prints medians and percentiles, beside the raw limits of pykka and of the database driver in
+use, and what the supervisor board costs with the workspace's 1,000 agents and 5,000 open interactions.
 
     python scripts/bench.py                 # full run (about 2 minutes)
     python scripts/bench.py --quick         # smaller and shorter, to check that it runs
+    python scripts/bench.py --database-url postgres://user@host:5432/emptydb
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiosqlite  # noqa: E402
+import asyncpg  # noqa: E402
 import pykka  # noqa: E402
 import uvicorn  # noqa: E402
 
@@ -121,6 +125,41 @@ async def raw_sqlite(path: Path, rows: int, synchronous: str) -> dict[str, float
                 await db.commit()
             out[f"rows_per_s_batch{batch}"] = count / (time.perf_counter() - started)
     return out
+
+
+async def raw_postgres(url: str, rows: int) -> dict[str, float]:
+    """The same inserts as raw_sqlite, straight through asyncpg on the database under test."""
+    out = {}
+    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        for batch in (1, 50):
+            table = f"raw_{batch}"
+            await connection.execute(f"CREATE TABLE {table} (id SERIAL PRIMARY KEY, k TEXT UNIQUE, body TEXT, "
+                                     "at DOUBLE PRECISION)")
+            count = rows if batch > 1 else rows // 10
+            started = time.perf_counter()
+            for start in range(0, count, batch):
+                async with connection.transaction():
+                    await connection.executemany(f"INSERT INTO {table} (k, body, at) VALUES ($1, $2, $3)",
+                                                 [(f"k{i}", "hello there", time.time())
+                                                  for i in range(start, start + batch)])
+            out[f"rows_per_s_batch{batch}"] = count / (time.perf_counter() - started)
+            await connection.execute(f"DROP TABLE {table}")
+    finally:
+        await connection.close()
+    return out
+
+
+def board_cost(services: Any, runs: int = 30) -> dict[str, float]:
+    """What one redraw of the supervisor board costs the server: the figures of every queue and agent."""
+    times, size = [], 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        rows = asyncio.run_coroutine_threadsafe(services.board.rows(None), services.system.loop).result(10)
+        times.append(time.perf_counter() - started)
+        size = len(json.dumps(rows))
+    return {"times": times, "bytes": size, "agents": len(rows["agents"]),
+            "open": sum(q["open"] for q in rows["queues"])}
 
 
 # --- the workspace -------------------------------------------------------------------------------
@@ -384,6 +423,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small workspace, short phases")
     parser.add_argument("--only", choices=("steady", "max"), help=argparse.SUPPRESS)  # for profiling one phase
+    parser.add_argument("--database-url", default="", help="an EMPTY PostgreSQL database (default: SQLite file)")
     args = parser.parse_args()
     queues, per_queue, open_total = (10, 100, 5000) if not args.quick else (4, 25, 400)
     seconds, burst_seconds, max_seconds = (15, 10, 5) if not args.quick else (3, 2, 2)
@@ -397,10 +437,18 @@ def main() -> None:
           f"a contact trigger on every account; cpus={os.cpu_count()}")
 
     raw = raw_pykka(20_000 if args.quick else 100_000)
-    sqlite_full = asyncio.run(raw_sqlite(tmp, 20_000 if args.quick else 50_000, "FULL"))
-    sqlite_normal = asyncio.run(raw_sqlite(tmp, 20_000 if args.quick else 50_000, "NORMAL"))
+    postgres = args.database_url.startswith(("postgres://", "postgresql://"))
+    if postgres:
+        database_raw = {"FULL": asyncio.run(raw_postgres(args.database_url, 20_000 if args.quick else 50_000))}
+    else:
+        database_raw = {sync: asyncio.run(raw_sqlite(tmp, 20_000 if args.quick else 50_000, sync))
+                        for sync in ("FULL", "NORMAL")}
+    driver = "asyncpg" if postgres else "aiosqlite"
+    print(f"database: {'PostgreSQL' if postgres else 'SQLite (WAL, synchronous FULL)'}")
+    one_row = database_raw["FULL"]["rows_per_s_batch1"]
 
-    settings = Settings(data_dir=tmp / "data", storage_secret="bench", host="127.0.0.1", port=free_port())
+    settings = Settings(data_dir=tmp / "data", storage_secret="bench", host="127.0.0.1", port=free_port(),
+                        database_url=args.database_url)
     settings.data_dir.mkdir(parents=True)
     ws = asyncio.run(build_workspace(settings.resolved_database_url, queues, per_queue, open_total, capacity=30))
     app = create_entry(settings)
@@ -430,6 +478,7 @@ def main() -> None:
     result = parent.recv()
     proc.join()
     time.sleep(0.5)
+    board = board_cost(services)
     counts = services.system.counts
     server.should_exit = True
     thread.join(15)
@@ -438,10 +487,11 @@ def main() -> None:
     print(f"pykka ThreadingActor ask round trip:          {raw['ask_rtt_us']:9.1f} us")
     print(f"pykka ThreadingActor tell chain (2 actors):   {raw['tell_chain_threading']:9.0f} hops/s")
     print(f"our pooled runtime tell chain (2 actors):     {raw['tell_chain_pooled']:9.0f} hops/s")
-    print(f"aiosqlite 1 row/transaction (sync FULL):      {sqlite_full['rows_per_s_batch1']:9.0f} rows/s")
-    print(f"aiosqlite 50 rows/transaction (sync FULL):    {sqlite_full['rows_per_s_batch50']:9.0f} rows/s")
-    print(f"aiosqlite 1 row/transaction (sync NORMAL):    {sqlite_normal['rows_per_s_batch1']:9.0f} rows/s")
-    print(f"aiosqlite 50 rows/transaction (sync NORMAL):  {sqlite_normal['rows_per_s_batch50']:9.0f} rows/s")
+    for sync, figures in database_raw.items():
+        durability = f"sync {sync}" if not postgres else "fsync on"
+        for batch in (1, 50):
+            label = f"{driver} {batch} row{'s' if batch > 1 else ''}/transaction ({durability}):"
+            print(label.ljust(46) + f"{figures[f'rows_per_s_batch{batch}']:9.0f} rows/s")
     for phase in ("steady", "burst"):
         data = result[phase]
         sent = data["sent"]
@@ -464,14 +514,16 @@ def main() -> None:
     for provider in PROVIDER_REQUESTS:
         signed = result[provider]
         print(f"signed {provider} format: {signed['acked'] / signed['seconds']:.0f} messages/s acknowledged "
-              f"({signed['acked'] / signed['seconds'] / sqlite_full['rows_per_s_batch1']:.1f}x raw 1-row/transaction FULL)")
+              f"({signed['acked'] / signed['seconds'] / one_row:.1f}x raw 1-row/transaction)")
     window = [m for m in cpu_marks if m[0] >= cpu_marks[-1][0] - flat["seconds"]]
     server_cpu = (window[-1][1] - window[0][1]) / max(1e-9, window[-1][0] - window[0][0]) if len(window) > 1 else 0
     print(f"CPU share: server {server_cpu:.0%} of a core, load generator {flat['client_cpu'] / flat['seconds']:.0%}")
     print(f"acknowledged: {flat['acked'] / flat['seconds']:.0f} messages/s "
-          f"({flat['acked'] / flat['seconds'] / sqlite_full['rows_per_s_batch1']:.1f}x raw 1-row/transaction FULL)")
+          f"({flat['acked'] / flat['seconds'] / one_row:.1f}x raw 1-row/transaction)")
     commits = list(services.writer.commit_seconds)
     print(f"database transactions (writer):     {ms(commits)}  max {max(commits, default=0) * 1000:.0f} ms")
+    print(f"\n== supervisor board: {board['agents']} agents, {board['open']} open interactions ==")
+    print(f"figures of every queue and agent: {ms(board['times'])}; {board['bytes'] / 1024:.0f} KB as JSON")
     print(f"\nlive actors: {counts}; threads idle {idle_threads}, peak {peak_threads}; "
           f"RSS idle {idle_rss:.0f} MB, peak {peak_rss:.0f} MB; writer batches {services.writer.batches} "
           f"for {services.writer.operations} operations")

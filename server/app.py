@@ -16,9 +16,10 @@ from starlette.types import Receive, Scope, Send
 
 from server.actors.events import EventHub
 from server.actors.system import ActorSystem
-from server.api import admin, auth, campaigns, contacts, interactions, me, outbound, templates
+from server.api import admin, audit, auth, campaigns, contacts, interactions, me, outbound, supervisor, templates
+from server.api import admin_config
 from server.api.errors import answer_unknown_api_paths, install_error_handlers
-from server.config import Settings
+from server.config import Settings, stored_secret
 from server.connectors.webhooks import webhook_app
 from server.ui import mount_ui
 from server.connectors.kaleyra import KaleyraSender
@@ -35,6 +36,8 @@ from server.persistence.db import close_database, open_database
 from server.persistence.routing_state import load_routing_state, load_writer_context
 from server.persistence.writer import Writer
 from server.services.admin import AdminService
+from server.services.audit_trail import AuditTrailService
+from server.services.board import BoardService
 from server.services.catalog import CatalogService
 from server.services.contact_admin import ContactAdminService
 from server.services.contacts import ContactService
@@ -48,6 +51,10 @@ from server.services.outbound import OutboundService
 from server.services.settings import SettingsService
 from server.services.simulator import SimulatorService
 from server.services.template_admin import TemplateAdminService
+from server.services.account_admin import AccountAdminService
+from server.services.catalog_admin import CatalogAdminService
+from server.services.queue_admin import QueueAdminService
+from server.persistence import credentials
 from server.services.transcripts import TranscriptService
 
 log = logging.getLogger(__name__)
@@ -79,17 +86,26 @@ class Services:
     outbound: OutboundService
     campaigns: CampaignService
     templates: TemplateAdminService
+    board: BoardService
+    audit_trail: AuditTrailService
+    queue_admin: QueueAdminService
+    account_admin: AccountAdminService
+    catalog_admin: CatalogAdminService
 
 
 async def start_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     await open_database(settings.resolved_database_url)
+    credentials.configure(settings.storage_secret or stored_secret(settings.data_dir))
     if settings.demo:
         await ensure_demo_workspace()
+    await credentials.seal_plaintext_rows()  # rows from before encryption, or written by tools
     writer = Writer(await load_writer_context())
     writer.start()
     loop = asyncio.get_running_loop()
     hub = EventHub(loop)
+    board = BoardService(hub)  # listening before the actors start: their first events build it
+    await board.count_today()
     system = ActorSystem(loop, writer, hub, threads=settings.actor_threads)
     system.start(await load_routing_state())
     workspace = SettingsService()
@@ -114,7 +130,9 @@ async def start_services(settings: Settings) -> Services:
                     ContactService(workspace, writer), outbox, media, files, http, SimulatorService(inbound),
                     TranscriptService(interactions), OutboundService(system, writer, workspace, interactions),
                     CampaignService(runner),
-                    TemplateAdminService(MetaTemplates(http, settings.send_retry_delays[:1])))  # admins wait: one retry
+                    TemplateAdminService(MetaTemplates(http, settings.send_retry_delays[:1])),  # admins wait: one retry
+                    board, audit_trail=AuditTrailService(), queue_admin=QueueAdminService(system),
+                    account_admin=AccountAdminService(inbound), catalog_admin=CatalogAdminService())
 
 
 def settle_garbage_collector() -> None:
@@ -160,7 +178,8 @@ def create_app(settings: Settings) -> FastAPI:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    for module in (auth, me, interactions, outbound, contacts, admin, campaigns, templates):
+    for module in (auth, me, interactions, outbound, contacts, admin, admin_config, campaigns, templates, supervisor,
+                   audit):
         app.include_router(module.router, prefix="/api/v1")
     answer_unknown_api_paths(app)
     mount_ui(app, lambda: app.state.services, settings.storage_secret, settings.data_dir)

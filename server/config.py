@@ -54,13 +54,13 @@ def build_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str]
         data_dir=data_dir,
         database_url=args.database_url,
         public_url=env.get("XC_PUBLIC_URL", ""),
-        storage_secret=env.get("XC_STORAGE_SECRET", "") or _stored_secret(data_dir),
+        storage_secret=env.get("XC_STORAGE_SECRET", "") or stored_secret(data_dir),
         demo=args.demo,
         actor_threads=max(1, args.actor_threads),
     )
 
 
-def _stored_secret(data_dir: Path) -> str:
+def stored_secret(data_dir: Path) -> str:
     """A secret generated once per data dir, so sessions survive restarts without configuration."""
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / "storage-secret"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pykka
 
 from server.actors import mail
-from server.actors.events import (AgentStateChanged, InteractionOwned, InteractionReleased, OfferGone,
+from server.actors.events import (AgentStateChanged, DeskStarted, InteractionOwned, InteractionReleased, OfferGone,
                                   OfferShown, UnreadChanged)
 from server.actors.bridge import NoReply
 from server.actors.runtime import ActorPool, PooledActor
@@ -39,6 +39,7 @@ class DeskView:
     offers: list[HeldOffer]
     open: list[int]
     unread: dict[int, int]
+    queues: tuple[str, ...] = ()
 
 
 class AgentSessionActor(PooledActor):
@@ -56,6 +57,15 @@ class AgentSessionActor(PooledActor):
     @property
     def username(self) -> str:
         return self.desk.username
+
+    def on_start(self) -> None:
+        self._announce_desk()
+
+    def _announce_desk(self) -> None:
+        """What the supervisor board needs to know of this desk besides its events."""
+        self.system.hub.publish(DeskStarted(self.username, self.desk.state.value, self.desk.reason,
+                                            self.desk.capacity, tuple(self.queues),
+                                            tuple(sorted(self.desk.open))))
 
     def on_receive(self, message: Any) -> Any:
         now = self.system.now()
@@ -81,10 +91,12 @@ class AgentSessionActor(PooledActor):
                     self.unread[interaction_id] = unread
                     self.system.hub.publish(UnreadChanged(self.username, interaction_id, unread,
                                                           sum(self.unread.values())))
+            case mail.QueueMembership(queue, weight, capacity):
+                self._membership(queue, weight, capacity)
             case mail.Snapshot(reply):
                 reply.ok(DeskView(self.username, self.desk.state.value, self.desk.reason, self.desk.capacity,
                                   sorted(self.desk.offers.values(), key=lambda o: o.priority),
-                                  sorted(self.desk.open), dict(self.unread)))
+                                  sorted(self.desk.open), dict(self.unread), tuple(self.queues)))
             case _:
                 log.warning("%s got unexpected %r", self, message)
 
@@ -97,6 +109,40 @@ class AgentSessionActor(PooledActor):
                 ref = self.system.queue(queue)
                 if ref is not None:
                     ref.tell(mail.MemberReport(self.username, availability))
+
+    # --- membership (an admin's change) ---------------------------------------------------------
+    def _membership(self, queue: str, weight: int | None, capacity: int | None) -> None:
+        """Join or leave a queue, or take its new weight, and the desk's new capacity. The queue hears it
+        from here, after anything this desk told it before: a join never overtakes a leave."""
+        ref = self.system.queue(queue)
+        joined = False
+        if weight is None:
+            self.desk.leave_queue(queue)
+            if queue in self.queues:
+                self.queues.remove(queue)
+            self._reported.pop(queue, None)
+            self._tell_queue(ref, mail.RemoveMember(self.username))
+        else:
+            joined = self.desk.join_queue(queue, weight)
+            if queue not in self.queues:
+                self.queues.append(queue)
+        if capacity is not None and capacity != self.desk.capacity:
+            for offer in self.desk.set_capacity(capacity):
+                self._decline(offer)
+                self.system.hub.publish(OfferGone(self.username, offer.interaction_id, "declined"))
+        if joined:
+            availability = self.desk.availability_for(queue)
+            self._reported[queue] = availability
+            self._tell_queue(ref, mail.AddMember(self.username, availability))
+        self._announce_desk()
+
+    @staticmethod
+    def _tell_queue(ref: Any, message: Any) -> None:
+        try:
+            if ref is not None:
+                ref.tell(message)
+        except pykka.ActorDeadError:
+            pass  # the queue was deleted meanwhile
 
     # --- offers ----------------------------------------------------------------------------------
     def _take_mail(self, desk_mail: mail.DeskMail, now: float) -> None:

@@ -2,7 +2,8 @@
 
 `EventHub.publish` may be called from any thread. Events are batched into the loop with a single
 `call_soon_threadsafe` per burst and delivered there to subscribers, by topic:
-`agent:<username>`, `queue:<name>`, `interaction:<id>`, `campaign:<id>`, or `*` for everything.
+`agent:<username>`, `queue:<name>`, `interaction:<id>`, `campaign:<id>`, `board` (what only the supervisor
+board needs), or `*` for everything.
 """
 from __future__ import annotations
 
@@ -93,6 +94,46 @@ class QueueChanged:
     queue: str
     waiting: int
     offers_in_flight: int
+    oldest_since: float | None = None  # when the longest-waiting interaction joined the queue
+    target_seconds: float = 60.0  # the queue's answered-within target
+
+
+@dataclass(frozen=True)
+class QueueRemoved:
+    """The queue was deleted: its actor's last event."""
+
+    queue: str
+
+
+@dataclass(frozen=True)
+class QueueAnswered:
+    """An agent won an interaction offered by the queue, `waited` seconds after it joined the queue."""
+
+    queue: str
+    interaction_id: int
+    agent: str
+    waited: float
+
+
+@dataclass(frozen=True)
+class DeskStarted:
+    """An agent's desk came up (at start-up, or when the agent joined a first queue), or its queues changed."""
+
+    agent: str
+    state: str
+    reason: str | None
+    capacity: int
+    queues: tuple[str, ...]
+    open_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class InteractionPlaced:
+    """An interaction of `queue` opened (or was rebuilt at start-up), or ended (`open` false)."""
+
+    interaction_id: int
+    queue: str
+    open: bool
 
 
 @dataclass(frozen=True)
@@ -114,12 +155,15 @@ class CampaignProgress:
 
 Event = (OfferShown | OfferGone | InteractionOwned | InteractionReleased | UnreadChanged | MessageAdded
          | MessageStatusChanged | AttachmentChanged | AgentStateChanged | QueueChanged | TransferFailed
-         | CampaignProgress)
+         | CampaignProgress | QueueAnswered | QueueRemoved | DeskStarted
+         | InteractionPlaced)
 
 
 def topics_of(event: Event) -> tuple[str, ...]:
     if isinstance(event, QueueChanged):
         return (f"queue:{event.queue}",)
+    if isinstance(event, (QueueAnswered, QueueRemoved, DeskStarted, InteractionPlaced)):
+        return ("board",)
     if isinstance(event, CampaignProgress):
         return (f"campaign:{event.campaign_id}",)
     if isinstance(event, (MessageAdded, MessageStatusChanged, AttachmentChanged)):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from server.actors import mail
-from server.actors.events import MessageAdded, TransferFailed
+from server.actors.events import InteractionPlaced, MessageAdded, TransferFailed
 from server.actors.runtime import ActorPool, PooledActor
 from server.domain.desk import HeldOffer
 from server.domain.interaction import InteractionLife, Status
@@ -54,6 +54,7 @@ class InteractionActor(PooledActor):
             message.reply.fail(Conflict("This interaction is closed.", code="closed"))
 
     def on_start(self) -> None:
+        self.system.hub.publish(InteractionPlaced(self.life.id, self.life.queue, True))
         pending = self.life.transfer
         if pending is not None:  # rebuilt after a restart: offer it again for what is left of its time
             self._offer_transfer(pending.targets, pending.deadline)
@@ -208,7 +209,7 @@ class InteractionActor(PooledActor):
         self.system.writer.submit_threadsafe(StoreTransferDeclined(
             self.life.id, pending.generation, agent, sorted(pending.targets)))
         if failed:
-            self._resolve_unaccepted(pending.generation, "failed", f"rejected by {agent}")
+            self._resolve_unaccepted(pending.generation, "failed", f"rejected by {agent}", declined_by=agent)
         reply.ok({"interaction_id": self.life.id, "rejected": True})
 
     def _expire_transfer(self, generation: int) -> None:
@@ -219,7 +220,7 @@ class InteractionActor(PooledActor):
             self._tell_desk(agent, mail.DeskMail(gone=(mail.Gone(self.life.id, "timeout"),)))
         self._resolve_unaccepted(generation, "timed_out", "nobody accepted in time")
 
-    def _resolve_unaccepted(self, generation: int, status: str, detail: str) -> None:
+    def _resolve_unaccepted(self, generation: int, status: str, detail: str, declined_by: str | None = None) -> None:
         """The transfer ended without a taker: the owner has it back, unread (stored, then announced)."""
         owner = self.life.owner
 
@@ -230,7 +231,7 @@ class InteractionActor(PooledActor):
             if owner:
                 self.system.hub.publish(TransferFailed(owner, self.life.id, detail))
 
-        self._store(StoreTransferResolved(self.life.id, generation, status, None, detail), then)
+        self._store(StoreTransferResolved(self.life.id, generation, status, None, detail, declined_by), then)
 
     # --- close -----------------------------------------------------------------------------------
     def _close(self, request: mail.Close) -> None:
@@ -249,6 +250,7 @@ class InteractionActor(PooledActor):
                 self._tell_desk(agent, mail.DeskMail(gone=(mail.Gone(self.life.id, "closed"),)))
             self._tell_desk(owner, mail.Released(self.life.id, "closed"))
             request.reply.ok({"interaction_id": self.life.id, "status": "closed"})
+            self.system.hub.publish(InteractionPlaced(self.life.id, self.life.queue, False))
             self.system.interaction_closed(self.life.id)
 
         self._store(StoreClose(self.life.id, request.by, self._last_inbound_id, request.disposition_id,

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.domain.desk import HeldOffer
-from server.domain.routing import Availability
+from server.domain.routing import Availability, QueueRules
 
 # --- to a queue ------------------------------------------------------------------------------
 
@@ -60,6 +60,28 @@ class AvailableMembers:
     reply: Any
 
 
+@dataclass(frozen=True)
+class SetRules:
+    """An admin changed the queue's rules (stored): they apply from the next offer on."""
+
+    rules: QueueRules
+
+
+@dataclass(frozen=True)
+class AddMember:
+    """From the agent's desk, once it joined the queue: what it can take now."""
+
+    agent: str
+    availability: Availability
+
+
+@dataclass(frozen=True)
+class RemoveMember:
+    """The agent left the queue (stored): its offers of the queue are withdrawn."""
+
+    agent: str
+
+
 # --- to an agent session ---------------------------------------------------------------------
 
 
@@ -83,6 +105,16 @@ class DeskMail:
     offers: tuple[HeldOffer, ...] = ()
     gone: tuple[Gone, ...] = ()
     opened: tuple[Opened, ...] = ()
+
+
+@dataclass(frozen=True)
+class QueueMembership:
+    """An admin's stored change: the agent is in `queue` with this weight (None: no longer in it), and the
+    desk's capacity is now `capacity` (None: unchanged). The desk tells the queue (AddMember/RemoveMember)."""
+
+    queue: str
+    weight: int | None
+    capacity: int | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from server.actors import mail
-from server.actors.events import QueueChanged
+from server.actors.events import QueueAnswered, QueueChanged, QueueRemoved
 from server.actors.runtime import ActorPool, PooledActor
 from server.domain.desk import HeldOffer
 from server.domain.routing import Availability, Effect, Offer, QueueRouting, Record, Withdraw
@@ -43,18 +43,21 @@ class _DeskOutbox:
 
 class QueueActor(PooledActor):
     def __init__(self, pool: ActorPool, system: ActorSystem, routing: QueueRouting,
-                 members: dict[str, Availability], waiting: list[int]) -> None:
+                 members: dict[str, Availability], waiting: list[int],
+                 waiting_since: dict[int, float] | None = None) -> None:
         super().__init__(pool)
         self.system = system
         self.routing = routing
         self._initial_members = members
         self._initial_waiting = waiting
+        self._initial_since = waiting_since or {}
         self._desk_mail: dict[str, _DeskOutbox] = defaultdict(_DeskOutbox)
         self._history: list[RecordHistory] = []
         self._storing: dict[int, list[Any]] = {}  # won races being stored -> replies of later accepts
+        self._waited: dict[int, float] = {}  # won races being stored -> seconds the interaction had waited
         self._timer_generation = 0
         self._timer_due: float | None = None
-        self._published: int | None = None
+        self._published: tuple[Any, ...] | None = None
 
     @property
     def name(self) -> str:
@@ -65,8 +68,13 @@ class QueueActor(PooledActor):
         for agent, availability in self._initial_members.items():
             self._carry_out(self.routing.add_member(agent, availability, now))
         for interaction_id in self._initial_waiting:
-            self._carry_out(self.routing.enqueue(interaction_id, now, record=False))
+            self._carry_out(self.routing.enqueue(interaction_id, now, record=False,
+                                                 since=self._initial_since.get(interaction_id)))
         self.on_slice_end()
+
+    def on_stop(self) -> None:
+        """Deleted (or the server stops): whoever shows the queue forgets it."""
+        self.system.hub.publish(QueueRemoved(self.name))
 
     def on_receive(self, message: Any) -> Any:
         now = self.system.now()
@@ -91,6 +99,15 @@ class QueueActor(PooledActor):
                 if generation == self._timer_generation:
                     self._timer_due = None
                     self._carry_out(self.routing.tick(now))
+            case mail.SetRules(rules):
+                self._carry_out(self.routing.set_rules(rules, now))
+            case mail.AddMember(agent, availability):
+                if agent in self.routing.members:  # already in: a fresh report, its offers kept
+                    self._carry_out(self.routing.update_member(agent, availability, now))
+                else:
+                    self._carry_out(self.routing.add_member(agent, availability, now))
+            case mail.RemoveMember(agent):
+                self._carry_out(self.routing.remove_member(agent, now))
             case mail.AvailableMembers(reply):
                 reply.ok(sorted(a for a in self.routing.members
                                 if (av := self.routing.availability_of(a)) is not None and av.available))
@@ -106,11 +123,14 @@ class QueueActor(PooledActor):
         if interaction_id in self._storing:
             self._storing[interaction_id].append(reply)
             return
+        waiter = self.routing.waiter(interaction_id)
         try:
             effects = self.routing.accept(agent, interaction_id, now)
         except Conflict as error:
             reply.fail(error)
             return
+        if waiter is not None:
+            self._waited[interaction_id] = max(0.0, now - waiter.since)
         losers = tuple(e.agent for e in effects if isinstance(e, Withdraw) and e.reason == "taken")
         self._carry_out([e for e in effects if not (isinstance(e, Withdraw) and e.reason == "taken")
                          and not (isinstance(e, Record) and e.kind == "accepted")])  # stored with the owner
@@ -123,6 +143,7 @@ class QueueActor(PooledActor):
 
     def _announce_owner(self, stored: mail.OwnerStored, now: float) -> None:
         late = self._storing.pop(stored.interaction_id, [])
+        waited = self._waited.pop(stored.interaction_id, None)
         if stored.error is not None:
             log.error("could not store the owner of interaction %s: %s", stored.interaction_id, stored.error)
             for agent in (stored.agent, *stored.losers):
@@ -143,6 +164,8 @@ class QueueActor(PooledActor):
             self._desk(loser).gone.append(mail.Gone(stored.interaction_id, "taken", stored.agent))
         self._carry_out(self.routing.losers_told(list(stored.losers), now))
         stored.reply.ok({"interaction_id": stored.interaction_id, "owner": stored.agent})
+        if waited is not None:
+            self.system.hub.publish(QueueAnswered(self.name, stored.interaction_id, stored.agent, waited))
         for reply in late:
             reply.fail(Conflict(f"Already taken by {stored.agent}.", code="taken"))
 
@@ -172,10 +195,11 @@ class QueueActor(PooledActor):
             self.system.writer.submit_many_threadsafe(list(self._history))
             self._history.clear()
         self._schedule_tick()
-        waiting = self.routing.waiting_count
-        if self._published != waiting:
-            self._published = waiting
-            self.system.hub.publish(QueueChanged(self.name, waiting, self.routing.offers_in_flight()))
+        figures = (self.routing.waiting_count, self.routing.offers_in_flight(), self.routing.oldest_since,
+                   self.routing.rules.target_seconds)
+        if self._published != figures:
+            self._published = figures
+            self.system.hub.publish(QueueChanged(self.name, *figures))
 
     def _schedule_tick(self) -> None:
         due = self.routing.next_deadline()

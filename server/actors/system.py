@@ -21,8 +21,8 @@ from server.actors.runtime import ActorPool
 from server.actors.timers import Timers
 from server.domain.desk import AgentDesk
 from server.domain.interaction import InteractionLife
-from server.domain.routing import QueueRouting
-from server.persistence.routing_state import RoutingState
+from server.domain.routing import QueueRouting, QueueRules
+from server.persistence.routing_state import AgentStateRow, RoutingState
 from server.persistence.writer import Writer
 from server.persistence.writes import InboundResult
 
@@ -92,7 +92,7 @@ class ActorSystem:
         for queue in state.queues:
             self._queue_names[queue.id] = queue.name
             self._queues[queue.name] = QueueActor.start(self.pool, self, QueueRouting(queue.name, queue.rules),
-                                                        members[queue.name], queue.waiting)
+                                                        members[queue.name], queue.waiting, queue.waiting_since)
 
     def deliver_inbound(self, result: InboundResult) -> None:
         """After the commit that stored an inbound message: a new interaction, or news for an open one."""
@@ -129,6 +129,50 @@ class ActorSystem:
                 ref.stop(block=False)
 
         self.loop.call_soon_threadsafe(forget)
+
+    # --- an admin's changes, told after their commit (services/queue_admin.py) ------------------------
+    def queue_created(self, queue_id: int, name: str, rules: QueueRules) -> None:
+        """A new queue: its actor starts empty; members join through their desks (membership_changed)."""
+        self._queue_names[queue_id] = name
+        self._queues[name] = QueueActor.start(self.pool, self, QueueRouting(name, rules), {}, [])
+
+    def queue_rules_changed(self, name: str, rules: QueueRules) -> None:
+        ref = self._queues.get(name)
+        if ref is not None:
+            ref.tell(mail.SetRules(rules))
+
+    def membership_changed(self, queue: str, agents: list[AgentStateRow], left: list[str],
+                           open_ids: dict[str, list[int]] | None = None) -> None:
+        """Tell each agent's desk its stored membership of `queue` (`agents`: their rows as stored now, with
+        their queues, weights and capacity). A first queue starts the agent's desk (owning `open_ids`);
+        `left`: usernames no longer in the queue, told to the queue directly when they have no desk."""
+        rows = {row.username: row for row in agents}
+        for row in agents:
+            weight = row.queues.get(queue)
+            ref = self._desks.get(row.username)
+            if ref is None and weight is not None:
+                desk = AgentDesk(row.username, row.capacity, state=row.state, reason=row.reason,
+                                 open_ids=tuple((open_ids or {}).get(row.username, ())), now=self.now())
+                ref = self._desks[row.username] = AgentSessionActor.start(self.pool, self, desk, [], None)
+            if ref is not None:
+                ref.tell(mail.QueueMembership(queue, weight, row.capacity))
+        queue_ref = self._queues.get(queue)
+        for username in left:
+            if username not in rows or username not in self._desks:
+                if queue_ref is not None:  # a disabled user: no desk to go through
+                    queue_ref.tell(mail.RemoveMember(username))
+
+    def queue_deleted(self, queue_id: int, name: str, members: list[AgentStateRow]) -> None:
+        """A deleted queue (it had no accounts and no interactions): its members' desks leave it, its actor
+        stops."""
+        self._queue_names.pop(queue_id, None)
+        ref = self._queues.pop(name, None)
+        for row in members:
+            desk = self._desks.get(row.username)
+            if desk is not None:
+                desk.tell(mail.QueueMembership(name, None, row.capacity))
+        if ref is not None:
+            ref.stop(block=False)
 
     def stop(self) -> None:
         """Stop every actor without waiting on each in turn, then the threads."""

@@ -21,6 +21,7 @@ from server.connectors.delivery import InboundMedia, InboundMessage, StatusUpdat
 from server.connectors.sending import Outgoing, SendFailed, answer_field, json_error, refused, request
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
+from server.persistence.credentials import credentials_of
 
 API = "https://api.kaleyra.io"
 STATUSES = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": "failed", "not-sent": "failed"}
@@ -155,7 +156,7 @@ class KaleyraSender:
         self.client = client
 
     async def send(self, account: Account, message: Outgoing) -> str:
-        credentials = account.credentials or {}
+        credentials = credentials_of(account)
         url = f"{(account.api_base_url or API).rstrip('/')}/v1/{credentials.get('sid', '')}/messages"
         response = await request(self.client, "Kaleyra", "POST", url, data=_form(account, message),
                                  headers={"api-key": str(credentials.get("api_key") or "")})
@@ -170,7 +171,7 @@ class KaleyraSender:
 
 def _form(account: Account, message: Outgoing) -> dict[str, str]:
     form = {"channel": "whatsapp", "from": account.phone_number, "to": message.to}
-    profile = as_text((account.credentials or {}).get("callback_profile_id"))
+    profile = as_text(credentials_of(account).get("callback_profile_id"))
     if profile:  # where Kaleyra sends this message's statuses, when not set on the number
         form["callback_profile_id"] = profile
     if message.template is not None:

@@ -18,6 +18,7 @@ from server.connectors.sending import (OutboundFile, OutboundTemplate, Outgoing,
                                        refused, request)
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
+from server.persistence.credentials import credentials_of
 
 
 def verify_subscription(credentials: dict[str, Any], params: dict[str, str]) -> str:
@@ -149,7 +150,7 @@ class MetaSender:
         self.client = client
 
     async def send(self, account: Account, message: Outgoing) -> str:
-        credentials = account.credentials or {}
+        credentials = credentials_of(account)
         body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual",
                                 "to": message.to.lstrip("+")}
         if message.template is not None:
@@ -168,7 +169,7 @@ class MetaSender:
         """The media object of a file message: a link to us, or the id of an upload."""
         file = message.file
         assert file is not None
-        if (account.credentials or {}).get("media_by_link"):
+        if credentials_of(account).get("media_by_link"):
             media: dict[str, Any] = {"link": file.link}
         else:
             media = {"id": await self._upload(account, file)}
@@ -179,7 +180,7 @@ class MetaSender:
         return media
 
     async def _upload(self, account: Account, file: OutboundFile) -> str:
-        url = f"{_base(account)}/{(account.credentials or {}).get('phone_number_id', '')}/media"
+        url = f"{_base(account)}/{credentials_of(account).get('phone_number_id', '')}/media"
         try:
             content = open(file.path, "rb")
         except OSError:  # gone from the disk: no retry brings it back
@@ -213,7 +214,7 @@ def _base(account: Account) -> str:
 
 
 def _bearer(account: Account) -> dict[str, str]:
-    return {"Authorization": f"Bearer {(account.credentials or {}).get('access_token', '')}"}
+    return {"Authorization": f"Bearer {credentials_of(account).get('access_token', '')}"}
 
 
 def _graph_error(response: httpx.Response) -> str:

@@ -19,6 +19,7 @@ from server.connectors.sending import SendFailed, json_error, refused, request, 
 from server.domain.templates import TemplateContent
 from server.errors import Invalid, ProviderError
 from server.persistence.models import Account
+from server.persistence.credentials import credentials_of
 
 FIELDS = "id,name,language,status,category,rejected_reason,components"
 PAGE_SIZE = 100
@@ -100,7 +101,7 @@ def waba_id(account: Account) -> str:
     if account.provider != "meta":
         raise Invalid(f"The account {account.key!r} is a {account.provider} account: templates are synced and "
                       "submitted for Meta accounts only.")
-    value = str((account.credentials or {}).get("waba_id") or "").strip()
+    value = str(credentials_of(account).get("waba_id") or "").strip()
     if not value:
         raise Invalid(f"The account {account.key!r} has no WhatsApp Business Account id: set waba_id in its "
                       "credentials.")

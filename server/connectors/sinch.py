@@ -22,6 +22,7 @@ from server.connectors.delivery import InboundMedia, InboundMessage, StatusUpdat
 from server.connectors.sending import Outgoing, SendFailed, answer_field, json_error, refused, request
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
+from server.persistence.credentials import credentials_of, fingerprint
 
 API = "https://eu.conversation.api.sinch.com"
 AUTH = "https://auth.sinch.com/oauth2/token"
@@ -118,11 +119,11 @@ class SinchSender:
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
-        self._tokens: dict[str, tuple[str, float]] = {}  # account key -> (token, expires at)
+        self._tokens: dict[str, tuple[str, float]] = {}  # account key:credentials -> (token, expires at)
         self._lock = asyncio.Lock()
 
     async def send(self, account: Account, message: Outgoing) -> str:
-        credentials = account.credentials or {}
+        credentials = credentials_of(account)
         base = (account.api_base_url or API).rstrip("/")
         url = f"{base}/v1/projects/{credentials.get('project_id', '')}/messages:send"
         body = {"app_id": credentials.get("app_id", ""),
@@ -148,10 +149,12 @@ class SinchSender:
 
     async def _token(self, account: Account, *, fresh: bool) -> str:
         async with self._lock:
-            cached = self._tokens.get(account.key)
+            credentials = credentials_of(account)
+            # keyed by the credentials too: a token got with keys an admin has since replaced is not used
+            cache_key = f"{account.key}:{fingerprint(credentials)}"
+            cached = self._tokens.get(cache_key)
             if cached and not fresh and cached[1] > time.monotonic():
                 return cached[0]
-            credentials = account.credentials or {}
             try:
                 response = await self.client.post(
                     str(credentials.get("auth_url") or AUTH), data={"grant_type": "client_credentials"},
@@ -163,5 +166,5 @@ class SinchSender:
                                  retryable=response.status_code >= 500)
             grant = response.json()
             token = str(grant.get("access_token") or "")
-            self._tokens[account.key] = (token, time.monotonic() + float(grant.get("expires_in") or 3600) - 60)
+            self._tokens[cache_key] = (token, time.monotonic() + float(grant.get("expires_in") or 3600) - 60)
             return token

@@ -17,6 +17,7 @@ from server.connectors.delivery import InboundMedia, InboundMessage, StatusUpdat
 from server.connectors.sending import Outgoing, SendFailed, answer_field, json_error, refused, request
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
+from server.persistence.credentials import credentials_of
 
 API = "https://api.twilio.com/2010-04-01"
 STATUSES = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": "failed", "undelivered": "failed"}
@@ -78,7 +79,7 @@ class TwilioSender:
         self.client, self.public_url = client, public_url
 
     async def send(self, account: Account, message: Outgoing) -> str:
-        credentials = account.credentials or {}
+        credentials = credentials_of(account)
         sid = str(credentials.get("account_sid") or "")
         form = {"From": f"whatsapp:{account.phone_number}", "To": f"whatsapp:{message.to}",
                 "StatusCallback": f"{self.public_url}/webhooks/twilio/{account.key}/status"}
@@ -105,7 +106,7 @@ class TwilioSender:
         """MediaUrlN, with the account's credentials only when it is on the account's own Twilio API."""
         headers = {}
         if ref.startswith(_base(account) + "/"):
-            credentials = account.credentials or {}
+            credentials = credentials_of(account)
             pair = f"{credentials.get('account_sid') or ''}:{credentials.get('auth_token') or ''}"
             headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
         return httpx.Request("GET", ref, headers=headers)

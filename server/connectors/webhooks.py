@@ -23,6 +23,7 @@ from server.api.errors import ERROR_HANDLERS
 from server.connectors import kaleyra, meta, sinch, twilio
 from server.errors import Invalid
 from server.persistence.models import Attachment
+from server.persistence.credentials import credentials_of
 
 MAX_BODY = 64 * 1024
 MAX_PROVIDER_BODY = 1024 * 1024  # a provider's batch of events
@@ -79,7 +80,7 @@ async def sandbox_inbound(request: Request) -> JSONResponse:
 async def meta_verification(request: Request) -> PlainTextResponse:
     """Meta's subscription handshake (GET with hub.mode, hub.verify_token, hub.challenge)."""
     account = await request.app.state.services().inbound.account(request.path_params["account_key"], "meta")
-    return PlainTextResponse(meta.verify_subscription(account.credentials, dict(request.query_params)))
+    return PlainTextResponse(meta.verify_subscription(credentials_of(account), dict(request.query_params)))
 
 
 async def meta_inbound(request: Request) -> JSONResponse:
@@ -88,7 +89,7 @@ async def meta_inbound(request: Request) -> JSONResponse:
         services, account, raw = await _delivery(request, "meta", MAX_PROVIDER_BODY)
     except Invalid as error:
         return _bad_request(error.message)
-    meta.check_signature(account.credentials, raw, request.headers.get("x-hub-signature-256"))
+    meta.check_signature(credentials_of(account), raw, request.headers.get("x-hub-signature-256"))
     try:
         messages = meta.parse_messages(raw)
         statuses = meta.parse_statuses(raw)
@@ -108,7 +109,7 @@ async def _twilio_request(request: Request) -> tuple[Any, Any, dict[str, str]]:
     url = services.settings_values.resolved_public_url + request.url.path
     if request.url.query:
         url += "?" + request.url.query
-    twilio.check_signature(account.credentials, url, fields or {}, request.headers.get("x-twilio-signature"))
+    twilio.check_signature(credentials_of(account), url, fields or {}, request.headers.get("x-twilio-signature"))
     if fields is None:
         raise Invalid("The body is not form-encoded.")
     return services, account, fields
@@ -143,7 +144,7 @@ async def sinch_callback(request: Request) -> Response:
         services, account, raw = await _delivery(request, "sinch", MAX_PROVIDER_BODY)
     except Invalid as error:
         return _bad_request(error.message)
-    sinch.check_signature(account.credentials, raw, request.headers)
+    sinch.check_signature(credentials_of(account), raw, request.headers)
     try:
         messages, statuses = sinch.parse(raw)
         results = await services.inbound.receive_all(account, messages)
@@ -158,7 +159,7 @@ async def kaleyra_callback(request: Request) -> Response:
         services, account, raw = await _delivery(request, "kaleyra", MAX_PROVIDER_BODY)
     except Invalid as error:
         return _bad_request(error.message)
-    kaleyra.check_secret(account.credentials, request.headers, request.query_params)
+    kaleyra.check_secret(credentials_of(account), request.headers, request.query_params)
     try:
         messages, statuses = kaleyra.parse(raw, request.headers.get("content-type", ""))
         results = await services.inbound.receive_all(account, messages)

@@ -97,6 +97,21 @@ class AgentDesk:
         self.offers.clear()
         return withdrawn
 
+    def join_queue(self, queue: str, weight: int) -> bool:
+        """The agent is in `queue` (now, or with a new weight); True when it was not before."""
+        joined = queue not in self.weights
+        self.weights[queue] = weight
+        return joined
+
+    def leave_queue(self, queue: str) -> None:
+        """The agent left `queue`; its offers of the queue are withdrawn by the queue itself."""
+        self.weights.pop(queue, None)
+
+    def set_capacity(self, capacity: int) -> list[HeldOffer]:
+        """A new capacity (an admin changed the agent's queues); returns the new offers that no longer fit."""
+        self.capacity = capacity
+        return self._trim()
+
     def receive(self, offers: list[HeldOffer]) -> DeskIntake:
         """Take offers in; keep those that fit the free capacity, best priority first."""
         shown: list[HeldOffer] = []

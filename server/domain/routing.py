@@ -32,6 +32,7 @@ class QueueRules:
     offer_timeout: float = 30.0
     reoffer_delay: float = 60.0
     capacity: int = 5
+    target_seconds: float = 60.0  # answered within this is on target (supervisor board); routing ignores it
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ Effect = Offer | Withdraw | Record
 @dataclass
 class Waiter:
     interaction_id: int
+    since: float = 0.0  # when it joined the queue
     offered: dict[Agent, float] = field(default_factory=dict)  # agent -> offer deadline
     refused: dict[Agent, float] = field(default_factory=dict)  # agent -> when it may be offered again
 
@@ -118,6 +120,12 @@ class QueueRouting:
     @property
     def waiting_count(self) -> int:
         return len(self._waiting)
+
+    @property
+    def oldest_since(self) -> float | None:
+        """When the interaction waiting longest joined the queue."""
+        first = next(iter(self._waiting.values()), None)
+        return first.since if first is not None else None
 
     def waiter(self, interaction_id: int) -> Waiter | None:
         return self._waiting.get(interaction_id)
@@ -165,11 +173,13 @@ class QueueRouting:
         return effects + self._dispatch(now)
 
     # --- commands ----------------------------------------------------------------------------
-    def enqueue(self, interaction_id: int, now: float, *, record: bool = True) -> list[Effect]:
-        """A new interaction waits at the end of the line (restarts re-enqueue in stored order)."""
+    def enqueue(self, interaction_id: int, now: float, *, record: bool = True,
+                since: float | None = None) -> list[Effect]:
+        """A new interaction waits at the end of the line (restarts re-enqueue in stored order, `since` their
+        arrival)."""
         if interaction_id in self._waiting:
             return []
-        self._waiting[interaction_id] = Waiter(interaction_id)
+        self._waiting[interaction_id] = Waiter(interaction_id, since=now if since is None else since)
         effects: list[Effect] = [Record(interaction_id, "queued")] if record else []
         return effects + self._dispatch(now, only_interaction=interaction_id)
 

@@ -6,6 +6,8 @@ import builtins
 from tortoise import fields
 from tortoise.models import Model
 
+from server.persistence.append_only import AppendOnly, AppendOnlyManager
+
 
 class User(Model):
     id = fields.IntField(primary_key=True)
@@ -57,6 +59,20 @@ class QueueMember(Model):
 
     class Meta:
         table = "queue_members"
+        unique_together = (("queue", "user"),)
+
+
+class QueueSupervisor(Model):
+    """A supervisor watching a queue on the live board (SPEC S1); admins watch every queue."""
+
+    id = fields.IntField(primary_key=True)
+    queue: fields.ForeignKeyRelation[Queue] = fields.ForeignKeyField("models.Queue", related_name="supervisors",
+                                                                      on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="supervised_queues",
+                                                                    on_delete=fields.CASCADE)
+
+    class Meta:
+        table = "queue_supervisors"
         unique_together = (("queue", "user"),)
 
 
@@ -175,9 +191,10 @@ class ContactAuthor(Model):
         unique_together = (("user", "contact"),)
 
 
-class AuditEntry(Model):
+class AuditEntry(AppendOnly, Model):
     """A configuration change or a sensitive action (SPEC A3): who, when, what, the values before and after.
-    Written in the transaction of the change; the product offers no way to edit or delete it."""
+    Written in the transaction of the change; the product offers no way to edit or delete it, and the ORM
+    refuses to (append_only.py)."""
 
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
@@ -192,6 +209,7 @@ class AuditEntry(Model):
     class Meta:
         table = "audit_entries"
         indexes = (("action", "id"),)
+        manager = AppendOnlyManager()
 
 
 class Disposition(Model):
@@ -251,6 +269,7 @@ class Message(Model):
     external_key = fields.CharField(max_length=200, unique=True, null=True)  # "<account id>:<provider message id>"
     error = fields.CharField(max_length=500, null=True)
     template = fields.JSONField(null=True)  # a template message: name, language, variables, provider_id
+    recipient = fields.CharField(max_length=64, null=True)  # a supervisor's note for this agent only (SPEC S2)
     created_at = fields.DatetimeField()
 
     class Meta:

@@ -282,14 +282,18 @@ async def last_messages(ids: list[int]) -> dict[int, dict[str, Any]]:
 
 
 async def messages_of(interaction_id: int, *, before: int | None = None, limit: int = 100,
-                      include_notes: bool = True) -> list[dict[str, Any]]:
+                      include_notes: bool = True, agent: str | None = None) -> list[dict[str, Any]]:
+    """Newest `limit` messages before `before`, oldest first. For an `agent`, supervisors' notes meant for
+    another agent are left out."""
     query = Message.filter(interaction_id=interaction_id)
     if before is not None:
         query = query.filter(id__lt=before)
     if not include_notes:
         query = query.filter(~Q(direction="note"))
+    if agent is not None:
+        query = query.filter(Q(recipient__isnull=True) | Q(recipient=agent))
     rows = await query.order_by("-id").limit(limit).values(
-        "id", "interaction_id", "direction", "kind", "text", "status", "sender", "error", "created_at",
+        "id", "interaction_id", "direction", "kind", "text", "status", "sender", "error", "created_at", "recipient",
         "interaction__customer_name", "interaction__customer_phone", "interaction__contact__first_name",
         "interaction__contact__last_name", "interaction__contact__email")
     files = {a["message_id"]: a for a in await Attachment.filter(message_id__in=[r["id"] for r in rows]).values(

@@ -23,6 +23,7 @@ class QueueState:
     rules: QueueRules
     members: list[str]
     waiting: list[int] = field(default_factory=list)  # arrival order
+    waiting_since: dict[int, float] = field(default_factory=dict)  # id -> when it arrived (epoch seconds)
 
 
 @dataclass
@@ -54,7 +55,7 @@ class RoutingState:
 
 def rules_of(queue: Queue) -> QueueRules:
     return QueueRules(Strategy(queue.strategy), queue.weight, float(queue.offer_timeout),
-                      float(queue.reoffer_delay), queue.capacity)
+                      float(queue.reoffer_delay), queue.capacity, float(queue.target_seconds))
 
 
 async def load_routing_state() -> RoutingState:
@@ -68,7 +69,7 @@ async def load_routing_state() -> RoutingState:
             queue_of_user[username].append(queues[queue_id].name)
     users = await User.filter(disabled=False).values("id", "username", "state", "state_reason", "capacity")
     rows = await Interaction.filter(status="open").order_by("id").values(
-        "id", "queue_id", "owner__username", "returned_unread")
+        "id", "queue_id", "owner__username", "returned_unread", "created_at")
     unread, last_inbound = await _unread_counts()
     transfers = await _pending_transfers()
     interactions = []
@@ -78,6 +79,7 @@ async def load_routing_state() -> RoutingState:
         owner = row["owner__username"]
         if owner is None:
             queue_states[row["queue_id"]].waiting.append(row["id"])
+            queue_states[row["queue_id"]].waiting_since[row["id"]] = row["created_at"].timestamp()
         else:
             owners.add(owner)
         interactions.append(OpenInteraction(row["id"], queues[row["queue_id"]].name, owner,
@@ -93,6 +95,28 @@ async def load_routing_state() -> RoutingState:
         agents.append(AgentStateRow(user["username"], AgentState(user["state"]), user["state_reason"],
                                     capacity, {n: by_name[n].weight for n in names}))
     return RoutingState(list(queue_states.values()), agents, interactions)
+
+
+async def load_agent_rows(usernames: list[str]) -> list[AgentStateRow]:
+    """The stored desk state of these (non-disabled) users, as `load_routing_state` builds it: their queues
+    with weights (empty when in none), their capacity. For an admin's change of membership or of a queue."""
+    users = await User.filter(disabled=False, username__in=usernames).values(
+        "username", "state", "state_reason", "capacity")
+    memberships: dict[str, dict[str, int]] = defaultdict(dict)
+    capacities: dict[str, list[int]] = defaultdict(list)
+    for username, name, weight, capacity in await QueueMember.filter(user__username__in=usernames).values_list(
+            "user__username", "queue__name", "queue__weight", "queue__capacity"):
+        memberships[username][name] = weight
+        capacities[username].append(capacity)
+    return [AgentStateRow(u["username"], AgentState(u["state"]), u["state_reason"],
+                          u["capacity"] or max(capacities[u["username"]], default=DEFAULT_CAPACITY),
+                          memberships[u["username"]]) for u in users]
+
+
+async def open_interactions_of(username: str) -> list[int]:
+    """The open interactions a user owns (for a desk started after start-up)."""
+    return list(await Interaction.filter(status="open", owner__username=username).order_by("id").values_list(
+        "id", flat=True))
 
 
 async def _unread_counts() -> tuple[dict[int, int], dict[int, int]]:

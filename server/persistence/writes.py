@@ -9,6 +9,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Max
 
+from server.persistence.audit import audit_close, audit_transfer_ended, audit_transfer_requested
 from server.persistence.contact_writes import contacts_for_new_conversations
 from server.persistence.db import dialect_sql
 from server.persistence.models import Attachment, Interaction, Message, RoutingEvent, Transfer, User
@@ -204,6 +205,7 @@ class StoreTransferStarted(WriteOp):
         await RoutingEvent.create(interaction_id=self.interaction_id, kind="transfer_requested",
                                   agents=[self.from_agent, *self.targets], detail=self.detail, created_at=now,
                                   using_db=conn)
+        await audit_transfer_requested(conn, self.interaction_id, self.from_agent, self.detail, self.targets)
 
 
 @dataclass
@@ -215,13 +217,19 @@ class StoreTransferResolved(WriteOp):
     status: str  # accepted | timed_out | failed | cancelled
     accepted_by: str | None = None
     detail: str = ""
+    declined_by: str | None = None  # failed because this target, the last one left, declined
 
     async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> None:
         now = utcnow()
         accepted_id = await _user_id(conn, self.accepted_by) if self.accepted_by else None
-        await Transfer.filter(interaction_id=self.interaction_id, generation=self.generation,
-                              status="pending").using_db(conn).update(
+        ended = await Transfer.filter(interaction_id=self.interaction_id, generation=self.generation,
+                                      status="pending").using_db(conn).update(
             status=self.status, accepted_by_id=accepted_id, resolved_at=now)
+        if ended:  # only the change that ended it is audited (persistence/audit.py)
+            outcome = "declined" if self.declined_by else self.status
+            await audit_transfer_ended(conn, self.interaction_id, self.generation, outcome,
+                                       self.accepted_by or self.declined_by,
+                                       None if self.status == "accepted" else self.detail)
         if self.status == "accepted":
             await Interaction.filter(id=self.interaction_id).using_db(conn).update(
                 owner_id=accepted_id, returned_unread=False)
@@ -286,10 +294,11 @@ class StoreClose(WriteOp):
     async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> Reopened | None:
         now = utcnow()
         row = await Interaction.filter(id=self.interaction_id).using_db(conn).first().values(
-            "account_id", "queue_id", "customer_phone", "customer_name")
+            "account_id", "queue_id", "customer_phone", "customer_name", "owner__username", "disposition__name")
         chosen = {} if self.disposition_id is None else {"disposition_id": self.disposition_id}  # else: as set before
-        await Interaction.filter(id=self.interaction_id).using_db(conn).update(status="closed", closed_at=now,
-                                                                              **chosen)
+        if await Interaction.filter(id=self.interaction_id, status="open").using_db(conn).update(
+                status="closed", closed_at=now, **chosen):  # only the close that closed it is audited
+            await audit_close(conn, self.interaction_id, self.by, row or {}, self.detail or None)
         await Transfer.filter(interaction_id=self.interaction_id, status="pending").using_db(conn).update(
             status="cancelled", resolved_at=now)
         await RoutingEvent.create(interaction_id=self.interaction_id, kind="closed", agents=[self.by],
@@ -331,11 +340,13 @@ class StoreAgentMessage(WriteOp):
     kind: str = "text"
     template: dict[str, Any] | None = None
     attachment: dict[str, Any] | None = None
+    recipient: str | None = None  # a note that only this agent (and supervisors) may see
 
     async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> int:
         message = await Message.create(interaction_id=self.interaction_id, direction=self.direction,
                                        kind=self.kind, text=self.text, sender=self.sender, status=self.status,
-                                       template=self.template, created_at=utcnow(), using_db=conn)
+                                       template=self.template, recipient=self.recipient, created_at=utcnow(),
+                                       using_db=conn)
         if self.attachment is not None:
             await Attachment.create(message_id=message.id, state="stored", **self.attachment, using_db=conn)
         return message.id

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from server.persistence.models import (Account, CannedAnswer, ContactList, ContactTrigger, Disposition,
-                                       ListPermission, Queue, QueueMember, Setting, Tag, Template, User)
+                                       ListPermission, Queue, QueueMember, QueueSupervisor, Setting, Tag, Template,
+                                       User)
 from server.services.auth import hash_password
 from server.services.settings import DEFAULTS
 
@@ -24,6 +25,7 @@ async def ensure_demo_workspace() -> None:
                                                                          "reoffer_delay": 60, "capacity": 5})
     for agent in AGENTS:
         await QueueMember.get_or_create(queue=queue, user=users[agent])
+    await QueueSupervisor.get_or_create(queue=queue, user=users["supervisor"])
     accounts = [
         ("sandbox", "sandbox", "Sandbox", "+15550100001", {}),
         ("meta-demo", "meta", "Meta demo", "+15550100002",

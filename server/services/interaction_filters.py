@@ -20,8 +20,8 @@ def build_filter(*, status: str | None = None, unread: bool | None = None, accou
     if page < 1 or not 1 <= page_size <= 200:
         raise Invalid("page starts at 1; page_size is from 1 to 200.")
     return InteractionFilter(status=status or None, unread=unread, account=account or None, agent=agent or None,
-                             tags=tuple(tags), created_from=_moment(created_from, "from"),
-                             created_to=_moment(created_to, "to", end=True), text=_given(q), name=_given(name),
+                             tags=tuple(tags), created_from=query_moment(created_from, "from"),
+                             created_to=query_moment(created_to, "to", end=True), text=_given(q), name=_given(name),
                              phone=_given(phone), message=_given(message), page=page, page_size=page_size)
 
 
@@ -29,8 +29,10 @@ def _given(value: str | None) -> str | None:
     return (value or "").strip()[:200] or None
 
 
-def _moment(value: str | None, name: str, *, end: bool = False) -> datetime | None:
-    """An ISO date or date-time; a bare `to` date includes that whole day."""
+def query_moment(value: str | None, name: str, *, end: bool = False) -> datetime | None:
+    """A query parameter's ISO date or date-time (UTC unless it says otherwise); a bare `to` date (`end`)
+    includes that whole day."""
+    value = (value or "").strip()
     if not value:
         return None
     try:

@@ -24,7 +24,7 @@ from server.domain.masking import Masking, masking_for
 from server.domain.recontact import SYSTEM_SENDER, recontact_variables
 from server.domain.templates import render as render_template
 from server.domain.window import window_closed_reason, window_closes_at, window_open
-from server.errors import Conflict, Invalid, NotFound
+from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.persistence import queries
 from server.persistence.files import MediaFiles, StoredFile
 from server.persistence.models import Account, Attachment, Contact, Interaction, RoutingEvent, Tag, User
@@ -158,7 +158,9 @@ class InteractionService:
         if not 1 <= limit <= 500:
             raise Invalid("limit must be from 1 to 500.")
         masking = self.masking(principal)
-        return [message_view(m, masking) for m in await queries.messages_of(interaction_id, before=before, limit=limit)]
+        agent = None if principal.sees_everything else principal.username
+        return [message_view(m, masking) for m in await queries.messages_of(interaction_id, before=before, limit=limit,
+                                                                            agent=agent)]
 
     async def send_text(self, principal: Principal, interaction_id: int, text: Any) -> dict[str, Any]:
         """Store the message as queued (placeholders such as {first_name} filled with the customer's real
@@ -305,6 +307,24 @@ class InteractionService:
         self._require_open(row)
         message_id = await self.writer.submit(StoreAgentMessage(
             interaction_id, "note", text, principal.full_name or principal.username, "internal"))
+        self.system.hub.publish(MessageAdded(interaction_id, message_id, "note"))
+        return await self._message(principal, interaction_id, message_id)
+
+    async def add_supervisor_note(self, principal: Principal, interaction_id: int, text: Any) -> dict[str, Any]:
+        """A supervisor watching a live interaction (SPEC S2) writes to its owner: a note that only the owner
+        sees (and supervisors); it changes no read state and never reaches the customer."""
+        if not principal.sees_everything:
+            raise Forbidden("Only supervisors and administrators can write to an agent from the board.")
+        text = _text(text, "note")
+        row = await readable_interaction(principal, interaction_id)
+        self._require_open(row)
+        owner = row["owner__username"]
+        if owner is None:
+            raise Conflict("Nobody has accepted this interaction yet: there is no agent to write to.",
+                           code="no_owner")
+        sender = f"{principal.full_name or principal.username} (supervisor)"
+        message_id = await self.writer.submit(StoreAgentMessage(
+            interaction_id, "note", text, sender, "internal", recipient=owner))
         self.system.hub.publish(MessageAdded(interaction_id, message_id, "note"))
         return await self._message(principal, interaction_id, message_id)
 

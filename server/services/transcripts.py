@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from server.persistence.models import Tag, TranscriptDownload
+from server.services.audit import record
 from server.services.auth import Principal
 from server.services.interactions import InteractionService
 from server.services.transcript_pdf import render_transcript
@@ -29,7 +32,8 @@ class TranscriptService:
 
     async def pdf(self, principal: Principal, interaction_id: int) -> bytes:
         """The transcript as the principal may see it (404 unknown, 403 another agent's); the download is
-        recorded once the PDF is made."""
+        recorded once the PDF is made, in the audit trail too (one entry per PDF served: a second download,
+        even a double click's, hands the transcript out again)."""
         view = await self.interactions.get(principal, interaction_id)  # visibility, masking, routing history
         view["tags"] = sorted(await Tag.filter(interactions__id=interaction_id).values_list("name", flat=True))
         messages = await self._all_messages(principal, interaction_id)
@@ -38,7 +42,9 @@ class TranscriptService:
             messages = [m for m in messages if m["direction"] != "note"]
         pdf = await asyncio.to_thread(render_transcript, view, messages,
                                       viewer=principal.full_name or principal.username, notes_included=include_notes)
-        await TranscriptDownload.create(interaction_id=interaction_id, user_id=principal.id)
+        async with in_transaction():  # the download and its audit entry: both or neither
+            await TranscriptDownload.create(interaction_id=interaction_id, user_id=principal.id)
+            await record(principal, "transcript.download", f"interaction {interaction_id}", None, {"format": "pdf"})
         return pdf
 
     async def _all_messages(self, principal: Principal, interaction_id: int) -> list[dict[str, Any]]:

@@ -74,6 +74,7 @@ def message_view(row: dict[str, Any], masking: Masking = UNMASKED) -> dict[str, 
         "error": row["error"],
         "created_at": iso(row["created_at"]),
         "attachment": attachment_view(row),
+        "to": row.get("recipient"),  # a supervisor's note for this agent only
     }
 
 

@@ -14,11 +14,13 @@ from server.actors.events import CampaignProgress, Event
 from server.persistence.campaign_queries import STATES
 from server.services.auth import Principal
 from server.ui import context
-from server.ui.theme import apply_theme
+from server.ui.admin_kit import admin_door
 
 ACTIONS = {"draft": ("start", "cancel"), "running": ("pause", "cancel"), "paused": ("resume", "cancel")}
 TEXT = "text:"
 RECIPIENT_PAGE = 50
+FORBIDDEN = "Only administrators run campaigns."
+PATH = "/admin/campaigns"
 CAMPAIGN_COLUMNS = [{"name": n, "label": label, "field": n, "align": "left"} for n, label in (
     ("name", "Name"), ("state", "State"), ("account", "Account"), ("list", "List"), ("template", "Template"),
     ("rate", "Rate/s"), ("progress", "Sent / all"))]
@@ -27,15 +29,11 @@ RECIPIENT_COLUMNS = [{"name": n, "label": label, "field": n, "align": "left"} fo
 
 
 async def campaigns_page() -> RedirectResponse | None:
-    principal = await context.principal()
-    if principal is None:
-        return RedirectResponse("/login?next_path=/admin/campaigns")
-    apply_theme()
-    if principal.role != "admin":
-        ui.label("Only administrators run campaigns.").classes("p-8 text-lg").mark("campaigns-forbidden")
+    principal = await admin_door(PATH, forbidden=FORBIDDEN, marker="campaigns-forbidden")
+    if isinstance(principal, Principal):
+        await CampaignsPage(principal).build()
         return None
-    await CampaignsPage(principal).build()
-    return None
+    return principal
 
 
 class CampaignsPage:
@@ -46,14 +44,6 @@ class CampaignsPage:
         self._unsubscribe = lambda: None
 
     async def build(self) -> None:
-        with ui.header().classes("bg-secondary items-center px-4 py-2 gap-4"):
-            ui.label("💬 WhatsApp desk").classes("text-lg font-semibold")
-            ui.link("Desk", "/").classes("text-white")
-            ui.link("Interactions", "/interactions").classes("text-white")
-            ui.link("Contacts", "/contacts").classes("text-white")
-            ui.label("Campaigns").classes("font-medium underline")
-            ui.space()
-            ui.link("Sign out", "/logout").classes("text-white text-sm")
         with ui.row().classes("w-full no-wrap gap-4 p-4 items-start"):
             with ui.column().classes("xc-card p-3 w-[560px] gap-2"):
                 with ui.row().classes("w-full items-center"):

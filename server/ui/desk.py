@@ -110,7 +110,10 @@ class Desk:
                 "disable")
             ui.menu_item("Interactions", on_click=lambda: ui.navigate.to("/interactions")).mark("to-interactions")
             ui.menu_item("Contacts", on_click=lambda: ui.navigate.to("/contacts")).mark("to-contacts")
+            if self.principal.role in ("admin", "supervisor"):
+                ui.menu_item("Supervisor board", on_click=lambda: ui.navigate.to("/supervisor")).mark("to-supervisor")
             if self.principal.role == "admin":
+                ui.menu_item("Administration", on_click=lambda: ui.navigate.to("/admin/users")).mark("to-admin")
                 ui.menu_item("Campaigns", on_click=lambda: ui.navigate.to("/admin/campaigns")).mark("to-campaigns")
             ui.menu_item("Customer simulator", on_click=lambda: ui.navigate.to("/simulator", new_tab=True))
             ui.menu_item("Sign out", on_click=lambda: ui.navigate.to("/logout")).mark("logout")

@@ -145,6 +145,9 @@ class InteractionsList:
                 ui.button("Transcript", icon="picture_as_pdf",
                           on_click=lambda: ui.download(f"/desk/transcripts/{interaction_id}.pdf")).props(
                     "flat dense no-caps").mark("list-transcript")
+                if interaction["status"] == "open" and self.principal.sees_everything:
+                    ui.button("Watch live", icon="visibility", on_click=lambda: ui.navigate.to(
+                        f"/supervisor/interactions/{interaction_id}")).props("flat dense no-caps").mark("list-watch")
                 if interaction["status"] == "open" and interaction["owner"] == self.principal.username:
                     target = SimpleNamespace(principal=self.principal, id=interaction_id)
                     ui.button("Close & Dispose…", on_click=lambda: close_dialog(target, dispose=True)).props(

@@ -11,8 +11,8 @@ from nicegui import ui
 
 from server.services.auth import Principal
 from server.ui import context
+from server.ui.admin_kit import admin_door
 from server.ui.template_dialogs import content_sid_dialog, delete_dialog, edit_dialog, submit_dialog
-from server.ui.theme import apply_theme
 
 COLUMNS = [
     {"name": "name", "label": "Name", "field": "name", "align": "left"},
@@ -24,7 +24,8 @@ COLUMNS = [
     {"name": "actions", "label": "", "field": "id", "align": "right"},
 ]
 ACTIONS_CELL = """<q-td :props="props" auto-width>
- <q-btn flat dense no-caps icon="edit" label="Edit" color="primary" @click.stop="() => $parent.$emit('edit', props.row)" />
+ <q-btn flat dense no-caps icon="edit" label="Edit" color="primary"
+  @click.stop="() => $parent.$emit('edit', props.row)" />
  <q-btn v-if="props.row.meta" flat dense no-caps icon="send" label="Submit to Meta"
   @click.stop="() => $parent.$emit('submit', props.row)" />
  <q-btn v-if="props.row.twilio" flat dense no-caps icon="link" label="Content SID"
@@ -36,29 +37,11 @@ PATH = "/admin/templates"
 
 
 async def templates_page() -> RedirectResponse | None:
-    principal = await context.principal()
-    if principal is None:
-        return RedirectResponse(f"/login?next_path={PATH}")
-    apply_theme()
-    _header()
-    if principal.role != "admin":
-        with ui.card().classes("xc-card m-6 p-6"):
-            ui.label(FORBIDDEN).classes("text-base").mark("templates-forbidden")
-            ui.link("Back to the desk", "/").classes("text-primary")
+    principal = await admin_door(PATH, forbidden=FORBIDDEN, marker="templates-forbidden")
+    if isinstance(principal, Principal):
+        await TemplatesPage(principal).build()
         return None
-    await TemplatesPage(principal).build()
-    return None
-
-
-def _header() -> None:
-    with ui.header().classes("bg-secondary items-center px-4 py-2 gap-4"):
-        ui.label("💬 WhatsApp desk").classes("text-lg font-semibold")
-        ui.link("Desk", "/").classes("text-white")
-        ui.link("Interactions", "/interactions").classes("text-white")
-        ui.link("Contacts", "/contacts").classes("text-white")
-        ui.label("Templates").classes("font-medium underline")
-        ui.space()
-        ui.link("Sign out", "/logout").classes("text-white text-sm")
+    return principal
 
 
 class TemplatesPage:

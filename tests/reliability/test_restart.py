@@ -138,6 +138,15 @@ def test_sigkill_during_inbound_load_loses_nothing_acknowledged(tmp_path, databa
         assert unowned[:3] == waiting_ids
         queue = next(q for q in supervisor.get("/queues").json()["items"] if q["name"] == "WhatsAppConn1")
         assert queue["waiting"] == len(unowned) == len(open_items) - len(owned)
+
+        # The supervisor board is rebuilt too (SPEC S1): today's answers, open and waiting interactions with
+        # the longest wait counted from the oldest's arrival, the agents' states and what they hold.
+        board = supervisor.get("/supervisor/board").json()
+        [row] = board["queues"]
+        assert (row["answered_today"], row["open"], row["waiting"]) == (len(owned), len(open_items), len(unowned))
+        assert row["longest_wait"] >= 1.5  # the first waiter arrived before the 1.5 s of load
+        holding = {a["username"]: (a["state"], a["reason"], a["open"]) for a in board["agents"]}
+        assert holding["agent1"] == ("paused", "restart test", 2) and holding["agent4"][2] == 1
         assert agents[5].put("/me/state", json={"state": "online"}).status_code == 200
         deadline = time.time() + 5
         offered: list[int] = []
