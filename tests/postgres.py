@@ -41,8 +41,9 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def create_database(server_url: str, name: str) -> str:
-    """A new empty database on the server of `server_url`; returns its URL."""
+def create_database(server_url: str, name: str, template: str | None = None) -> str:
+    """A new database on the server of `server_url` (empty, or a copy of the database `template`, which
+    nobody may be connected to); returns its URL."""
     import asyncio
 
     import asyncpg
@@ -50,7 +51,7 @@ def create_database(server_url: str, name: str) -> str:
     async def create() -> None:
         connection = await asyncpg.connect(server_url.replace("postgres://", "postgresql://", 1))
         try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
+            await connection.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         finally:
             await connection.close()
 

@@ -13,6 +13,7 @@ from tortoise.expressions import Q
 from server.persistence.db import dialect_sql
 from server.persistence.models import (Account, Attachment, CannedAnswer, Disposition, Interaction, Message, Queue,
                                        Template, User)
+from server.persistence.text_fold import folded, text_vector
 
 INTERACTION_FIELDS = ("id", "status", "owner__username", "first_agent__username", "queue__name", "account__key",
                       "account__provider", "customer_phone", "customer_name", "contact_id", "created_at",
@@ -77,8 +78,8 @@ def search_words(text: str, limit: int = 8) -> list[str]:
 
 
 def tsquery(words: list[str]) -> str:
-    """The PostgreSQL to_tsquery equivalent: prefix terms joined with &."""
-    return " & ".join(w.replace("'", "") + ":*" for w in words)
+    """The PostgreSQL to_tsquery equivalent: prefix terms, folded like the index, joined with &."""
+    return " & ".join(folded(w).replace("'", "") + ":*" for w in words)
 
 
 def phone_digits(text: str) -> list[str]:
@@ -130,7 +131,7 @@ def _message_clause(text: str, fts: str | None, dialect: str) -> tuple[str, list
     if not words:
         return None
     if dialect == "postgres":
-        return ("i.id IN (SELECT m.interaction_id FROM messages m WHERE to_tsvector('simple', m.text) @@ "
+        return (f"i.id IN (SELECT m.interaction_id FROM messages m WHERE {text_vector('m.text')} @@ "
                 f"to_tsquery('simple', ?) AND m.direction != 'note' ORDER BY m.id DESC LIMIT {TEXT_HITS})",
                 [tsquery(words)])
     if fts is None:
@@ -192,11 +193,11 @@ def _advanced_search(f: InteractionFilter, fts: str | None, dialect: str) -> tup
         values += more
     if f.phone:
         found = _phone_clause(f.phone)
-        clauses.append(found[0] if found else "0")  # not a number: nothing matches
+        clauses.append(found[0] if found else "1 = 0")  # not a number: nothing matches
         values += found[1] if found else []
     if f.message:
         found = _message_clause(f.message, fts, dialect)
-        clauses.append(found[0] if found else "0")
+        clauses.append(found[0] if found else "1 = 0")
         values += found[1] if found else []
     return clauses, values
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import sqlite3
 import time
 import uuid
 from typing import Any
@@ -15,26 +14,17 @@ import pytest
 
 from tests.api.conftest import Desk, assert_error, eventually, new_id, new_phone
 from tests.serverproc import Api, ServerProcess
+from tests.stored import rows, stored_bytes
 
 
 def _unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 
-def _db(server: ServerProcess) -> sqlite3.Connection:
-    return sqlite3.connect(server.data_dir / "contact-center.sqlite3", timeout=10)
-
-
 def _audit(server: ServerProcess, action: str, target: str) -> list[tuple[Any, Any]]:
-    with _db(server) as db:
-        rows = db.execute("SELECT before, after FROM audit_entries WHERE action = ? AND target = ? ORDER BY id",
-                          (action, target)).fetchall()
-    return [(json.loads(b) if b else None, json.loads(a) if a else None) for b, a in rows]
-
-
-def _database_bytes(server: ServerProcess) -> bytes:
-    """The database as it lies on the disk: the main file and its write-ahead log."""
-    return b"".join(p.read_bytes() for p in server.data_dir.glob("contact-center.sqlite3*"))
+    found = rows(server, "SELECT before, after FROM audit_entries WHERE action = ? AND target = ? ORDER BY id",
+                 action, target)
+    return [(json.loads(b) if b else None, json.loads(a) if a else None) for b, a in found]
 
 
 def _queue(desk: Desk, members: list[str], **rules: Any) -> dict[str, Any]:
@@ -296,11 +286,10 @@ def test_account_credentials_are_masked_encrypted_and_a_new_app_secret_applies_a
     for answer in answers:
         for secret in secrets:
             assert secret not in answer.text
-    stored = _database_bytes(demo_server)
+    stored = stored_bytes(demo_server)
     for secret in [*secrets, "demo-app-secret", "demo-auth-token"]:
         assert secret.encode() not in stored, "a credential is stored in clear"
-    with _db(demo_server) as db:
-        [(raw,)] = db.execute("SELECT credentials FROM accounts WHERE key = ?", (key,)).fetchall()
+    [(raw,)] = rows(demo_server, "SELECT credentials FROM accounts WHERE key = ?", key)
     assert list(json.loads(raw)) == ["sealed"]
     for before, after in _audit(demo_server, "account.update", f"account {key}"):
         assert not any(s in json.dumps([before, after]) for s in secrets)

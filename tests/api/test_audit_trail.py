@@ -17,7 +17,7 @@ import pytest
 from server.persistence.append_only import AppendOnlyError
 from server.persistence.db import close_database, open_database
 from server.persistence.models import AuditEntry
-from tests.api.conftest import QUEUE, Desk, assert_error, new_phone
+from tests.api.conftest import QUEUE, Desk, assert_error, eventually, new_phone
 from tests.serverproc import Api, ServerProcess
 
 
@@ -139,6 +139,7 @@ def test_a_declined_transfer_is_one_outcome_by_the_decliner(desk: Desk, owned: i
     assert desk["agent1"].post(f"/interactions/{owned}/transfer", json={"agent": "agent2"}).status_code == 200
     desk["agent2"].wait_for_offer(owned)
     assert desk["agent2"].post(f"/interactions/{owned}/reject").status_code == 200
+    eventually(lambda: entries(desk, "transfer.declined", target), what="the outcome is stored")  # after the answer
     declined = only(desk, "transfer.declined", target)
     assert declined["actor"] == "agent2"
     assert declined["before"] == {"owner": "agent1", "target": "agent agent2"}
@@ -153,6 +154,7 @@ def test_a_transfer_to_a_queue_nobody_can_take_fails_at_once(desk: Desk, owned: 
     assert r.json()["status"] == "failed", r.text
     request = only(desk, "transfer.request", target)
     assert request["after"] == {"target": f"queue {QUEUE}", "targets": []}
+    eventually(lambda: entries(desk, "transfer.failed", target), what="the outcome is stored")  # after the answer
     failed = only(desk, "transfer.failed", target)
     assert failed["actor"] == "system" and failed["after"]["outcome"] == "failed"
 

@@ -3,12 +3,12 @@ the screens are, with every message, note and routing event, and every download 
 from __future__ import annotations
 
 import io
-import sqlite3
 
 import httpx
 from pypdf import PdfReader
 
 from tests.api.conftest import Desk, assert_error, eventually, new_phone
+from tests.stored import rows
 
 
 def pdf_text(response: httpx.Response) -> str:
@@ -20,10 +20,9 @@ def pdf_text(response: httpx.Response) -> str:
 
 
 def downloads(desk: Desk, interaction_id: int) -> list[str]:
-    with sqlite3.connect(desk.server.data_dir / "contact-center.sqlite3") as db:
-        return [r[0] for r in db.execute(
-            "SELECT u.username FROM transcript_downloads d JOIN users u ON u.id = d.user_id "
-            "WHERE d.interaction_id = ? ORDER BY d.id", (interaction_id,))]
+    return [r[0] for r in rows(desk.server, "SELECT u.username FROM transcript_downloads d JOIN users u "
+                                           "ON u.id = d.user_id WHERE d.interaction_id = ? ORDER BY d.id",
+                                 interaction_id)]
 
 
 def test_open_and_closed_transcripts_hold_header_messages_notes_and_history(desk: Desk) -> None:
