@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.postgres import create_database, postgres_binaries, postgres_server
-from tests.serverproc import ServerProcess
+from tests.serverproc import ServerProcess, copy_data_dir
 
 TEST_DATABASE = os.environ.get("XC_TEST_DATABASE", "sqlite")
 _databases = itertools.count(1)
@@ -29,12 +28,20 @@ class DemoTemplate:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTemplate]:
-    data_dir = tmp_path_factory.mktemp("demo-template")
+def sqlite_demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir that a `--demo` start on SQLite left: the page tests copy it too."""
+    data_dir = tmp_path_factory.mktemp("sqlite-demo")
+    ServerProcess(data_dir).start().stop()
+    (data_dir / "server.log").unlink(missing_ok=True)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[DemoTemplate]:
     if TEST_DATABASE != "postgres":
-        ServerProcess(data_dir).start().stop()
-        yield DemoTemplate(data_dir)
+        yield DemoTemplate(request.getfixturevalue("sqlite_demo_dir"))
         return
+    data_dir = tmp_path_factory.mktemp("demo-template")
     if not postgres_binaries():
         pytest.fail("XC_TEST_DATABASE=postgres needs PostgreSQL's binaries (Debian package postgresql)")
     with postgres_server() as url:
@@ -45,9 +52,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTemp
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoTemplate) -> Iterator[ServerProcess]:
     """A real `python -m server --demo` on its own copy of the demo workspace, shared by one test module."""
-    data_dir = tmp_path_factory.mktemp("server") / "data"
-    shutil.copytree(demo_template.data_dir, data_dir)
-    (data_dir / "server.log").unlink(missing_ok=True)
+    data_dir = copy_data_dir(demo_template.data_dir, tmp_path_factory.mktemp("server") / "data")
     database_url = None
     if demo_template.postgres:
         database_url = create_database(demo_template.postgres, f"module{next(_databases)}", template="demo")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +19,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def copy_data_dir(template: Path, target: Path) -> Path:
+    """A copy of a data dir a stopped server left (database, generated secret, files), without its log."""
+    shutil.copytree(template, target)
+    (target / "server.log").unlink(missing_ok=True)
+    return target
 
 
 class ServerProcess:

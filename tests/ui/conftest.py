@@ -18,6 +18,7 @@ from nicegui.testing.user_simulation import user_simulation
 
 from server.services.auth import Principal
 from server.ui import context
+from tests.serverproc import copy_data_dir
 
 MAIN = Path(__file__).with_name("sim_main.py")
 _numbers = itertools.count(random.randrange(1_000_000, 8_000_000))
@@ -70,8 +71,9 @@ class Browsers:
 
 
 @pytest.fixture
-async def browsers(tmp_path, monkeypatch) -> AsyncIterator[Browsers]:
-    monkeypatch.setenv("XC_UI_TEST_DATA_DIR", str(tmp_path))
+async def browsers(tmp_path, monkeypatch, sqlite_demo_dir) -> AsyncIterator[Browsers]:
+    """A fresh copy of the demo workspace (migrated and made once per session) served in-process."""
+    monkeypatch.setenv("XC_UI_TEST_DATA_DIR", str(copy_data_dir(sqlite_demo_dir, tmp_path / "data")))
     async with user_simulation(main_file=MAIN) as user:
         await eventually(context.services, timeout=20)  # NiceGUI runs startup handlers as background tasks
         opened = Browsers(user)
