@@ -157,8 +157,8 @@ class InteractionActor(PooledActor):
                 return
             if not targets:  # nobody to offer it to: it stays, unread, with its owner
                 self.life.expire_transfer(pending.generation)
-                self._resolve_unaccepted(pending.generation, "failed", "nobody online to take it")
-                request.reply.ok({"status": "failed", "reason": "Nobody online could take the transfer."})
+                self._resolve_unaccepted(pending.generation, "failed", "nobody online to take it", answer=lambda: (
+                    request.reply.ok({"status": "failed", "reason": "Nobody online could take the transfer."})))
                 return
             self._offer_transfer(set(targets), deadline)
             self._arm_timer(pending.generation, deadline)
@@ -208,9 +208,12 @@ class InteractionActor(PooledActor):
         assert pending is not None
         self.system.writer.submit_threadsafe(StoreTransferDeclined(
             self.life.id, pending.generation, agent, sorted(pending.targets)))
+        answer = lambda: reply.ok({"interaction_id": self.life.id, "rejected": True})  # noqa: E731
         if failed:
-            self._resolve_unaccepted(pending.generation, "failed", f"rejected by {agent}", declined_by=agent)
-        reply.ok({"interaction_id": self.life.id, "rejected": True})
+            self._resolve_unaccepted(pending.generation, "failed", f"rejected by {agent}", declined_by=agent,
+                                     answer=answer)
+        else:
+            answer()
 
     def _expire_transfer(self, generation: int) -> None:
         targets = self.life.expire_transfer(generation)
@@ -220,8 +223,10 @@ class InteractionActor(PooledActor):
             self._tell_desk(agent, mail.DeskMail(gone=(mail.Gone(self.life.id, "timeout"),)))
         self._resolve_unaccepted(generation, "timed_out", "nobody accepted in time")
 
-    def _resolve_unaccepted(self, generation: int, status: str, detail: str, declined_by: str | None = None) -> None:
-        """The transfer ended without a taker: the owner has it back, unread (stored, then announced)."""
+    def _resolve_unaccepted(self, generation: int, status: str, detail: str, declined_by: str | None = None,
+                            answer: Callable[[], None] | None = None) -> None:
+        """The transfer ended without a taker: the owner has it back, unread (stored, then announced; then
+        `answer` tells whoever's request ended it)."""
         owner = self.life.owner
 
         def then(error: BaseException | None) -> None:
@@ -230,6 +235,8 @@ class InteractionActor(PooledActor):
             self._notify_owner()
             if owner:
                 self.system.hub.publish(TransferFailed(owner, self.life.id, detail))
+            if answer is not None:
+                answer()
 
         self._store(StoreTransferResolved(self.life.id, generation, status, None, detail, declined_by), then)
 
