@@ -18,7 +18,7 @@ import httpx
 import phonenumbers
 import pytest
 
-from tests.postgres import postgres_binaries, postgres_server
+from tests.postgres import postgres_server
 from tests.serverproc import ROOT, Api, ServerProcess
 
 SCRIPT = ROOT / "scripts" / "seed.py"
@@ -220,7 +220,6 @@ def test_bad_flags_are_refused_before_anything_is_written(tmp_path: Path,
     assert not (tmp_path / "x").exists()
 
 
-@pytest.mark.skipif(postgres_binaries() is None, reason="PostgreSQL binaries are not installed")
 def test_a_seed_on_postgresql(tmp_path: Path) -> None:
     with postgres_server() as url:
         run_seed(["--database-url", url])

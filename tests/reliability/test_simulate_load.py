@@ -15,7 +15,7 @@ import pytest
 
 from server.connectors import meta, twilio
 from server.errors import Forbidden
-from tests.postgres import postgres_binaries, postgres_server
+from tests.postgres import postgres_server
 from tests.serverproc import ROOT, ServerProcess
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -49,7 +49,6 @@ def test_a_load_run_on_sqlite_stores_every_message_once(tmp_path: Path) -> None:
         assert re.search(rf"^{figure}\s+p50\s+[\d.]+\s+p95\s+[\d.]+\s+p99\s+[\d.]+\s+max\s+[\d.]+ ms", out, re.M), out
 
 
-@pytest.mark.skipif(postgres_binaries() is None, reason="PostgreSQL binaries are not installed")
 def test_a_load_run_on_postgresql_stores_every_message_once(tmp_path: Path) -> None:
     with postgres_server() as url:
         server = ServerProcess(tmp_path / "server", database_url=url).start()
