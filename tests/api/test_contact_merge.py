@@ -22,7 +22,7 @@ RACERS = 8
 
 
 def _uid() -> str:
-    return uuid.uuid4().hex[:10]
+    return "u" + uuid.uuid4().hex[:9]  # a letter first: an all-digit marker would be searched as a number
 
 
 def _contact(api: Api, **body: Any) -> dict[str, Any]:

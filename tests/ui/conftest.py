@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from nicegui import context as page_context
 from nicegui import core, ui
 from nicegui.testing.user import User
 from nicegui.testing.user_simulation import user_simulation
@@ -28,12 +29,50 @@ def new_phone() -> str:
     return f"+39333{next(_numbers):07d}"
 
 
+PAGE_CALLS = {"navigate": {"to", "back", "forward", "reload"}, "notify": {"__call__"},
+              "download": {"__call__", "file", "from_url", "content"}}
+
+
+class _CalledFromItsPage:
+    """Stands in for a simulated user's `navigate`, `notify` or `download`.
+
+    NiceGUI's simulation points the global `ui.navigate` / `ui.notify` / `ui.download` at whichever user a
+    test touched last, so with several users a page's `ui.navigate.to(...)` could move another user's page.
+    Here what a page calls reaches the user whose page called it; what a test reads is its own user's."""
+
+    def __init__(self, own: Any, of_calling_page: Callable[[], Any | None], routed: set[str]) -> None:
+        self._own, self._of_calling_page, self._routed = own, of_calling_page, routed
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return (self._of_calling_page() or self._own)(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        target = (self._of_calling_page() or self._own) if name in self._routed else self._own
+        return getattr(target, name)
+
+
 class Browsers:
     """The app under test: open more simulated browsers, reach its services."""
 
     def __init__(self, first: User) -> None:
-        self.first = first
+        self._users: list[tuple[User, dict[str, Any]]] = []
+        self.first = self._routed(first)
         self._clients: list[httpx.AsyncClient] = []
+
+    def _routed(self, user: User) -> User:
+        own = {part: getattr(user, part) for part in PAGE_CALLS}
+        self._users.append((user, own))
+        for part, routed in PAGE_CALLS.items():
+            setattr(user, part, _CalledFromItsPage(own[part], lambda part=part: self._of_calling_page(part),
+                                                   routed))
+        return user
+
+    def _of_calling_page(self, part: str) -> Any | None:
+        try:
+            client = page_context.client
+        except RuntimeError:  # not called from a page
+            return None
+        return next((own[part] for user, own in self._users if user.client is client), None)
 
     @property
     def services(self) -> Any:
@@ -42,24 +81,16 @@ class Browsers:
     async def new(self) -> User:
         client = httpx.AsyncClient(transport=httpx.ASGITransport(core.app), base_url="http://test")
         self._clients.append(client)
-        return User(client)
+        return self._routed(User(client))
 
     async def signed_in(self, username: str, user: User | None = None) -> User:
         user = user or await self.new()
         await user.open("/login")
         user.find("Username").type(username)
         user.find("Password").type("demo")
-        # With several simulated users in one event loop, NiceGUI's simulation now and then loses a click's
-        # navigation (never seen in a real browser: tests/browser sign in through the same page): click again.
-        for _ in range(3):
-            user.find(kind=ui.button, content="Sign in").click()
-            try:
-                await user.should_see("Conversations", retries=50)
-                return user
-            except AssertionError:
-                if "Conversations" in str(user.current_layout) or not user.find("Password").elements:
-                    raise
-        raise AssertionError(f"{username} could not sign in")
+        user.find(kind=ui.button, content="Sign in").click()
+        await user.should_see("Conversations", retries=100)
+        return user
 
     async def principal(self, username: str) -> Principal:
         _, principal = await self.services.auth.login(username, "demo")
