@@ -93,6 +93,9 @@ class AgentSessionActor(PooledActor):
                                                           sum(self.unread.values())))
             case mail.QueueMembership(queue, weight, capacity):
                 self._membership(queue, weight, capacity)
+            case mail.SetCapacity(capacity):
+                self._set_capacity(capacity)
+                self._announce_desk()
             case mail.Snapshot(reply):
                 reply.ok(DeskView(self.username, self.desk.state.value, self.desk.reason, self.desk.capacity,
                                   sorted(self.desk.offers.values(), key=lambda o: o.priority),
@@ -126,15 +129,20 @@ class AgentSessionActor(PooledActor):
             joined = self.desk.join_queue(queue, weight)
             if queue not in self.queues:
                 self.queues.append(queue)
-        if capacity is not None and capacity != self.desk.capacity:
-            for offer in self.desk.set_capacity(capacity):
-                self._decline(offer)
-                self.system.hub.publish(OfferGone(self.username, offer.interaction_id, "declined"))
+        if capacity is not None:
+            self._set_capacity(capacity)
         if joined:
             availability = self.desk.availability_for(queue)
             self._reported[queue] = availability
             self._tell_queue(ref, mail.AddMember(self.username, availability))
         self._announce_desk()
+
+    def _set_capacity(self, capacity: int) -> None:
+        """Decline the new offers that no longer fit; the queues hear the new room at the slice's end."""
+        if capacity != self.desk.capacity:
+            for offer in self.desk.set_capacity(capacity):
+                self._decline(offer)
+                self.system.hub.publish(OfferGone(self.username, offer.interaction_id, "declined"))
 
     @staticmethod
     def _tell_queue(ref: Any, message: Any) -> None:

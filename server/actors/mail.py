@@ -118,6 +118,13 @@ class QueueMembership:
 
 
 @dataclass(frozen=True)
+class SetCapacity:
+    """An admin's stored change of the agent's own capacity (as it applies now: theirs, else their queues')."""
+
+    capacity: int
+
+
+@dataclass(frozen=True)
 class AcceptEnded:
     """An accept the desk forwarded was refused: the offer is no longer guarded against a reject."""
 

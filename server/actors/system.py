@@ -14,6 +14,7 @@ import pykka
 
 from server.actors import mail
 from server.actors.agent import AgentSessionActor
+from server.actors.bridge import NoReply
 from server.actors.events import EventHub
 from server.actors.interaction import InteractionActor
 from server.actors.queue import QueueActor
@@ -161,6 +162,18 @@ class ActorSystem:
             if username not in rows or username not in self._desks:
                 if queue_ref is not None:  # a disabled user: no desk to go through
                     queue_ref.tell(mail.RemoveMember(username))
+
+    def capacity_changed(self, row: AgentStateRow) -> None:
+        """An admin changed the agent's own capacity (`row`: as stored now, with the capacity that applies)."""
+        ref = self._desks.get(row.username)
+        if ref is not None:
+            ref.tell(mail.SetCapacity(row.capacity))
+
+    def user_disabled(self, username: str) -> None:
+        """A disabled user's desk goes offline: their offers go to others; what they own stays theirs."""
+        ref = self._desks.get(username)
+        if ref is not None:
+            ref.tell(mail.SetState("offline", None, NoReply()))
 
     def queue_deleted(self, queue_id: int, name: str, members: list[AgentStateRow]) -> None:
         """A deleted queue (it had no accounts and no interactions): its members' desks leave it, its actor

@@ -42,6 +42,11 @@ class AgentFigures:
             return "full"
         return self.state
 
+    def took(self, interaction_id: int) -> None:
+        """The agent owns it now: an offer of it, accepted, is no longer held."""
+        self.offers.discard(interaction_id)
+        self.open_ids.add(interaction_id)
+
 
 def local_day(when: float) -> date:
     return datetime.fromtimestamp(when).date()
@@ -107,7 +112,7 @@ class Board:
                     agent.since = now
                 agent.state, agent.reason = event.state, event.reason
             case InteractionOwned():
-                self._shown_state_kept(event.agent, now, lambda a: a.open_ids.add(event.interaction_id))
+                self._shown_state_kept(event.agent, now, lambda a: a.took(event.interaction_id))
             case InteractionReleased():
                 self._shown_state_kept(event.agent, now, lambda a: a.open_ids.discard(event.interaction_id))
             case OfferShown():

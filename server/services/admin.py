@@ -7,8 +7,10 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from server.actors.system import ActorSystem
 from server.errors import Conflict, Invalid
 from server.persistence.models import User
+from server.persistence.routing_state import load_agent_rows
 from server.services.audit import record
 from server.services.auth import ROLES, AuthService, Principal, hash_password
 from server.services.contact_admin import named
@@ -16,6 +18,7 @@ from server.services.settings import SettingsService
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8
+MAX_CAPACITY = 100
 
 
 def user_view(user: User) -> dict[str, Any]:
@@ -23,10 +26,18 @@ def user_view(user: User) -> dict[str, Any]:
             "capacity": user.capacity, "disabled": user.disabled}
 
 
+def checked_capacity(value: Any) -> int | None:
+    """An agent's own capacity: max open interactions, or None for their queues' setting."""
+    if value is not None and (type(value) is not int or not 1 <= value <= MAX_CAPACITY):
+        raise Invalid(f"capacity: a whole number from 1 to {MAX_CAPACITY}, or null for the queues' setting.")
+    return value
+
+
 class AdminService:
-    def __init__(self, settings: SettingsService, auth: AuthService) -> None:
+    def __init__(self, settings: SettingsService, auth: AuthService, system: ActorSystem) -> None:
         self.settings = settings
         self.auth = auth
+        self.system = system
 
     async def create_user(self, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
         principal.require_admin()
@@ -34,6 +45,7 @@ class AdminService:
         password = body.get("password")
         role = body.get("role") or "agent"
         full_name = str(body.get("full_name") or "").strip()
+        capacity = checked_capacity(body.get("capacity"))
         if not USERNAME.match(username):
             raise Invalid("username: 2-64 characters, lowercase letters, digits, '.', '_' or '-'.")
         if not isinstance(password, str) or len(password) < MIN_PASSWORD:
@@ -45,17 +57,19 @@ class AdminService:
         try:
             async with in_transaction():
                 user = await User.create(username=username, password_hash=hash_password(password), role=role,
-                                         full_name=full_name)
+                                         full_name=full_name, capacity=capacity)
                 await record(principal, "user.create", f"user {username}", None, user_view(user))
         except IntegrityError:
             raise Conflict(f"The username {username!r} is taken.", code="exists") from None
         return user_view(user)
 
     async def update_user(self, principal: Principal, key: Any, body: Any) -> dict[str, Any]:
-        """Role, full name, disabled, or a new password (which, like disabling, signs the user out)."""
+        """Role, full name, capacity (max open interactions; null: the queues' setting), disabled (which
+        signs the user out and puts their desk offline), or a new password (which signs the user out)."""
         principal.require_admin()
-        if not isinstance(body, dict) or not body or set(body) - {"role", "full_name", "disabled", "password"}:
-            raise Invalid("Send any of role, full_name, disabled, password.")
+        if not isinstance(body, dict) or not body or set(body) - {"role", "full_name", "capacity", "disabled",
+                                                                   "password"}:
+            raise Invalid("Send any of role, full_name, capacity, disabled, password.")
         user = await named(User, key, "user", "username")
         before = user_view(user)
         changes: dict[str, Any] = {}
@@ -69,6 +83,8 @@ class AdminService:
             if not isinstance(body["full_name"], str) or len(body["full_name"].strip()) > 128:
                 raise Invalid("full_name is limited to 128 characters.")
             changes["full_name"] = body["full_name"].strip()
+        if "capacity" in body:
+            changes["capacity"] = checked_capacity(body["capacity"])
         if "disabled" in body:
             if not isinstance(body["disabled"], bool):
                 raise Invalid("disabled must be true or false.")
@@ -86,6 +102,11 @@ class AdminService:
             await record(principal, "user.update", f"user {user.username}", before,
                          {**after, **({"password": "changed"} if "password" in body else {})})
         await self.auth.forget_user(user.id, end_sessions=user.disabled or "password" in body)
+        if user.disabled and not before["disabled"]:
+            self.system.user_disabled(user.username)
+        elif "capacity" in body and not user.disabled:
+            [row] = await load_agent_rows([user.username])
+            self.system.capacity_changed(row)
         return after
 
     async def list_users(self, principal: Principal) -> list[dict[str, Any]]:

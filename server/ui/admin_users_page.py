@@ -1,5 +1,5 @@
-"""The Users page (SPEC A1): every user with full name, role and whether they may sign in; create one, change
-role or full name, set a new password, disable or enable. The admin service checks and refuses (a taken
+"""The Users page (SPEC A1, R6): every user with full name, role, own capacity and whether they may sign in;
+create one, change role, full name or capacity, set a new password, disable or enable. The admin service checks and refuses (a taken
 username, a short password, disabling oneself); the page shows its answers."""
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from typing import Any
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
+from server.services.admin import MAX_CAPACITY
 from server.services.auth import ROLES, Principal
 from server.ui import context
-from server.ui.admin_kit import Action, actions_cell, admin_door, changed, columns, page_table, title_row
+from server.ui.admin_kit import Action, actions_cell, admin_door, changed, columns, page_table, title_row, whole
 
 PATH = "/admin/users"
-COLUMNS = columns(("username", "Username"), ("full_name", "Full name"), ("role", "Role"), ("status", "Status"),
-                  ("actions", ""))
+COLUMNS = columns(("username", "Username"), ("full_name", "Full name"), ("role", "Role"),
+                  ("capacity", "Capacity"), ("status", "Status"), ("actions", ""))
+QUEUES_SETTING = "queues' setting"
 ACTIONS = actions_cell(Action("edit", "Edit", "edit"), Action("password", "Password", "key"),
                        Action("disable", "Disable", "block", "negative", only_if="active"),
                        Action("enable", "Enable", "check_circle", "positive", only_if="disabled"))
@@ -51,12 +53,14 @@ class UsersPage:
             return
         self.users = {u["username"]: u for u in found}
         self.table.rows = [{"username": u["username"], "full_name": u["full_name"], "role": u["role"],
+                            "capacity": QUEUES_SETTING if u["capacity"] is None else str(u["capacity"]),
                             "status": "Disabled" if u["disabled"] else "Active", "active": not u["disabled"],
                             "disabled": u["disabled"]} for u in found]
         self.table.update()
 
     def edit(self, user: dict[str, Any] | None) -> None:
-        """A new user (username, password, role, full name), or an existing one's role and full name."""
+        """A new user (username, password, role, full name, capacity), or an existing one's role, full name and
+        capacity (empty: the queues' setting)."""
         with context.dialog() as dialog, ui.card().classes("w-[440px] max-w-[95vw] gap-2"):
             ui.label(f"Edit {user['username']}" if user else "New user").classes("text-lg font-medium")
             if user is None:
@@ -67,9 +71,13 @@ class UsersPage:
                 "outlined dense").classes("w-full").mark("user-full-name")
             role = ui.select({r: r.capitalize() for r in ROLES}, label="Role", value=user["role"] if user else "agent"
                              ).props("outlined dense").classes("w-full").mark("user-role")
+            capacity = ui.number("Max open conversations (empty: the queues' setting)",
+                                 value=user["capacity"] if user else None, min=1, max=MAX_CAPACITY, step=1,
+                                 precision=0).props("outlined dense").classes("w-full").mark("user-capacity")
 
             async def save() -> None:
-                values = {"full_name": full_name.value or "", "role": role.value}
+                values = {"full_name": full_name.value or "", "role": role.value,
+                          "capacity": whole(capacity.value)}
                 if user is None:
                     body = {"username": username.value or "", "password": password.value or "", **values}
                     done = await context.attempt(self.service.create_user(self.principal, body))

@@ -208,6 +208,105 @@ def test_changed_rules_apply_to_the_next_offer(desk: Desk) -> None:
     _take_and_close(desk, "agent3", second)
 
 
+# --- users: own capacity, disabling ---------------------------------------------------------------------
+
+
+def _new_agent(desk: Desk, demo_server: ServerProcess, **fields: Any) -> tuple[str, Api]:
+    username = _unique("cap").lower()
+    r = desk.admin.post("/admin/users", json={"username": username, "password": "password1", **fields})
+    assert r.status_code == 201, r.text
+    return username, Api(demo_server.base, username, password="password1")
+
+
+def _board_agent(desk: Desk, username: str) -> dict[str, Any]:
+    return next(a for a in desk.admin.get("/supervisor/board").json()["agents"] if a["username"] == username)
+
+
+def test_an_agents_own_capacity_applies_to_the_next_offer_and_withdraws_what_no_longer_fits(
+        desk: Desk, demo_server: ServerProcess) -> None:
+    username, agent = _new_agent(desk, demo_server, capacity=1)
+    try:
+        queue = _queue(desk, [username])  # the queue's capacity per agent: 5
+        account = _sandbox_account(desk, queue["name"])
+        assert agent.put("/me/state", json={"state": "online"}).status_code == 200
+        assert agent.get("/me").json()["capacity"] == 1
+        first = _inbound(desk, account)
+        _offer(agent, first)
+        assert agent.post(f"/interactions/{first}/accept").status_code == 200
+        second = _inbound(desk, account)
+        time.sleep(0.4)
+        assert second not in [o["interaction_id"] for o in agent.get("/offers").json()["items"]]  # full
+
+        r = desk.admin.patch(f"/admin/users/{username}", json={"capacity": 2})
+        assert r.status_code == 200 and r.json()["capacity"] == 2, r.text
+        _offer(agent, second)  # a freed slot goes to the waiter at once
+        assert _board_agent(desk, username)["capacity"] == 2
+        assert agent.post(f"/interactions/{second}/accept").status_code == 200
+
+        r = desk.admin.patch(f"/admin/users/{username}", json={"capacity": None})
+        assert r.status_code == 200 and r.json()["capacity"] is None
+        eventually(lambda: agent.get("/me").json()["capacity"] == 5, what="the queue's capacity applies")
+        third = _inbound(desk, account)
+        _offer(agent, third)
+        assert desk.admin.patch(f"/admin/users/{username}", json={"capacity": 2}).status_code == 200
+        eventually(lambda: third not in [o["interaction_id"] for o in agent.get("/offers").json()["items"]],
+                   what="the offer that no longer fits is withdrawn")
+        eventually(lambda: _board_agent(desk, username)["offers"] == 0, what=f"board: {_board_agent(desk, username)}")
+        assert desk.admin.patch(f"/admin/users/{username}", json={"capacity": 3}).status_code == 200
+        _offer(agent, third)
+        assert _audit(demo_server, "user.update", f"user {username}")[0][0]["capacity"] == 1
+        assert _audit(demo_server, "user.update", f"user {username}")[0][1]["capacity"] == 2
+        for interaction_id in (first, second):
+            assert agent.post(f"/interactions/{interaction_id}/close", json={}).status_code == 200
+        assert agent.post(f"/interactions/{third}/accept").status_code == 200
+        assert agent.post(f"/interactions/{third}/close", json={}).status_code == 200
+        assert agent.put("/me/state", json={"state": "offline"}).status_code == 200
+    finally:
+        agent.client.close()
+
+
+@pytest.mark.parametrize("capacity", [0, 101, "3", 2.5, True, [2]])
+def test_a_bad_capacity_is_refused_and_changes_nothing(desk: Desk, capacity: Any) -> None:
+    before = desk.admin.get("/admin/users").json()["items"]
+    assert_error(desk.admin.patch("/admin/users/agent5", json={"capacity": capacity}), 422)
+    assert_error(desk.admin.post("/admin/users", json={"username": _unique("bad"), "password": "password1",
+                                                       "capacity": capacity}), 422)
+    assert desk.admin.get("/admin/users").json()["items"] == before
+
+
+def test_a_disabled_agent_goes_offline_and_their_offer_goes_to_the_others(
+        desk: Desk, demo_server: ServerProcess) -> None:
+    username, agent = _new_agent(desk, demo_server)
+    try:
+        queue = _queue(desk, [username, "agent5"], strategy="round_robin")
+        account = _sandbox_account(desk, queue["name"])
+        assert agent.put("/me/state", json={"state": "online"}).status_code == 200
+        first = _inbound(desk, account)
+        _offer(agent, first)
+        assert agent.post(f"/interactions/{first}/accept").status_code == 200
+        second = _inbound(desk, account)
+        _offer(agent, second)  # round robin: the only one online holds it
+
+        assert desk.admin.patch(f"/admin/users/{username}", json={"disabled": True}).status_code == 200
+        assert_error(agent.get("/me"), 401)
+        eventually(lambda: _board_agent(desk, username)["state"] == "offline", what="the desk went offline")
+        eventually(lambda: _board_agent(desk, username)["offers"] == 0, what="their offer was withdrawn")
+        assert _board_agent(desk, username)["open"] == 1  # what they own stays theirs
+        desk.online("agent5")
+        assert _offer(desk["agent5"], second)["queue"] == queue["name"]
+        _take_and_close(desk, "agent5", second)
+        desk.offline("agent5")
+        assert desk.admin.patch(f"/admin/users/{username}", json={"disabled": False}).status_code == 200
+        again = Api(demo_server.base, username, password="password1")
+        try:
+            assert again.get("/me").json()["state"] == "offline"
+            assert again.post(f"/interactions/{first}/close", json={}).status_code == 200
+        finally:
+            again.client.close()
+    finally:
+        agent.client.close()
+
+
 # --- accounts ------------------------------------------------------------------------------------------
 
 

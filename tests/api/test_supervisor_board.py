@@ -70,6 +70,7 @@ def test_offers_accepts_states_and_closes_move_the_figures(desk: Desk) -> None:
                          what="one waiting, offered once")
     assert waiting["agents"]["online"] == 1 and waiting["agents"]["paused"] == 1
     assert waiting["open"] == before["open"] + 1
+    eventually(lambda: agent_row(desk, "agent2")["offers"] == 1, what="agent2 holds the offer")
     eventually(lambda: queue_row(desk)["longest_wait"] > 0, what="the wait ticks")
 
     desk.accept("agent2", interaction_id)
@@ -77,7 +78,7 @@ def test_offers_accepts_states_and_closes_move_the_figures(desk: Desk) -> None:
                           what="answered counted")
     assert answered["waiting"] == 0 and answered["offers_in_flight"] == 0 and answered["longest_wait"] == 0
     assert answered["within_target_today"] == before["within_target_today"] + 1
-    assert agent_row(desk, "agent2")["open"] == 1
+    assert (agent_row(desk, "agent2")["open"], agent_row(desk, "agent2")["offers"]) == (1, 0)  # owned, not offered
 
     desk.close("agent2", interaction_id)
     eventually(lambda: queue_row(desk)["open"] == before["open"] and agent_row(desk, "agent2")["open"] == 0,

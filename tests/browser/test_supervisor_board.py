@@ -95,7 +95,8 @@ def test_the_board_follows_states_offers_accepts_and_closes_within_a_second(supe
     at = act(lambda: api["agent2"].post(f"/interactions/{interaction_id}/accept"))
     shown_within(browser, lambda: queue_row(browser).get("waiting") == "0" and queue_row(browser).get("answered") == "1",
                  "answered", at)
-    shown_within(browser, lambda: agent_row(browser, "agent2").get("load") == "1 / 5", "agent2 holds one", at)
+    shown_within(browser, lambda: agent_row(browser, "agent2").get("load") == "1 / 5"
+                 and agent_row(browser, "agent2").get("offers") == "0", "agent2 holds one, no offer", at)
     assert queue_row(browser)["target"].startswith("100% of 1")
     browser.screenshot("supervisor-board")
 

@@ -92,6 +92,36 @@ async def test_an_admin_creates_edits_resets_and_disables_a_user(browsers: Brows
     assert not admin_row["disabled"]
 
 
+async def test_an_admin_sets_an_agents_own_capacity_and_the_desk_takes_it(browsers: Browsers) -> None:
+    user = await admin_on(browsers, "/admin/users", "users-table")
+    assert rows(user, "users-table", "username")["agent3"]["capacity"] == "queues' setting"
+    agent3 = await browsers.principal("agent3")
+    assert (await browsers.services.agents.me(agent3))["capacity"] == 5
+
+    user.find(marker="users-table").trigger("edit", {"username": "agent3"})
+    await user.should_see(marker="user-save", retries=50)
+    element(user, "user-capacity").set_value(2.5)
+    await click_and_see(user, "user-save", "capacity: a whole number from 1 to 100, or null for the queues' setting.")
+    assert (await User.get(username="agent3")).capacity is None
+    element(user, "user-capacity").set_value(2)
+    await click_and_see(user, "user-save", "User agent3 saved.")
+    await closes(user, "user-save")
+    await eventually(lambda: rows(user, "users-table", "username")["agent3"]["capacity"] == "2")
+
+    async def desk_capacity_is(capacity: int) -> bool:
+        return (await browsers.services.agents.me(agent3))["capacity"] == capacity
+
+    await eventually(lambda: desk_capacity_is(2))  # the running desk, without a restart
+
+    user.find(marker="users-table").trigger("edit", {"username": "agent3"})
+    await user.should_see(marker="user-save", retries=50)
+    element(user, "user-capacity").set_value(None)
+    await click_and_see(user, "user-save", "User agent3 saved.")
+    await eventually(lambda: rows(user, "users-table", "username")["agent3"]["capacity"] == "queues' setting")
+    assert (await User.get(username="agent3")).capacity is None
+    await eventually(lambda: desk_capacity_is(5))
+
+
 async def test_a_taken_username_is_refused_and_changes_nothing(browsers: Browsers) -> None:
     user = await admin_on(browsers, "/admin/users", "users-table")
     before = await User.all().count()

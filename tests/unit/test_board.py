@@ -55,6 +55,8 @@ def test_offers_held_by_an_agent_are_counted() -> None:
     board.apply(OfferShown("ann", 8, "Sales", "new", T0 + 30), T0)
     board.apply(OfferGone("ann", 7, "taken", "bob"), T0 + 1)
     assert [a["offers"] for a in board.agent_rows(T0 + 2) if a["username"] == "ann"] == [1]
+    board.apply(InteractionOwned("ann", 8), T0 + 3)  # she accepted it: owned, no longer an offer
+    assert [(a["offers"], a["open"]) for a in board.agent_rows(T0 + 4) if a["username"] == "ann"] == [(0, 1)]
 
 
 def test_open_interactions_per_queue_come_and_go() -> None:
