@@ -126,7 +126,7 @@ async def start_services(settings: Settings) -> Services:
     interactions = InteractionService(system, writer, workspace, senders, outbox, files)
     auth = AuthService()
     return Services(settings, writer, hub, system, auth, workspace, AgentService(system, workspace), interactions,
-                    inbound, AdminService(workspace, auth, system), ContactAdminService(), CatalogService(),
+                    inbound, AdminService(workspace, auth, system, board), ContactAdminService(), CatalogService(),
                     ContactService(workspace, writer), outbox, media, files, http, SimulatorService(inbound),
                     TranscriptService(interactions), OutboundService(system, writer, workspace, interactions),
                     CampaignService(runner),

@@ -11,6 +11,7 @@ newest first and stops at the page's end, the count reads an index (0006_contact
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -207,25 +208,40 @@ async def find_contacts(f: ContactFilter) -> tuple[list[int], int]:
     return [], total
 
 
+# A contact's numbers and tags as JSON arrays, read in the same statement as the contact: one statement sees
+# one state of the database, so a merge committed meanwhile never shows a contact without its numbers.
+_PARTS = {
+    "postgres": (
+        "(SELECT COALESCE(json_agg(p.phone ORDER BY p.id), '[]') FROM contact_phones p WHERE p.contact_id = c.id)",
+        "(SELECT COALESCE(json_agg(json_build_object('name', t.name, 'color', t.color) ORDER BY t.name), '[]') "
+        "FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.contacts_id = c.id)"),
+    "sqlite": (
+        "(SELECT json_group_array(phone) FROM "
+        "(SELECT p.phone FROM contact_phones p WHERE p.contact_id = c.id ORDER BY p.id))",
+        "(SELECT json_group_array(json_object('name', name, 'color', color)) FROM "
+        "(SELECT t.name, t.color FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id "
+        "WHERE ct.contacts_id = c.id ORDER BY t.name))"),
+}
+
+
 async def contact_rows(ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Contacts with their list, phones and tags (name and color), by id."""
+    """Contacts with their list, phones and tags (name and color), by id, each as of one moment."""
     if not ids:
         return {}
-    marks = ",".join("?" * len(ids))
+    phones, tags = _PARTS["postgres" if Tortoise.get_connection("default").capabilities.dialect == "postgres"
+                          else "sqlite"]
     rows = await raw(
         "SELECT c.id AS id, c.list_id AS list_id, l.name AS list, c.first_name AS first_name, "
         "c.last_name AS last_name, c.email AS email, c.company AS company, c.notes AS notes, "
-        "c.field_values AS field_values, c.created_at AS created_at, c.updated_at AS updated_at "
-        f"FROM contacts c LEFT JOIN contact_lists l ON l.id = c.list_id WHERE c.id IN ({marks})", list(ids))
-    result = {r["id"]: {**r, "phones": [], "tags": []} for r in rows}
-    for p in await raw(f"SELECT contact_id, phone FROM contact_phones WHERE contact_id IN ({marks}) ORDER BY id",
-                       list(ids)):
-        result[p["contact_id"]]["phones"].append(p["phone"])
-    for t in await raw("SELECT ct.contacts_id AS cid, t.name AS name, t.color AS color FROM contact_tags ct "
-                       f"JOIN tags t ON t.id = ct.tag_id WHERE ct.contacts_id IN ({marks}) ORDER BY t.name",
-                       list(ids)):
-        result[t["cid"]]["tags"].append({"name": t["name"], "color": t["color"]})
-    return result
+        "c.field_values AS field_values, c.created_at AS created_at, c.updated_at AS updated_at, "
+        f"{phones} AS phones, {tags} AS tags "
+        f"FROM contacts c LEFT JOIN contact_lists l ON l.id = c.list_id WHERE c.id IN ({','.join('?' * len(ids))})",
+        list(ids))
+    return {r["id"]: {**r, "phones": _json(r["phones"]), "tags": _json(r["tags"])} for r in rows}
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
 
 
 async def field_specs(list_id: int | None, conn: BaseDBAsyncClient | None = None) -> dict[str, FieldSpec]:

@@ -13,6 +13,7 @@ from server.persistence.models import User
 from server.persistence.routing_state import load_agent_rows
 from server.services.audit import record
 from server.services.auth import ROLES, AuthService, Principal, hash_password
+from server.services.board import BoardService
 from server.services.contact_admin import named
 from server.services.settings import SettingsService
 
@@ -34,10 +35,12 @@ def checked_capacity(value: Any) -> int | None:
 
 
 class AdminService:
-    def __init__(self, settings: SettingsService, auth: AuthService, system: ActorSystem) -> None:
+    def __init__(self, settings: SettingsService, auth: AuthService, system: ActorSystem, board: BoardService
+                 ) -> None:
         self.settings = settings
         self.auth = auth
         self.system = system
+        self.board = board
 
     async def create_user(self, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
         principal.require_admin()
@@ -102,6 +105,8 @@ class AdminService:
             await record(principal, "user.update", f"user {user.username}", before,
                          {**after, **({"password": "changed"} if "password" in body else {})})
         await self.auth.forget_user(user.id, end_sessions=user.disabled or "password" in body)
+        if after["full_name"] != before["full_name"]:
+            self.board.renamed(user.username)
         if user.disabled and not before["disabled"]:
             self.system.user_disabled(user.username)
         elif "capacity" in body and not user.disabled:

@@ -76,6 +76,11 @@ class BoardService:
         agent = self.board.agents.get(username)
         return sorted(agent.open_ids) if agent else []
 
+    def renamed(self, username: str) -> None:
+        """An admin changed the user's full name: read it afresh, and redraw the pages."""
+        self._names.pop(username, None)
+        self.version += 1
+
     async def _learn_names(self, usernames: list[str]) -> None:
         unknown = [u for u in usernames if u not in self._names]
         for start in range(0, len(unknown), CHUNK):

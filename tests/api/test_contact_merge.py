@@ -2,7 +2,7 @@
 its empty ones from the other, and gains the other's tags, phone numbers and interactions (its journey);
 the other is gone. Merges that race each other through real concurrent requests lose nothing: of two
 opposite merges of one pair exactly one happens, and a ring of merges leaves every number and every
-interaction with a contact that still exists."""
+interaction with a contact that still exists; a contact read while it is merged is whole or gone."""
 from __future__ import annotations
 
 import threading
@@ -255,3 +255,31 @@ def test_a_ring_of_concurrent_merges_loses_no_number_and_no_interaction(desk: De
                 assert r.json()["id"] == survivor, r.text
                 assert phones[survivor] | phones[other] <= set(r.json()["phones"]), r.text
         _check_nothing_lost(desk, made, conversations, successes)
+
+
+def test_a_contact_read_while_it_is_merged_has_all_its_numbers_or_is_gone(racers: list[Api]) -> None:
+    """Readers hammer both contacts of each pair while one is merged into the other: every answer shows a
+    contact whole (all its numbers), or 404 once it is gone; never a contact caught half-merged."""
+    pairs = [(_contact(racers[0], first_name="Read", last_name=_uid(), phones=[new_phone(), new_phone()]),
+              _contact(racers[0], first_name="Read", last_name=_uid(), phones=[new_phone()])) for _ in range(12)]
+    for survivor, other in pairs:
+        merged = threading.Event()
+        seen: list[tuple[int, dict[str, Any] | None]] = []
+
+        def read(api: Api, contact_id: int) -> None:
+            while not merged.is_set():
+                seen.append((contact_id, _get(api, contact_id)))
+
+        with ThreadPoolExecutor(max_workers=RACERS) as pool:
+            readers = [pool.submit(read, racers[i], (survivor, other)[i % 2]["id"]) for i in range(1, RACERS)]
+            r = racers[0].post(f"/contacts/{survivor['id']}/merge", json={"other": other["id"]})
+            merged.set()
+            for reader in readers:
+                reader.result()
+        assert r.status_code == 200, r.text
+        expected = {survivor["id"]: set(survivor["phones"]), other["id"]: set(other["phones"])}
+        for contact_id, answer in seen:
+            if answer is not None:
+                assert expected[contact_id] <= set(answer["phones"]), answer
+        assert _get(racers[0], other["id"]) is None
+        assert set(_get(racers[0], survivor["id"])["phones"]) == expected[survivor["id"]] | expected[other["id"]]

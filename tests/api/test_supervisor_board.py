@@ -94,6 +94,15 @@ def test_an_agent_at_capacity_shows_full(desk: Desk) -> None:
     eventually(lambda: agent_row(desk, "agent3")["state"] == "online", what="agent3 has room again")
 
 
+def test_a_renamed_agent_shows_the_new_name(desk: Desk) -> None:
+    assert agent_row(desk, "agent4")["full_name"] == "Dmitri Agent"
+    try:
+        assert desk.admin.patch("/admin/users/agent4", json={"full_name": "Dave Renamed"}).status_code == 200
+        assert agent_row(desk, "agent4")["full_name"] == "Dave Renamed"
+    finally:
+        desk.admin.patch("/admin/users/agent4", json={"full_name": "Dmitri Agent"})
+
+
 def test_a_supervisor_note_reaches_only_the_owner_and_changes_nothing_else(desk: Desk) -> None:
     desk.online("agent4", "agent5")
     interaction_id = desk.open_for("agent4", text="I need help")
