@@ -96,10 +96,11 @@ class Services:
 async def start_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     await open_database(settings.resolved_database_url)
-    credentials.configure(settings.storage_secret or stored_secret(settings.data_dir))
+    credentials.configure(settings.storage_secret or stored_secret(settings.data_dir),
+                          settings.previous_storage_secrets)
     if settings.demo:
         await ensure_demo_workspace()
-    await credentials.seal_plaintext_rows()  # rows from before encryption, or written by tools
+    await credentials.reseal_rows()  # rows from before encryption or of a previous secret, or written by tools
     writer = Writer(await load_writer_context())
     writer.start()
     loop = asyncio.get_running_loop()

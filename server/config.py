@@ -17,6 +17,7 @@ class Settings:
     database_url: str = ""
     public_url: str = ""
     storage_secret: str = ""
+    previous_storage_secrets: tuple[str, ...] = ()  # still opened, while credentials are sealed again
     demo: bool = False
     actor_threads: int = 4
     send_retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)  # seconds between send attempts
@@ -55,6 +56,7 @@ def build_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str]
         database_url=args.database_url,
         public_url=env.get("XC_PUBLIC_URL", ""),
         storage_secret=env.get("XC_STORAGE_SECRET", "") or stored_secret(data_dir),
+        previous_storage_secrets=tuple(s for s in env.get("XC_STORAGE_SECRET_PREVIOUS", "").split(",") if s),
         demo=args.demo,
         actor_threads=max(1, args.actor_threads),
     )

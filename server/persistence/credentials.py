@@ -3,7 +3,11 @@
 The JSON column holds `{"sealed": "<Fernet token>"}`; the Fernet key is derived (HKDF-SHA256) from the
 server's storage secret (XC_STORAGE_SECRET, or the secret generated once into the data dir). Rows written
 before encryption existed (or by tools that write the table directly) hold the plain object: they are still
-read, and `seal_plaintext_rows` encrypts them at start-up. Nothing here logs a value.
+read, and `reseal_rows` encrypts them at start-up.
+
+Rotating the secret: start with the new XC_STORAGE_SECRET and the old one in XC_STORAGE_SECRET_PREVIOUS;
+tokens of a previous secret are still opened, and `reseal_rows` encrypts them again with the new one at
+start-up, after which the previous secret can be dropped. Nothing here logs a value.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -26,7 +30,8 @@ SEALED = "sealed"
 _INFO = b"xc account credentials v1"
 _CACHE_SIZE = 256  # decrypted objects by token: a webhook must not pay an AES round per request
 
-_fernet: Fernet | None = None
+_current: Fernet | None = None  # seals
+_any: MultiFernet | None = None  # opens: the current key, then previous ones
 _opened: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
 
@@ -38,24 +43,25 @@ def derive_key(secret: str) -> bytes:
     return base64.urlsafe_b64encode(raw)
 
 
-def configure(secret: str) -> None:
-    """Called once at start-up with the server's storage secret."""
-    global _fernet
-    _fernet = Fernet(derive_key(secret))
+def configure(secret: str, previous: tuple[str, ...] = ()) -> None:
+    """Called once at start-up with the server's storage secret, and any previous ones still to open."""
+    global _current, _any
+    _current = Fernet(derive_key(secret))
+    _any = MultiFernet([_current, *(Fernet(derive_key(s)) for s in previous if s)])
     _opened.clear()
 
 
-def _cipher() -> Fernet:
-    if _fernet is None:
+def _keys() -> tuple[Fernet, MultiFernet]:
+    if _current is None or _any is None:
         raise RuntimeError("credentials.configure() was not called at start-up.")
-    return _fernet
+    return _current, _any
 
 
 def seal(values: dict[str, Any]) -> dict[str, str]:
     """What to store in `Account.credentials` for these values (an empty object stays empty: nothing to hide)."""
     if not values:
         return {}
-    token = _cipher().encrypt(json.dumps(values, sort_keys=True).encode()).decode()
+    token = _keys()[0].encrypt(json.dumps(values, sort_keys=True).encode()).decode()
     return {SEALED: token}
 
 
@@ -74,7 +80,7 @@ def open_stored(stored: Any, owner: str = "") -> dict[str, Any]:
         _opened.move_to_end(token)
         return dict(cached)
     try:
-        values = json.loads(_cipher().decrypt(token.encode()))
+        values = json.loads(_keys()[1].decrypt(token.encode()))
     except (InvalidToken, ValueError):
         log.error("the credentials of account %s cannot be decrypted with this server's storage secret", owner)
         return {}
@@ -94,13 +100,32 @@ def fingerprint(values: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-async def seal_plaintext_rows() -> int:
-    """Encrypt every account whose credentials are still stored in plain form; returns how many."""
+async def reseal_rows() -> int:
+    """Encrypt with the current key every account whose credentials are stored in plain form or sealed with a
+    previous secret; returns how many. Rows no key opens stay as they are (and are logged)."""
+    current, any_key = _keys()
     count = 0
     for account in await Account.all():
-        if account.credentials and not is_sealed(account.credentials):
-            await Account.filter(id=account.id).update(credentials=seal(dict(account.credentials)))
-            count += 1
+        stored = account.credentials
+        if not stored:
+            continue
+        if not is_sealed(stored):
+            resealed = seal(dict(stored))
+        else:
+            token = stored[SEALED].encode()
+            try:
+                current.decrypt(token)
+                continue  # already sealed with the current key
+            except InvalidToken:
+                pass
+            try:
+                resealed = {SEALED: any_key.rotate(token).decode()}
+            except InvalidToken:
+                log.error("the credentials of account %s cannot be decrypted with the storage secret or a "
+                          "previous one", account.key)
+                continue
+        await Account.filter(id=account.id).update(credentials=resealed)
+        count += 1
     if count:
-        log.info("encrypted the provider credentials of %d account(s)", count)
+        log.info("encrypted the provider credentials of %d account(s) with the current storage secret", count)
     return count

@@ -2,8 +2,6 @@
 running server's actors: no restart between a change and its effect in any of these tests."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 import uuid
@@ -15,6 +13,7 @@ import pytest
 from tests.api.conftest import Desk, assert_error, eventually, new_id, new_phone
 from tests.serverproc import Api, ServerProcess
 from tests.stored import rows, stored_bytes
+from tests.webhooks import signed_meta_text
 
 
 def _unique(prefix: str) -> str:
@@ -310,21 +309,6 @@ def test_a_disabled_agent_goes_offline_and_their_offer_goes_to_the_others(
 # --- accounts ------------------------------------------------------------------------------------------
 
 
-def _signed(server: ServerProcess, account: str, secret: str, phone: str) -> httpx.Response:
-    wa_id = phone.lstrip("+")
-    payload = {"object": "whatsapp_business_account", "entry": [{"id": "WABA-1", "changes": [{
-        "field": "messages", "value": {
-            "messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550100009",
-                                                          "phone_number_id": "555"},
-            "contacts": [{"profile": {"name": "Meta Customer"}, "wa_id": wa_id}],
-            "messages": [{"from": wa_id, "id": new_id(), "timestamp": "1764100000", "type": "text",
-                          "text": {"body": "hi"}}]}}]}]}
-    raw = json.dumps(payload).encode()
-    signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-    return httpx.post(f"{server.base}/webhooks/meta/{account}", content=raw, timeout=20,
-                      headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature})
-
-
 def test_account_credentials_are_masked_encrypted_and_a_new_app_secret_applies_at_once(
         desk: Desk, demo_server: ServerProcess) -> None:
     queue = _queue(desk, ["agent5"])
@@ -354,7 +338,7 @@ def test_account_credentials_are_masked_encrypted_and_a_new_app_secret_applies_a
 
     desk.online("agent5")
     phone = new_phone()
-    r = _signed(demo_server, key, old_secret, phone)
+    r = signed_meta_text(demo_server.base, key, old_secret, phone)
     assert r.status_code == 200 and r.json()["stored"] == 1, r.text
     interaction_id = eventually(lambda: next((o["interaction_id"] for o in desk["agent5"].get("/offers").json()["items"]
                                               if o["queue"] == queue["name"]), None), what="the meta offer")
@@ -364,8 +348,8 @@ def test_account_credentials_are_masked_encrypted_and_a_new_app_secret_applies_a
     answers.append(r)
     assert r.json()["credentials"]["app_secret"]["hint"] == "••••" + new_secret[-4:]
     assert r.json()["credentials"]["verify_token"]["set"] is True  # omitted: kept
-    assert _signed(demo_server, key, old_secret, phone).status_code == 403
-    assert _signed(demo_server, key, new_secret, phone).status_code == 200
+    assert signed_meta_text(demo_server.base, key, old_secret, phone).status_code == 403
+    assert signed_meta_text(demo_server.base, key, new_secret, phone).status_code == 200
     handshake = httpx.get(f"{demo_server.base}/webhooks/meta/{key}",
                           params={"hub.mode": "subscribe", "hub.verify_token": verify, "hub.challenge": "42"})
     assert handshake.status_code == 200 and handshake.text == "42"
@@ -380,7 +364,7 @@ def test_account_credentials_are_masked_encrypted_and_a_new_app_secret_applies_a
     r = desk.admin.patch(f"/admin/accounts/{key}", json={"credentials": {"waba_id": "WABA-9"}, "window_hours": None})
     assert r.status_code == 200 and r.json()["window_hours"] is None, r.text
     answers.append(r)
-    assert _signed(demo_server, key, new_secret, phone).status_code == 200  # still the new secret
+    assert signed_meta_text(demo_server.base, key, new_secret, phone).status_code == 200  # still the new secret
 
     for answer in answers:
         for secret in secrets:
