@@ -1,6 +1,6 @@
-"""The Users page (SPEC A1, R6): every user with full name, role, own capacity and whether they may sign in;
-create one, change role, full name or capacity, set a new password, disable or enable. The admin service checks and refuses (a taken
-username, a short password, disabling oneself); the page shows its answers."""
+"""The Users page (SPEC A1, R6): every user with full name, role, own capacity and whether they may sign in; create
+one, change role, full name or capacity, set a new password, disable or enable. The admin service checks and refuses
+(a taken username, a short password, disabling oneself); the page shows its answers."""
 from __future__ import annotations
 
 from typing import Any
