@@ -35,6 +35,7 @@ from server.persistence.files import MediaFiles
 from server.persistence.db import close_database, open_database
 from server.persistence.routing_state import load_routing_state, load_writer_context
 from server.persistence.writer import Writer
+from server.persistence.writes import return_interactions_of_disabled_owners
 from server.services.admin import AdminService
 from server.services.audit_trail import AuditTrailService
 from server.services.board import BoardService
@@ -108,6 +109,7 @@ async def start_services(settings: Settings) -> Services:
     board = BoardService(hub)  # listening before the actors start: their first events build it
     await board.count_today()
     system = ActorSystem(loop, writer, hub, threads=settings.actor_threads)
+    await return_interactions_of_disabled_owners()
     system.start(await load_routing_state())
     workspace = SettingsService()
     await workspace.load()

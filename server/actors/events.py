@@ -31,7 +31,7 @@ class OfferShown:
 class OfferGone:
     agent: str
     interaction_id: int
-    reason: str  # taken | timeout | rejected | closed | declined | offline
+    reason: str  # taken | timeout | rejected | closed | declined | offline | cancelled
     by: str | None = None
 
 

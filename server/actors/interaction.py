@@ -18,8 +18,8 @@ from server.domain.desk import HeldOffer
 from server.domain.interaction import InteractionLife, Status
 from server.errors import Conflict, ProductError, Unavailable
 from server.persistence.writer import WriteOp
-from server.persistence.writes import (StoreClose, StoreRead, StoreTransferDeclined, StoreTransferResolved,
-                                       StoreTransferStarted, utc)
+from server.persistence.writes import (StoreClose, StoreRead, StoreReturnedToQueue, StoreTransferDeclined,
+                                       StoreTransferResolved, StoreTransferStarted, utc)
 
 if TYPE_CHECKING:
     from server.actors.system import ActorSystem
@@ -84,6 +84,8 @@ class InteractionActor(PooledActor):
                 self._expire_transfer(generation)
             case mail.Close():
                 self._close(message)
+            case mail.ReturnToQueue(reason):
+                self._return_to_queue(reason)
             case mail.Stored(then, error, extra):
                 then(error, **extra)
             case mail.Snapshot(reply):
@@ -239,6 +241,26 @@ class InteractionActor(PooledActor):
                 answer()
 
         self._store(StoreTransferResolved(self.life.id, generation, status, None, detail, declined_by), then)
+
+    # --- back to the queue ----------------------------------------------------------------------
+    def _return_to_queue(self, reason: str) -> None:
+        if self.life.status is not Status.OPEN or self.life.owner is None:
+            return
+        before = copy.deepcopy(self.life)
+        returned = self.life.return_to_queue()
+
+        def then(error: BaseException | None) -> None:
+            if error is not None:
+                log.error("could not return interaction %s to its queue: %s", self.life.id, error)
+                self.life = before
+                return
+            for agent in returned.transfer_targets:
+                self._tell_desk(agent, mail.DeskMail(gone=(mail.Gone(self.life.id, "cancelled"),)))
+            self._tell_desk(returned.previous_owner, mail.Released(self.life.id, "returned"))
+            self.system.requeue(self.life.id, self.life.queue)
+
+        self._store(StoreReturnedToQueue(self.life.id, returned.previous_owner, reason,
+                                         returned.transfer_generation), then)
 
     # --- close -----------------------------------------------------------------------------------
     def _close(self, request: mail.Close) -> None:

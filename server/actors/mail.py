@@ -13,6 +13,7 @@ from server.domain.routing import Availability, QueueRules
 @dataclass(frozen=True)
 class Enqueue:
     interaction_id: int
+    returned: bool = False  # back from an owner who can no longer serve it: answered once already
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,13 @@ class Close:
     reply: Any
     disposition_id: int | None = None
     disposition: str | None = None
+
+
+@dataclass(frozen=True)
+class ReturnToQueue:
+    """To an interaction whose owner was disabled: wait in the queue again."""
+
+    reason: str
 
 
 @dataclass(frozen=True)

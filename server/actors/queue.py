@@ -44,13 +44,14 @@ class _DeskOutbox:
 class QueueActor(PooledActor):
     def __init__(self, pool: ActorPool, system: ActorSystem, routing: QueueRouting,
                  members: dict[str, Availability], waiting: list[int],
-                 waiting_since: dict[int, float] | None = None) -> None:
+                 waiting_since: dict[int, float] | None = None, returned: set[int] | None = None) -> None:
         super().__init__(pool)
         self.system = system
         self.routing = routing
         self._initial_members = members
         self._initial_waiting = waiting
         self._initial_since = waiting_since or {}
+        self._initial_returned = returned or set()
         self._desk_mail: dict[str, _DeskOutbox] = defaultdict(_DeskOutbox)
         self._history: list[RecordHistory] = []
         self._storing: dict[int, list[Any]] = {}  # won races being stored -> replies of later accepts
@@ -69,7 +70,8 @@ class QueueActor(PooledActor):
             self._carry_out(self.routing.add_member(agent, availability, now))
         for interaction_id in self._initial_waiting:
             self._carry_out(self.routing.enqueue(interaction_id, now, record=False,
-                                                 since=self._initial_since.get(interaction_id)))
+                                                 since=self._initial_since.get(interaction_id),
+                                                 returned=interaction_id in self._initial_returned))
         self.on_slice_end()
 
     def on_stop(self) -> None:
@@ -79,8 +81,8 @@ class QueueActor(PooledActor):
     def on_receive(self, message: Any) -> Any:
         now = self.system.now()
         match message:
-            case mail.Enqueue(interaction_id):
-                self._carry_out(self.routing.enqueue(interaction_id, now))
+            case mail.Enqueue(interaction_id, returned):
+                self._carry_out(self.routing.enqueue(interaction_id, now, returned=returned))
             case mail.MemberReport(agent, availability):
                 self._carry_out(self.routing.update_member(agent, availability, now))
             case mail.AcceptOffer(agent, interaction_id, reply):
@@ -129,7 +131,7 @@ class QueueActor(PooledActor):
         except Conflict as error:
             reply.fail(error)
             return
-        if waiter is not None:
+        if waiter is not None and not waiter.returned:  # answered once, however often it comes back
             self._waited[interaction_id] = max(0.0, now - waiter.since)
         losers = tuple(e.agent for e in effects if isinstance(e, Withdraw) and e.reason == "taken")
         self._carry_out([e for e in effects if not (isinstance(e, Withdraw) and e.reason == "taken")

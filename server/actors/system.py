@@ -25,7 +25,7 @@ from server.domain.interaction import InteractionLife
 from server.domain.routing import QueueRouting, QueueRules
 from server.persistence.routing_state import AgentStateRow, RoutingState
 from server.persistence.writer import Writer
-from server.persistence.writes import InboundResult
+from server.persistence.writes import DISABLED_OWNER, InboundResult
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,8 @@ class ActorSystem:
         for queue in state.queues:
             self._queue_names[queue.id] = queue.name
             self._queues[queue.name] = QueueActor.start(self.pool, self, QueueRouting(queue.name, queue.rules),
-                                                        members[queue.name], queue.waiting, queue.waiting_since)
+                                                        members[queue.name], queue.waiting, queue.waiting_since,
+                                                        queue.returned)
 
     def deliver_inbound(self, result: InboundResult) -> None:
         """After the commit that stored an inbound message: a new interaction, or news for an open one."""
@@ -169,11 +170,22 @@ class ActorSystem:
         if ref is not None:
             ref.tell(mail.SetCapacity(row.capacity))
 
-    def user_disabled(self, username: str) -> None:
-        """A disabled user's desk goes offline: their offers go to others; what they own stays theirs."""
+    def user_disabled(self, username: str, owned: list[int]) -> None:
+        """A disabled user's desk goes offline, so their offers go to others, and the interactions they own
+        (`owned`, as stored) wait in their queues again."""
         ref = self._desks.get(username)
         if ref is not None:
             ref.tell(mail.SetState("offline", None, NoReply()))
+        for interaction_id in owned:
+            interaction = self._interactions.get(interaction_id)
+            if interaction is not None:
+                interaction.tell(mail.ReturnToQueue(DISABLED_OWNER))
+
+    def requeue(self, interaction_id: int, queue: str) -> None:
+        """An interaction whose owner can no longer serve it waits in its queue again."""
+        ref = self._queues.get(queue)
+        if ref is not None:
+            ref.tell(mail.Enqueue(interaction_id, returned=True))
 
     def queue_deleted(self, queue_id: int, name: str, members: list[AgentStateRow]) -> None:
         """A deleted queue (it had no accounts and no interactions): its members' desks leave it, its actor

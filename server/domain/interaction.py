@@ -37,6 +37,13 @@ class TransferAccepted:
     others: list[str] = field(default_factory=list)
 
 
+@dataclass
+class ReturnedToQueue:
+    previous_owner: str
+    transfer_generation: int | None  # a pending transfer that ended with it
+    transfer_targets: list[str] = field(default_factory=list)
+
+
 class InteractionLife:
     def __init__(self, interaction_id: int, queue: str, *, owner: str | None = None,
                  status: Status = Status.OPEN, unread_count: int = 0, returned_unread: bool = False,
@@ -134,6 +141,21 @@ class InteractionLife:
         self.transfer = None
         self.status = Status.CLOSED
         return targets
+
+    def return_to_queue(self) -> ReturnedToQueue:
+        """The owner can no longer serve it (an admin disabled them): nobody owns it, it waits in its queue
+        again, and a pending transfer ends."""
+        self._require_open()
+        if self.owner is None:
+            raise Conflict("Nobody owns this interaction.", code="not_owned")
+        pending = self.transfer
+        returned = ReturnedToQueue(self.owner, pending.generation if pending else None,
+                                   sorted(pending.targets) if pending else [])
+        self.owner = None
+        self.transfer = None
+        self._transferred_to = None
+        self.returned_unread = False
+        return returned
 
     def _return_to_owner(self) -> None:
         self._transferred_to = None

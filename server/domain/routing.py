@@ -82,6 +82,7 @@ Effect = Offer | Withdraw | Record
 class Waiter:
     interaction_id: int
     since: float = 0.0  # when it joined the queue
+    returned: bool = False  # answered before, back because its owner can no longer serve it
     offered: dict[Agent, float] = field(default_factory=dict)  # agent -> offer deadline
     refused: dict[Agent, float] = field(default_factory=dict)  # agent -> when it may be offered again
 
@@ -174,12 +175,13 @@ class QueueRouting:
 
     # --- commands ----------------------------------------------------------------------------
     def enqueue(self, interaction_id: int, now: float, *, record: bool = True,
-                since: float | None = None) -> list[Effect]:
+                since: float | None = None, returned: bool = False) -> list[Effect]:
         """A new interaction waits at the end of the line (restarts re-enqueue in stored order, `since` their
-        arrival)."""
+        arrival); so does one `returned` by an owner who can no longer serve it."""
         if interaction_id in self._waiting:
             return []
-        self._waiting[interaction_id] = Waiter(interaction_id, since=now if since is None else since)
+        self._waiting[interaction_id] = Waiter(interaction_id, since=now if since is None else since,
+                                               returned=returned)
         effects: list[Effect] = [Record(interaction_id, "queued")] if record else []
         return effects + self._dispatch(now, only_interaction=interaction_id)
 

@@ -71,11 +71,13 @@ async def audit_transfer_requested(conn: BaseDBAsyncClient, interaction_id: int,
 async def audit_transfer_ended(conn: BaseDBAsyncClient, interaction_id: int, generation: int, outcome: str,
                                by: str | None, reason: str | None) -> None:
     """Call only after the change that ended the pending transfer (its conditional update changed a row).
-    `outcome`: accepted | declined | timed_out | failed; `by`: the accepting or last declining agent."""
+    `outcome`: accepted | declined | timed_out | failed | cancelled (the interaction went back to its queue);
+    `by`: the accepting or last declining agent."""
     row = await Transfer.filter(interaction_id=interaction_id, generation=generation).using_db(conn).order_by(
         "-id").first().values("from_agent__username", "to_agent__username", "to_queue__name")
     if row is None:
         return
     owner = row["from_agent__username"]
     await _write_as(conn, by, f"transfer.{outcome}", interaction_id, {"owner": owner, "target": _label(row)},
-                    {"owner": by if outcome == "accepted" else owner, "outcome": outcome, "reason": reason})
+                    {"owner": by if outcome == "accepted" else None if outcome == "cancelled" else owner,
+                     "outcome": outcome, "reason": reason})

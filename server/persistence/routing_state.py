@@ -24,6 +24,7 @@ class QueueState:
     members: list[str]
     waiting: list[int] = field(default_factory=list)  # arrival order
     waiting_since: dict[int, float] = field(default_factory=dict)  # id -> when it arrived (epoch seconds)
+    returned: set[int] = field(default_factory=set)  # waiting again: answered before, its owner disabled
 
 
 @dataclass
@@ -69,7 +70,7 @@ async def load_routing_state() -> RoutingState:
             queue_of_user[username].append(queues[queue_id].name)
     users = await User.filter(disabled=False).values("id", "username", "state", "state_reason", "capacity")
     rows = await Interaction.filter(status="open").order_by("id").values(
-        "id", "queue_id", "owner__username", "returned_unread", "created_at")
+        "id", "queue_id", "owner__username", "returned_unread", "created_at", "first_agent_id")
     unread, last_inbound = await _unread_counts()
     transfers = await _pending_transfers()
     interactions = []
@@ -80,6 +81,8 @@ async def load_routing_state() -> RoutingState:
         if owner is None:
             queue_states[row["queue_id"]].waiting.append(row["id"])
             queue_states[row["queue_id"]].waiting_since[row["id"]] = row["created_at"].timestamp()
+            if row["first_agent_id"] is not None:
+                queue_states[row["queue_id"]].returned.add(row["id"])
         else:
             owners.add(owner)
         interactions.append(OpenInteraction(row["id"], queues[row["queue_id"]].name, owner,

@@ -8,6 +8,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Max
+from tortoise.transactions import in_transaction
 
 from server.persistence.audit import audit_close, audit_transfer_ended, audit_transfer_requested
 from server.persistence.contact_writes import contacts_for_new_conversations
@@ -240,6 +241,53 @@ class StoreTransferResolved(WriteOp):
         await RoutingEvent.create(interaction_id=self.interaction_id, kind=kind,
                                   agents=[self.accepted_by] if self.accepted_by else [], detail=self.detail,
                                   created_at=now, using_db=conn)
+
+
+@dataclass
+class StoreReturnedToQueue(WriteOp):
+    """The owner can no longer serve the interaction (disabled): nobody owns it and it waits in its queue
+    again; a pending transfer of it is cancelled. The history says who had it and why."""
+
+    interaction_id: int
+    previous_owner: str
+    reason: str
+    transfer_generation: int | None = None
+
+    async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext | None) -> None:
+        await store_returned_to_queue(conn, self.interaction_id, self.previous_owner, self.reason,
+                                      self.transfer_generation)
+
+
+async def store_returned_to_queue(conn: BaseDBAsyncClient, interaction_id: int, previous_owner: str, reason: str,
+                                  transfer_generation: int | None) -> None:
+    now = utcnow()
+    if transfer_generation is not None:
+        ended = await Transfer.filter(interaction_id=interaction_id, generation=transfer_generation,
+                                      status="pending").using_db(conn).update(status="cancelled", resolved_at=now)
+        if ended:
+            await audit_transfer_ended(conn, interaction_id, transfer_generation, "cancelled", None, reason)
+            await RoutingEvent.create(interaction_id=interaction_id, kind="transfer_cancelled", agents=[],
+                                      detail=reason, created_at=now, using_db=conn)
+    await Interaction.filter(id=interaction_id, status="open").using_db(conn).update(owner_id=None,
+                                                                                     returned_unread=False)
+    await RoutingEvent.create(interaction_id=interaction_id, kind="returned", agents=[previous_owner],
+                              detail=reason, created_at=now, using_db=conn)
+
+
+async def return_interactions_of_disabled_owners() -> int:
+    """At start-up: open interactions still owned by a disabled user (the server stopped before it returned
+    them) wait in their queues again. Returns how many."""
+    rows = await Interaction.filter(status="open", owner__disabled=True).values("id", "owner__username")
+    transfers = dict(await Transfer.filter(interaction_id__in=[r["id"] for r in rows], status="pending")
+                     .values_list("interaction_id", "generation"))
+    for row in rows:
+        async with in_transaction() as conn:
+            await store_returned_to_queue(conn, row["id"], row["owner__username"], DISABLED_OWNER,
+                                          transfers.get(row["id"]))
+    return len(rows)
+
+
+DISABLED_OWNER = "its owner was disabled"
 
 
 @dataclass

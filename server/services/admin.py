@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 from server.actors.system import ActorSystem
 from server.errors import Conflict, Invalid
 from server.persistence.models import User
-from server.persistence.routing_state import load_agent_rows
+from server.persistence.routing_state import load_agent_rows, open_interactions_of
 from server.services.audit import record
 from server.services.auth import ROLES, AuthService, Principal, hash_password
 from server.services.board import BoardService
@@ -108,7 +108,7 @@ class AdminService:
         if after["full_name"] != before["full_name"]:
             self.board.renamed(user.username)
         if user.disabled and not before["disabled"]:
-            self.system.user_disabled(user.username)
+            self.system.user_disabled(user.username, await open_interactions_of(user.username))
         elif "capacity" in body and not user.disabled:
             [row] = await load_agent_rows([user.username])
             self.system.capacity_changed(row)

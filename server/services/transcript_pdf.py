@@ -174,7 +174,7 @@ HISTORY = {"offered": "offered", "rejected": "rejected", "timed_out": "timed out
            "transfer_accepted": "transfer accepted", "transfer_rejected": "transfer rejected",
            "transfer_timed_out": "transfer timed out", "transfer_failed": "transfer failed",
            "transfer_cancelled": "transfer cancelled",
-           "transferred": "transferred", "closed": "closed"}
+           "transferred": "transferred", "returned": "returned to the queue", "closed": "closed"}
 
 
 def utc(value: str | None) -> str:

@@ -121,6 +121,6 @@ class UsersPage:
     async def set_disabled(self, username: str, disabled: bool) -> None:
         done = await context.attempt(self.service.update_user(self.principal, username, {"disabled": disabled}))
         if done is not None:
-            ui.notify(f"{username} {'disabled: signed out and cannot sign in' if disabled else 'enabled'}.",
-                      type="positive")
+            ui.notify(f"{username} disabled: signed out, cannot sign in, and their conversations wait in their "
+                      "queues again." if disabled else f"{username} enabled.", type="positive")
             await self.load()

@@ -12,7 +12,8 @@ from server.actors.events import OfferGone, OfferShown
 from server.errors import Conflict, Unavailable
 from server.persistence import writes
 from server.persistence.db import close_database, open_database
-from server.persistence.models import Account, Interaction, Message, Queue, QueueMember, Transfer
+from server.persistence.models import (Account, AuditEntry, Interaction, Message, Queue, QueueMember, RoutingEvent, Transfer,
+                                       User)
 from server.persistence.writes import StoreClose
 from tests.actors.test_races import inbound, wait_until
 
@@ -218,3 +219,38 @@ def test_an_agent_in_two_queues_is_offered_the_heavier_queues_waiter_first(core)
     third = inbound(core, heavy, "h2", "+393335558883").interaction_id  # a heavy waiter arrives meanwhile
     wait_until(lambda: offered(core, agent, third) and not offered(core, agent, first))
     assert core.events_of(OfferGone, lambda e: e.interaction_id == first and e.reason == "declined")
+
+
+def test_a_conversation_of_a_user_disabled_while_the_server_was_down_waits_in_its_queue_after_a_restart(core):
+    agents = core.workspace(3)
+    services = core.start()
+    online(core, *agents)
+    account = core.call(services.inbound.account("sandbox-q1", "sandbox"))
+    interaction_id = inbound(core, account, "dis", "+393335558888").interaction_id
+    wait_until(lambda: offered(core, agents[0], interaction_id))
+    core.call(services.agents.accept(agents[0], interaction_id))
+    core.call(services.interactions.transfer(agents[0], interaction_id, agent=agents[1].username))
+    wait_until(lambda: offered(core, agents[1], interaction_id))
+    core.stop()
+
+    async def disable() -> None:  # the admin's change committed, the server gone before it returned anything
+        await open_database(core.settings.resolved_database_url)
+        await User.filter(username=agents[0].username).update(disabled=True)
+        await close_database()
+
+    core.call(disable())
+    services = core.start()
+    wait_until(lambda: offered(core, agents[2], interaction_id))  # waiting again, offered as any waiting one
+    stored = core.call(Interaction.get(id=interaction_id))
+    assert stored.owner_id is None and stored.status == "open"
+    assert core.call(Transfer.get(interaction_id=interaction_id)).status == "cancelled"
+    kinds = core.call(RoutingEvent.filter(interaction_id=interaction_id).order_by("id").values_list("kind", flat=True))
+    assert kinds[kinds.index("transfer_cancelled"):][:3] == ["transfer_cancelled", "returned", "offered"]
+    [audited] = core.call(AuditEntry.filter(action="transfer.cancelled", target=f"interaction {interaction_id}")
+                          .values("after"))
+    assert audited["after"]["owner"] is None and audited["after"]["reason"] == "its owner was disabled"
+    core.call(services.agents.accept(agents[2], interaction_id))
+    assert core.call(Interaction.get(id=interaction_id)).owner_id is not None
+    core.stop()
+    services = core.start()  # nothing returned twice
+    assert core.call(RoutingEvent.filter(interaction_id=interaction_id, kind="returned").count()) == 1

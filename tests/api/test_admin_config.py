@@ -273,33 +273,47 @@ def test_a_bad_capacity_is_refused_and_changes_nothing(desk: Desk, capacity: Any
     assert desk.admin.get("/admin/users").json()["items"] == before
 
 
-def test_a_disabled_agent_goes_offline_and_their_offer_goes_to_the_others(
+def _queue_row(desk: Desk, name: str) -> dict[str, Any]:
+    return next(q for q in desk.admin.get("/supervisor/board").json()["queues"] if q["name"] == name)
+
+
+def test_a_disabled_agent_goes_offline_and_what_they_held_goes_to_the_others(
         desk: Desk, demo_server: ServerProcess) -> None:
     username, agent = _new_agent(desk, demo_server)
     try:
         queue = _queue(desk, [username, "agent5"], strategy="round_robin")
         account = _sandbox_account(desk, queue["name"])
         assert agent.put("/me/state", json={"state": "online"}).status_code == 200
-        first = _inbound(desk, account)
-        _offer(agent, first)
-        assert agent.post(f"/interactions/{first}/accept").status_code == 200
-        second = _inbound(desk, account)
-        _offer(agent, second)  # round robin: the only one online holds it
+        owned = _inbound(desk, account)
+        _offer(agent, owned)
+        assert agent.post(f"/interactions/{owned}/accept").status_code == 200
+        offered = _inbound(desk, account)
+        _offer(agent, offered)  # round robin: the only one online holds it
+        eventually(lambda: _queue_row(desk, queue["name"])["answered_today"] == 1)
 
         assert desk.admin.patch(f"/admin/users/{username}", json={"disabled": True}).status_code == 200
         assert_error(agent.get("/me"), 401)
         eventually(lambda: _board_agent(desk, username)["state"] == "offline", what="the desk went offline")
-        eventually(lambda: _board_agent(desk, username)["offers"] == 0, what="their offer was withdrawn")
-        assert _board_agent(desk, username)["open"] == 1  # what they own stays theirs
+        eventually(lambda: (a := _board_agent(desk, username))["offers"] == 0 and a["open"] == 0,
+                   what="their offer withdrawn, their conversation back in the queue")
+        assert _queue_row(desk, queue["name"])["waiting"] == 2
+        assert desk.get(owned)["owner"] is None
+
         desk.online("agent5")
-        assert _offer(desk["agent5"], second)["queue"] == queue["name"]
-        _take_and_close(desk, "agent5", second)
+        for interaction_id in (owned, offered):  # the returned one is offered like any waiting one
+            assert _offer(desk["agent5"], interaction_id)["queue"] == queue["name"]
+            desk.accept("agent5", interaction_id)
+        eventually(lambda: _queue_row(desk, queue["name"])["answered_today"] == 2,
+                   what="answered once each, however often it came back")
+        assert "returned" in desk.history_kinds(owned)
+        assert desk.get(owned)["owner"] == "agent5"
+        for interaction_id in (owned, offered):
+            desk.close("agent5", interaction_id)
         desk.offline("agent5")
         assert desk.admin.patch(f"/admin/users/{username}", json={"disabled": False}).status_code == 200
         again = Api(demo_server.base, username, password="password1")
         try:
             assert again.get("/me").json()["state"] == "offline"
-            assert again.post(f"/interactions/{first}/close", json={}).status_code == 200
         finally:
             again.client.close()
     finally:
