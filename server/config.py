@@ -56,7 +56,8 @@ def build_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str]
         database_url=args.database_url,
         public_url=env.get("XC_PUBLIC_URL", ""),
         storage_secret=env.get("XC_STORAGE_SECRET", "") or stored_secret(data_dir),
-        previous_storage_secrets=tuple(s for s in env.get("XC_STORAGE_SECRET_PREVIOUS", "").split(",") if s),
+        previous_storage_secrets=tuple(s.strip() for s in env.get("XC_STORAGE_SECRET_PREVIOUS", "").split(",")
+                                       if s.strip()),
         demo=args.demo,
         actor_threads=max(1, args.actor_threads),
     )

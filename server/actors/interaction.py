@@ -18,8 +18,8 @@ from server.domain.desk import HeldOffer
 from server.domain.interaction import InteractionLife, Status
 from server.errors import Conflict, ProductError, Unavailable
 from server.persistence.writer import WriteOp
-from server.persistence.writes import (StoreClose, StoreRead, StoreReturnedToQueue, StoreTransferDeclined,
-                                       StoreTransferResolved, StoreTransferStarted, utc)
+from server.persistence.writes import (DISABLED_OWNER, StoreClose, StoreRead, StoreReturnedToQueue,
+                                       StoreTransferDeclined, StoreTransferResolved, StoreTransferStarted, utc)
 
 if TYPE_CHECKING:
     from server.actors.system import ActorSystem
@@ -72,6 +72,7 @@ class InteractionActor(PooledActor):
             case mail.Assigned(owner):
                 self.life.assign(owner)
                 self._notify_owner()
+                self._return_if_owner_disabled()
             case mail.MarkRead(by, reply):
                 self._mark_read(by, reply)
             case mail.StartTransfer():
@@ -84,8 +85,8 @@ class InteractionActor(PooledActor):
                 self._expire_transfer(generation)
             case mail.Close():
                 self._close(message)
-            case mail.ReturnToQueue(reason):
-                self._return_to_queue(reason)
+            case mail.ReturnToQueue(owner, reason):
+                self._return_to_queue(owner, reason)
             case mail.Stored(then, error, extra):
                 then(error, **extra)
             case mail.Snapshot(reply):
@@ -189,6 +190,7 @@ class InteractionActor(PooledActor):
         def then(error: BaseException | None) -> None:
             if self._failed(reply, error, "transfer"):
                 self.life = before  # not stored: as if it had not happened
+                self._return_if_owner_disabled()
                 return
             self._tell_desk(outcome.previous_owner, mail.Released(self.life.id, "transferred"))
             self._tell_desk(agent, mail.DeskMail(opened=(mail.Opened(self.life.id),)))
@@ -196,6 +198,7 @@ class InteractionActor(PooledActor):
                 self._tell_desk(other, mail.DeskMail(gone=(mail.Gone(self.life.id, "taken", agent),)))
             self._notify_owner()
             reply.ok({"interaction_id": self.life.id, "owner": agent})
+            self._return_if_owner_disabled()
 
         self._store(StoreTransferResolved(self.life.id, pending.generation, "accepted", agent,
                                           pending.target_label), then)
@@ -243,9 +246,14 @@ class InteractionActor(PooledActor):
         self._store(StoreTransferResolved(self.life.id, generation, status, None, detail, declined_by), then)
 
     # --- back to the queue ----------------------------------------------------------------------
-    def _return_to_queue(self, reason: str) -> None:
-        if self.life.status is not Status.OPEN or self.life.owner is None:
-            return
+    def _return_if_owner_disabled(self) -> None:
+        """An owner disabled while their accept was on its way cannot serve it either."""
+        if self.life.owner is not None and self.system.is_disabled(self.life.owner):
+            self._return_to_queue(self.life.owner, DISABLED_OWNER)
+
+    def _return_to_queue(self, owner: str, reason: str) -> None:
+        if self.life.status is not Status.OPEN or self.life.owner != owner:
+            return  # closed, or someone else's by now
         before = copy.deepcopy(self.life)
         returned = self.life.return_to_queue()
 

@@ -228,8 +228,9 @@ class Close:
 
 @dataclass(frozen=True)
 class ReturnToQueue:
-    """To an interaction whose owner was disabled: wait in the queue again."""
+    """To an interaction owned by `owner`, who was disabled: wait in the queue again (if still theirs)."""
 
+    owner: str
     reason: str
 
 

@@ -15,7 +15,7 @@ from server.actors import mail
 from server.actors.events import QueueAnswered, QueueChanged, QueueRemoved
 from server.actors.runtime import ActorPool, PooledActor
 from server.domain.desk import HeldOffer
-from server.domain.routing import Availability, Effect, Offer, QueueRouting, Record, Withdraw
+from server.domain.routing import Availability, Effect, Offer, QueueRouting, Record, Waiter, Withdraw
 from server.errors import Conflict, Unavailable
 from server.persistence.writes import RecordHistory, StoreOwner, utc
 
@@ -55,7 +55,7 @@ class QueueActor(PooledActor):
         self._desk_mail: dict[str, _DeskOutbox] = defaultdict(_DeskOutbox)
         self._history: list[RecordHistory] = []
         self._storing: dict[int, list[Any]] = {}  # won races being stored -> replies of later accepts
-        self._waited: dict[int, float] = {}  # won races being stored -> seconds the interaction had waited
+        self._won: dict[int, tuple[Waiter, float]] = {}  # won races being stored -> waiter, seconds waited
         self._timer_generation = 0
         self._timer_due: float | None = None
         self._published: tuple[Any, ...] | None = None
@@ -131,8 +131,8 @@ class QueueActor(PooledActor):
         except Conflict as error:
             reply.fail(error)
             return
-        if waiter is not None and not waiter.returned:  # answered once, however often it comes back
-            self._waited[interaction_id] = max(0.0, now - waiter.since)
+        if waiter is not None:
+            self._won[interaction_id] = (waiter, max(0.0, now - waiter.since))
         losers = tuple(e.agent for e in effects if isinstance(e, Withdraw) and e.reason == "taken")
         self._carry_out([e for e in effects if not (isinstance(e, Withdraw) and e.reason == "taken")
                          and not (isinstance(e, Record) and e.kind == "accepted")])  # stored with the owner
@@ -145,12 +145,14 @@ class QueueActor(PooledActor):
 
     def _announce_owner(self, stored: mail.OwnerStored, now: float) -> None:
         late = self._storing.pop(stored.interaction_id, [])
-        waited = self._waited.pop(stored.interaction_id, None)
+        won = self._won.pop(stored.interaction_id, None)
         if stored.error is not None:
             log.error("could not store the owner of interaction %s: %s", stored.interaction_id, stored.error)
             for agent in (stored.agent, *stored.losers):
                 self._desk(agent).gone.append(mail.Gone(stored.interaction_id, "closed"))
-            self._carry_out(self.routing.accept_failed(stored.agent, stored.interaction_id, list(stored.losers), now))
+            assert won is not None  # an accept that got this far had a waiter
+            self._carry_out(self.routing.accept_failed(stored.agent, stored.interaction_id, list(stored.losers), now,
+                                                       won[0]))
             stored.reply.fail(Unavailable("Could not save the acceptance; try again."))
             for reply in late:
                 reply.fail(Conflict("The offer changed while you accepted; look at your offers again.",
@@ -166,8 +168,8 @@ class QueueActor(PooledActor):
             self._desk(loser).gone.append(mail.Gone(stored.interaction_id, "taken", stored.agent))
         self._carry_out(self.routing.losers_told(list(stored.losers), now))
         stored.reply.ok({"interaction_id": stored.interaction_id, "owner": stored.agent})
-        if waited is not None:
-            self.system.hub.publish(QueueAnswered(self.name, stored.interaction_id, stored.agent, waited))
+        if won is not None and not won[0].returned:  # answered once, however often it comes back
+            self.system.hub.publish(QueueAnswered(self.name, stored.interaction_id, stored.agent, won[1]))
         for reply in late:
             reply.fail(Conflict(f"Already taken by {stored.agent}.", code="taken"))
 

@@ -42,6 +42,7 @@ class ActorSystem:
         self._queues: dict[str, pykka.ActorRef[Any]] = {}
         self._queue_names: dict[int, str] = {}
         self._desks: dict[str, pykka.ActorRef[Any]] = {}
+        self._disabled: set[str] = set()  # disabled while running: whatever they win goes back to the queue
         self._interactions: dict[int, pykka.ActorRef[Any]] = {}
 
     # --- lookup ----------------------------------------------------------------------------------
@@ -172,14 +173,22 @@ class ActorSystem:
 
     def user_disabled(self, username: str, owned: list[int]) -> None:
         """A disabled user's desk goes offline, so their offers go to others, and the interactions they own
-        (`owned`, as stored) wait in their queues again."""
+        (`owned`, as stored) wait in their queues again; so does any they win from now on (an accept that
+        was on its way)."""
+        self._disabled.add(username)
         ref = self._desks.get(username)
         if ref is not None:
             ref.tell(mail.SetState("offline", None, NoReply()))
         for interaction_id in owned:
             interaction = self._interactions.get(interaction_id)
             if interaction is not None:
-                interaction.tell(mail.ReturnToQueue(DISABLED_OWNER))
+                interaction.tell(mail.ReturnToQueue(username, DISABLED_OWNER))
+
+    def user_enabled(self, username: str) -> None:
+        self._disabled.discard(username)
+
+    def is_disabled(self, username: str) -> bool:
+        return username in self._disabled
 
     def requeue(self, interaction_id: int, queue: str) -> None:
         """An interaction whose owner can no longer serve it waits in its queue again."""

@@ -154,7 +154,7 @@ class InteractionLife:
         self.owner = None
         self.transfer = None
         self._transferred_to = None
-        self.returned_unread = False
+        self.returned_unread = True  # whoever takes it next sees it as unread
         return returned
 
     def _return_to_owner(self) -> None:

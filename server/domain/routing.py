@@ -270,8 +270,10 @@ class QueueRouting:
                 effects.append(Withdraw(other, interaction_id, "taken", by=agent))
         return effects + self._refill([], now)  # nothing freed: the offer's slot became the interaction
 
-    def accept_failed(self, agent: Agent, interaction_id: int, losers: list[Agent], now: float) -> list[Effect]:
-        """The won race could not be stored: undo it, and the interaction waits in its old place again."""
+    def accept_failed(self, agent: Agent, interaction_id: int, losers: list[Agent], now: float,
+                      waiter: Waiter) -> list[Effect]:
+        """The won race could not be stored: undo it, and the interaction (`waiter` as it was) waits in its
+        old place again."""
         member = self._members.get(agent)
         if member is not None:
             av = member.availability
@@ -280,8 +282,8 @@ class QueueRouting:
         for other in losers:
             self._give_back_slot(other)
         self._taken_by.pop(interaction_id, None)
-        self._waiting[interaction_id] = Waiter(interaction_id)
-        self._waiting = OrderedDict(sorted(self._waiting.items()))  # ids follow arrival order
+        self._waiting[interaction_id] = Waiter(interaction_id, since=waiter.since, returned=waiter.returned)
+        self._waiting = OrderedDict(sorted(self._waiting.items(), key=lambda item: (item[1].since, item[0])))
         return self._dispatch(now)
 
     def losers_told(self, losers: list[Agent], now: float) -> list[Effect]:

@@ -10,7 +10,7 @@ from tortoise.functions import Max
 from server.domain.desk import AgentState
 from server.domain.interaction import PendingTransfer
 from server.domain.routing import QueueRules, Strategy
-from server.persistence.models import Interaction, Queue, QueueMember, Transfer, User
+from server.persistence.models import Interaction, Queue, QueueMember, RoutingEvent, Transfer, User
 from server.persistence.writer import WriterContext
 
 DEFAULT_CAPACITY = 5
@@ -76,18 +76,22 @@ async def load_routing_state() -> RoutingState:
     interactions = []
     queue_states = {qid: QueueState(qid, q.name, rules_of(q), members.get(qid, [])) for qid, q in queues.items()}
     owners: set[str] = set()
+    returned_at = await _returned_at([r["id"] for r in rows if r["owner__username"] is None and r["first_agent_id"]])
     for row in rows:
         owner = row["owner__username"]
         if owner is None:
-            queue_states[row["queue_id"]].waiting.append(row["id"])
-            queue_states[row["queue_id"]].waiting_since[row["id"]] = row["created_at"].timestamp()
+            queue = queue_states[row["queue_id"]]
+            queue.waiting.append(row["id"])
+            queue.waiting_since[row["id"]] = returned_at.get(row["id"], row["created_at"].timestamp())
             if row["first_agent_id"] is not None:
-                queue_states[row["queue_id"]].returned.add(row["id"])
+                queue.returned.add(row["id"])
         else:
             owners.add(owner)
         interactions.append(OpenInteraction(row["id"], queues[row["queue_id"]].name, owner,
                                             unread.get(row["id"], 0), row["returned_unread"],
                                             transfers.get(row["id"]), last_inbound.get(row["id"], 0)))
+    for queue in queue_states.values():  # in line as they (last) joined it
+        queue.waiting.sort(key=lambda interaction_id: (queue.waiting_since[interaction_id], interaction_id))
     agents = []
     by_name = {q.name: q for q in queues.values()}
     for user in users:
@@ -98,6 +102,15 @@ async def load_routing_state() -> RoutingState:
         agents.append(AgentStateRow(user["username"], AgentState(user["state"]), user["state_reason"],
                                     capacity, {n: by_name[n].weight for n in names}))
     return RoutingState(list(queue_states.values()), agents, interactions)
+
+
+async def _returned_at(interaction_ids: list[int]) -> dict[int, float]:
+    """When each of these interactions (answered before, waiting again) last went back to its queue."""
+    if not interaction_ids:
+        return {}
+    rows = await RoutingEvent.filter(interaction_id__in=interaction_ids, kind="returned").group_by(
+        "interaction_id").annotate(last=Max("created_at")).values_list("interaction_id", "last")
+    return {interaction_id: last.timestamp() for interaction_id, last in rows}
 
 
 async def load_agent_rows(usernames: list[str]) -> list[AgentStateRow]:

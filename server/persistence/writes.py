@@ -268,10 +268,11 @@ async def store_returned_to_queue(conn: BaseDBAsyncClient, interaction_id: int, 
             await audit_transfer_ended(conn, interaction_id, transfer_generation, "cancelled", None, reason)
             await RoutingEvent.create(interaction_id=interaction_id, kind="transfer_cancelled", agents=[],
                                       detail=reason, created_at=now, using_db=conn)
-    await Interaction.filter(id=interaction_id, status="open").using_db(conn).update(owner_id=None,
-                                                                                     returned_unread=False)
-    await RoutingEvent.create(interaction_id=interaction_id, kind="returned", agents=[previous_owner],
-                              detail=reason, created_at=now, using_db=conn)
+    owner_id = await _user_id(conn, previous_owner)
+    if await Interaction.filter(id=interaction_id, status="open", owner_id=owner_id).using_db(conn).update(
+            owner_id=None, returned_unread=True):  # whoever takes it next sees it as unread
+        await RoutingEvent.create(interaction_id=interaction_id, kind="returned", agents=[previous_owner],
+                                  detail=reason, created_at=now, using_db=conn)
 
 
 async def return_interactions_of_disabled_owners() -> int:

@@ -109,7 +109,8 @@ class AdminService:
             self.board.renamed(user.username)
         if user.disabled and not before["disabled"]:
             self.system.user_disabled(user.username, await open_interactions_of(user.username))
-        elif "capacity" in body and not user.disabled:
+        elif not user.disabled and ("capacity" in body or before["disabled"]):  # a capacity set meanwhile too
+            self.system.user_enabled(user.username)
             [row] = await load_agent_rows([user.username])
             self.system.capacity_changed(row)
         return after

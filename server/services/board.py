@@ -30,18 +30,18 @@ class BoardService:
             self.version += 1
 
     async def count_today(self) -> None:
-        """Interactions answered from a queue since local midnight, before this process started."""
+        """Interactions answered from a queue since local midnight, before this process started: each once,
+        at its first acceptance (one that went back to its queue and was taken again is not counted again)."""
         midnight = datetime.fromtimestamp(self.now()).replace(hour=0, minute=0, second=0, microsecond=0)
         since = midnight.astimezone(timezone.utc)
-        accepted = dict(await RoutingEvent.filter(kind="accepted", created_at__gte=since).values_list(
-            "interaction_id", "created_at"))
-        ids = sorted(accepted)
+        ids = sorted(set(await RoutingEvent.filter(kind="accepted", created_at__gte=since).values_list(
+            "interaction_id", flat=True)))
         totals: dict[str, list[int]] = {}
         for start in range(0, len(ids), CHUNK):
-            rows = await Interaction.filter(id__in=ids[start:start + CHUNK]).values(
-                "id", "created_at", "queue__name", "queue__target_seconds")
+            rows = await Interaction.filter(id__in=ids[start:start + CHUNK], accepted_at__gte=since).values(
+                "created_at", "accepted_at", "queue__name", "queue__target_seconds")
             for row in rows:
-                waited: timedelta = accepted[row["id"]] - row["created_at"]
+                waited: timedelta = row["accepted_at"] - row["created_at"]
                 figures = totals.setdefault(row["queue__name"], [0, 0])
                 figures[0] += 1
                 figures[1] += waited.total_seconds() <= row["queue__target_seconds"]

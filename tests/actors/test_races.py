@@ -158,3 +158,51 @@ def test_loop_keeps_serving_while_an_actor_is_busy(core):
     finally:
         release.set()
         slow.stop(block=False)
+
+
+def test_an_agent_disabled_while_accepting_never_keeps_the_conversation(core):
+    """Each round, an agent accepts an offer on one thread while an admin disables them on another: the
+    conversation ends up waiting or with the agent still enabled, never with the disabled one."""
+    from server.persistence.models import User as UserRow
+    from server.services.auth import Principal
+
+    rounds = 16
+    agents = core.workspace(rounds + 1)
+    services = core.start()
+    admin_row = core.call(UserRow.create(username="race-admin", password_hash="-", role="admin"))
+    admin = Principal(admin_row.id, admin_row.username, "admin", "")
+    keeper = agents[-1]
+    account = core.call(services.inbound.account("sandbox-q1", "sandbox"))
+    for n, leaver in enumerate(agents[:rounds]):
+        core.call(services.agents.set_state(leaver, "online", None))
+        interaction_id = inbound(core, account, f"dr{n}", f"+39333444{n:04d}").interaction_id
+        wait_until(lambda: interaction_id in [o.interaction_id for o in core.call(
+            services.agents.desk_view(leaver)).offers])
+        barrier = threading.Barrier(2)
+        outcomes: dict[str, object] = {}
+
+        def accept() -> None:
+            barrier.wait()
+            time.sleep(random.uniform(0, 0.03))  # before, during or after the admin's change is stored
+            try:
+                outcomes["accept"] = core.call(services.agents.accept(leaver, interaction_id))
+            except Conflict as error:  # the offer went with the desk's going offline
+                outcomes["accept"] = error
+
+        def disable() -> None:
+            barrier.wait()
+            outcomes["disable"] = core.call(services.admin.update_user(admin, leaver.username, {"disabled": True}))
+
+        threads = [threading.Thread(target=accept), threading.Thread(target=disable)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        core.call(services.agents.set_state(keeper, "online", None))
+        wait_until(lambda: interaction_id in [o.interaction_id for o in core.call(
+            services.agents.desk_view(keeper)).offers], timeout=10)  # back in the queue, offered again
+        core.call(services.agents.accept(keeper, interaction_id))
+        stored = core.call(Interaction.get(id=interaction_id).values("owner__username", "status"))
+        assert stored == {"owner__username": keeper.username, "status": "open"}, (n, outcomes)
+        core.call(services.interactions.close(keeper, interaction_id))
+        core.call(services.agents.set_state(keeper, "offline", None))

@@ -311,8 +311,9 @@ def test_accept_that_could_not_be_stored_puts_the_interaction_back_in_its_place(
     routing = queue(Strategy.RING_ALL, "a", "b", budget=2)
     for interaction_id in (1, 2, 3):
         routing.enqueue(interaction_id, 0.0)
+    waiter = routing.waiter(1)
     routing.accept("b", 1, 2.0)
-    effects = routing.accept_failed("b", 1, ["a"], 3.0)
+    effects = routing.accept_failed("b", 1, ["a"], 3.0, waiter)
     assert routing.waiting_ids == [1, 2, 3]
     assert routing.availability_of("b").open_count == 0
     # both hold 2 and are free for one more: the interaction that came back is offered afresh
@@ -571,3 +572,15 @@ def test_next_deadline_is_the_earliest_offer_or_refusal():
     assert routing.next_deadline() == 30.0  # b's offer expires first
     routing.accept("b", 1, 2.0)
     assert routing.next_deadline() is None
+
+
+def test_a_returned_interaction_keeps_its_place_and_mark_when_its_next_accept_cannot_be_stored():
+    routing = queue(Strategy.RING_ALL, "a", budget=2)
+    routing.enqueue(1, 0.0)
+    routing.enqueue(2, 5.0, returned=True)  # answered before; back because its owner was disabled
+    routing.enqueue(3, 6.0)
+    waiter = routing.waiter(2)
+    routing.accept("a", 2, 7.0)
+    routing.accept_failed("a", 2, [], 8.0, waiter)
+    assert routing.waiting_ids == [1, 2, 3]
+    assert routing.waiter(2).returned and routing.waiter(2).since == 5.0
