@@ -93,7 +93,8 @@ class AgentSessionActor(PooledActor):
                                                           sum(self.unread.values())))
             case mail.QueueMembership(queue, weight, capacity):
                 self._membership(queue, weight, capacity)
-            case mail.SetCapacity(capacity):
+            case mail.SetCapacity(capacity, own):
+                self.desk.own_capacity = own
                 self._set_capacity(capacity)
                 self._announce_desk()
             case mail.Snapshot(reply):

@@ -123,6 +123,7 @@ class SetCapacity:
     """An admin's stored change of the agent's own capacity (as it applies now: theirs, else their queues')."""
 
     capacity: int
+    own: bool  # the agent's own setting: it replaces the queues' per-agent capacity
 
 
 @dataclass(frozen=True)

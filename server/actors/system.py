@@ -79,7 +79,7 @@ class ActorSystem:
                 unread.setdefault(row.owner, {})[row.id] = life_unread
         desks = {agent.username: AgentDesk(agent.username, agent.capacity, state=agent.state, reason=agent.reason,
                                            open_ids=tuple(owned.get(agent.username, ())), now=now,
-                                           weights=agent.queues)
+                                           weights=agent.queues, own_capacity=agent.own_capacity)
                  for agent in state.agents}
         # What each queue may count on, read before any actor runs and starts changing the desks.
         members = {queue.name: {a: desks[a].availability_for(queue.name) for a in queue.members if a in desks}
@@ -155,7 +155,8 @@ class ActorSystem:
             ref = self._desks.get(row.username)
             if ref is None and weight is not None:
                 desk = AgentDesk(row.username, row.capacity, state=row.state, reason=row.reason,
-                                 open_ids=tuple((open_ids or {}).get(row.username, ())), now=self.now())
+                                 open_ids=tuple((open_ids or {}).get(row.username, ())), now=self.now(),
+                                 own_capacity=row.own_capacity)
                 ref = self._desks[row.username] = AgentSessionActor.start(self.pool, self, desk, [], None)
             if ref is not None:
                 ref.tell(mail.QueueMembership(queue, weight, row.capacity))
@@ -169,7 +170,7 @@ class ActorSystem:
         """An admin changed the agent's own capacity (`row`: as stored now, with the capacity that applies)."""
         ref = self._desks.get(row.username)
         if ref is not None:
-            ref.tell(mail.SetCapacity(row.capacity))
+            ref.tell(mail.SetCapacity(row.capacity, row.own_capacity))
 
     def user_disabled(self, username: str, owned: list[int]) -> None:
         """A disabled user's desk goes offline, so their offers go to others, and the interactions they own

@@ -58,9 +58,10 @@ def parse_state(state: str, reason: str | None) -> tuple[AgentState, str | None]
 class AgentDesk:
     def __init__(self, username: str, capacity: int, *, state: AgentState = AgentState.OFFLINE,
                  reason: str | None = None, open_ids: tuple[int, ...] = (), now: float = 0.0,
-                 weights: dict[str, int] | None = None) -> None:
+                 weights: dict[str, int] | None = None, own_capacity: bool = False) -> None:
         self.username = username
         self.capacity = capacity
+        self.own_capacity = own_capacity  # the agent's own setting, not their queues'
         self.weights = dict(weights or {})  # the agent's queues and their weights
         self.state = state
         self.reason = reason
@@ -83,7 +84,7 @@ class AgentDesk:
         others = sum(1 for o in self.offers.values() if o.kind == "new" and o.queue != queue and o.weight >= weight)
         budget = max(0, self.capacity - len(self.open) - others)
         return Availability(self.available, budget, len(self.open), self.idle_since,
-                            self.state is AgentState.PAUSED, self._won_from.get(queue, 0))
+                            self.state is AgentState.PAUSED, self._won_from.get(queue, 0), self.own_capacity)
 
     def set_state(self, state: str, reason: str | None, now: float) -> list[HeldOffer]:
         """Change state; going offline withdraws every offer held. Returns the withdrawn offers."""

@@ -45,6 +45,7 @@ class Availability:
     idle_since: float = 0.0
     paused: bool = False  # takes no new offers but keeps those shown (only going offline withdraws them)
     won: int = 0  # races of this queue the desk has seen the agent win (see QueueRouting.update_member)
+    own_capacity: bool = False  # the agent's own capacity applies instead of the queue's per-agent one
 
 
 WithdrawReason = Literal["taken", "timeout", "closed", "declined"]
@@ -331,7 +332,8 @@ class QueueRouting:
 
     def _has_room(self, member: _Member) -> bool:
         av = member.availability
-        return av.available and member.free > 0 and av.open_count + member.own_offers < self.rules.capacity
+        return av.available and member.free > 0 and (
+            av.own_capacity or av.open_count + member.own_offers < self.rules.capacity)
 
     def _eligible(self, agent: Agent, member: _Member, waiter: Waiter) -> bool:
         return self._has_room(member) and agent not in waiter.offered and agent not in waiter.refused

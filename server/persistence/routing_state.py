@@ -34,6 +34,7 @@ class AgentStateRow:
     reason: str | None
     capacity: int
     queues: dict[str, int]  # name -> weight
+    own_capacity: bool = False  # `capacity` is the agent's own setting (else their queues' largest)
 
 
 @dataclass
@@ -100,7 +101,7 @@ async def load_routing_state() -> RoutingState:
             continue
         capacity = user["capacity"] or max((by_name[n].capacity for n in names), default=DEFAULT_CAPACITY)
         agents.append(AgentStateRow(user["username"], AgentState(user["state"]), user["state_reason"],
-                                    capacity, {n: by_name[n].weight for n in names}))
+                                    capacity, {n: by_name[n].weight for n in names}, user["capacity"] is not None))
     return RoutingState(list(queue_states.values()), agents, interactions)
 
 
@@ -126,7 +127,7 @@ async def load_agent_rows(usernames: list[str]) -> list[AgentStateRow]:
         capacities[username].append(capacity)
     return [AgentStateRow(u["username"], AgentState(u["state"]), u["state_reason"],
                           u["capacity"] or max(capacities[u["username"]], default=DEFAULT_CAPACITY),
-                          memberships[u["username"]]) for u in users]
+                          memberships[u["username"]], u["capacity"] is not None) for u in users]
 
 
 async def open_interactions_of(username: str) -> list[int]:

@@ -264,6 +264,32 @@ def test_an_agents_own_capacity_applies_to_the_next_offer_and_withdraws_what_no_
         agent.client.close()
 
 
+def test_an_agents_own_capacity_above_the_queues_applies(desk: Desk, demo_server: ServerProcess) -> None:
+    username, agent = _new_agent(desk, demo_server, capacity=2)
+    try:
+        queue = _queue(desk, [username], capacity=1)
+        account = _sandbox_account(desk, queue["name"])
+        assert agent.put("/me/state", json={"state": "online"}).status_code == 200
+        taken = []
+        for _ in range(2):  # the queue says 1 per agent; theirs says 2
+            interaction_id = _inbound(desk, account)
+            _offer(agent, interaction_id)
+            assert agent.post(f"/interactions/{interaction_id}/accept").status_code == 200
+            taken.append(interaction_id)
+        assert desk.admin.patch(f"/admin/users/{username}", json={"capacity": None}).status_code == 200
+        assert agent.post(f"/interactions/{taken[0]}/close", json={}).status_code == 200
+        waiting = _inbound(desk, account)
+        time.sleep(0.4)
+        assert waiting not in [o["interaction_id"] for o in agent.get("/offers").json()["items"]]  # the queue's 1
+        assert agent.post(f"/interactions/{taken[1]}/close", json={}).status_code == 200
+        _offer(agent, waiting)
+        assert agent.post(f"/interactions/{waiting}/accept").status_code == 200
+        assert agent.post(f"/interactions/{waiting}/close", json={}).status_code == 200
+        assert agent.put("/me/state", json={"state": "offline"}).status_code == 200
+    finally:
+        agent.client.close()
+
+
 @pytest.mark.parametrize("capacity", [0, 101, "3", 2.5, True, [2]])
 def test_a_bad_capacity_is_refused_and_changes_nothing(desk: Desk, capacity: Any) -> None:
     before = desk.admin.get("/admin/users").json()["items"]

@@ -584,3 +584,10 @@ def test_a_returned_interaction_keeps_its_place_and_mark_when_its_next_accept_ca
     routing.accept_failed("a", 2, [], 8.0, waiter)
     assert routing.waiting_ids == [1, 2, 3]
     assert routing.waiter(2).returned and routing.waiter(2).since == 5.0
+
+
+def test_an_agents_own_capacity_replaces_the_queues_per_agent_capacity():
+    routing = QueueRouting("sales", QueueRules(Strategy.RING_ALL, 0, TIMEOUT, DELAY, capacity=1))
+    routing.add_member("own", Availability(True, 3, 1, 0.0, own_capacity=True), 0.0)  # theirs: 4, 1 open
+    routing.add_member("queues", Availability(True, 3, 1, 0.0), 0.0)  # the queue's 1 applies: full
+    assert offers(routing.enqueue(1, 1.0)) == [("own", 1)]
