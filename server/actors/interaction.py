@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from server.actors import mail
 from server.actors.events import InteractionPlaced, MessageAdded, TransferFailed
+from server.actors.bridge import NoReply
 from server.actors.runtime import ActorPool, PooledActor
 from server.domain.desk import HeldOffer
 from server.domain.interaction import InteractionLife, Status
@@ -85,8 +86,8 @@ class InteractionActor(PooledActor):
                 self._expire_transfer(generation)
             case mail.Close():
                 self._close(message)
-            case mail.ReturnToQueue(owner, reason):
-                self._return_to_queue(owner, reason)
+            case mail.ReturnToQueue(owner, reason, by, reply):
+                self._return_to_queue(owner, reason, by, reply or NoReply())
             case mail.Stored(then, error, extra):
                 then(error, **extra)
             case mail.Snapshot(reply):
@@ -249,26 +250,31 @@ class InteractionActor(PooledActor):
     def _return_if_owner_disabled(self) -> None:
         """An owner disabled while their accept was on its way cannot serve it either."""
         if self.life.owner is not None and self.system.is_disabled(self.life.owner):
-            self._return_to_queue(self.life.owner, DISABLED_OWNER)
+            self._return_to_queue(self.life.owner, DISABLED_OWNER, None, NoReply())
 
-    def _return_to_queue(self, owner: str, reason: str) -> None:
-        if self.life.status is not Status.OPEN or self.life.owner != owner:
-            return  # closed, or someone else's by now
+    def _return_to_queue(self, owner: str, reason: str, by: str | None, reply: Any) -> None:
+        if self.life.status is not Status.OPEN:
+            reply.fail(Conflict("This interaction is closed.", code="closed"))
+            return
+        if self.life.owner != owner:  # someone else's by now
+            reply.fail(Conflict(f"{owner} no longer owns this interaction.", code="owner_changed"))
+            return
         before = copy.deepcopy(self.life)
         returned = self.life.return_to_queue()
 
         def then(error: BaseException | None) -> None:
-            if error is not None:
-                log.error("could not return interaction %s to its queue: %s", self.life.id, error)
+            if self._failed(reply, error, "return to the queue"):
                 self.life = before
                 return
             for agent in returned.transfer_targets:
                 self._tell_desk(agent, mail.DeskMail(gone=(mail.Gone(self.life.id, "cancelled"),)))
             self._tell_desk(returned.previous_owner, mail.Released(self.life.id, "returned"))
             self.system.requeue(self.life.id, self.life.queue)
+            reply.ok({"interaction_id": self.life.id, "queue": self.life.queue, "owner": None,
+                      "returned_from": returned.previous_owner})
 
         self._store(StoreReturnedToQueue(self.life.id, returned.previous_owner, reason,
-                                         returned.transfer_generation), then)
+                                         returned.transfer_generation, by), then)
 
     # --- close -----------------------------------------------------------------------------------
     def _close(self, request: mail.Close) -> None:

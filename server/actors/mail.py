@@ -229,10 +229,13 @@ class Close:
 
 @dataclass(frozen=True)
 class ReturnToQueue:
-    """To an interaction owned by `owner`, who was disabled: wait in the queue again (if still theirs)."""
+    """To an interaction owned by `owner`: wait in the queue again (if still theirs). `by`: the supervisor
+    who asked (audited); None when the owner was disabled."""
 
     owner: str
     reason: str
+    by: str | None = None
+    reply: Any = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
-from server.persistence.audit import audit_close, audit_transfer_ended, audit_transfer_requested
+from server.persistence.audit import audit_close, audit_transfer_ended, audit_transfer_requested, write_audit
 from server.persistence.contact_writes import contacts_for_new_conversations
 from server.persistence.db import dialect_sql
 from server.persistence.models import Attachment, Interaction, Message, RoutingEvent, Transfer, User
@@ -245,21 +245,23 @@ class StoreTransferResolved(WriteOp):
 
 @dataclass
 class StoreReturnedToQueue(WriteOp):
-    """The owner can no longer serve the interaction (disabled): nobody owns it and it waits in its queue
-    again; a pending transfer of it is cancelled. The history says who had it and why."""
+    """The owner can no longer serve the interaction (disabled, or a supervisor took it from them): nobody
+    owns it and it waits in its queue again; a pending transfer of it is cancelled. The history says who had
+    it and why; a supervisor's request (`by`) is audited."""
 
     interaction_id: int
     previous_owner: str
     reason: str
     transfer_generation: int | None = None
+    by: str | None = None
 
     async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext | None) -> None:
         await store_returned_to_queue(conn, self.interaction_id, self.previous_owner, self.reason,
-                                      self.transfer_generation)
+                                      self.transfer_generation, self.by)
 
 
 async def store_returned_to_queue(conn: BaseDBAsyncClient, interaction_id: int, previous_owner: str, reason: str,
-                                  transfer_generation: int | None) -> None:
+                                  transfer_generation: int | None, by: str | None = None) -> None:
     now = utcnow()
     if transfer_generation is not None:
         ended = await Transfer.filter(interaction_id=interaction_id, generation=transfer_generation,
@@ -273,6 +275,9 @@ async def store_returned_to_queue(conn: BaseDBAsyncClient, interaction_id: int, 
             owner_id=None, returned_unread=True):  # whoever takes it next sees it as unread
         await RoutingEvent.create(interaction_id=interaction_id, kind="returned", agents=[previous_owner],
                                   detail=reason, created_at=now, using_db=conn)
+        if by is not None:
+            await write_audit(conn, await _user_id(conn, by), by, "interaction.return", f"interaction {interaction_id}",
+                              {"owner": previous_owner}, {"owner": None, "reason": reason})
 
 
 async def return_interactions_of_disabled_owners() -> int:

@@ -27,7 +27,8 @@ from server.domain.window import window_closed_reason, window_closes_at, window_
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.persistence import queries
 from server.persistence.files import MediaFiles, StoredFile
-from server.persistence.models import Account, Attachment, Contact, Interaction, RoutingEvent, Tag, User
+from server.persistence.models import (Account, Attachment, Contact, Interaction, QueueSupervisor, RoutingEvent,
+                                       Tag, User)
 from server.persistence.writer import Writer
 from server.persistence.writes import StoreAgentMessage
 from server.services import list_rights
@@ -327,6 +328,25 @@ class InteractionService:
             interaction_id, "note", text, sender, "internal", recipient=owner))
         self.system.hub.publish(MessageAdded(interaction_id, message_id, "note"))
         return await self._message(principal, interaction_id, message_id)
+
+    async def return_to_queue(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
+        """A supervisor of the interaction's queue (or an admin) takes it from its owner, e.g. an agent who
+        left without closing: it waits in its queue again and is offered as any waiting one (audited)."""
+        if not principal.sees_everything:
+            raise Forbidden("Only supervisors and administrators can return a conversation to its queue.")
+        row = await readable_interaction(principal, interaction_id)
+        self._require_open(row)
+        if principal.role != "admin" and not await QueueSupervisor.filter(
+                user_id=principal.id, queue__name=row["queue__name"]).exists():
+            raise Forbidden(f"You do not supervise the queue {row['queue__name']}.")
+        owner = row["owner__username"]
+        if owner is None:
+            raise Conflict("Nobody owns this interaction: it is waiting in its queue already.", code="no_owner")
+        ref = self.system.interaction(interaction_id)
+        if ref is None:  # closed meanwhile
+            raise Conflict("This interaction is closed.", code="closed")
+        reason = f"returned to the queue by {principal.username}"
+        return await ask(ref, lambda reply: mail.ReturnToQueue(owner, reason, principal.username, reply))
 
     async def mark_read(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
         """The owner read it: unread goes to zero. Anyone else reading changes nothing."""

@@ -241,6 +241,8 @@ class Desk:
             self._remove_tab(event.interaction_id)
             if event.reason == "transferred":
                 ui.notify("Your transfer was accepted.", type="positive")
+            elif event.reason == "returned":
+                ui.notify("A supervisor returned a conversation of yours to its queue.", type="warning")
         elif isinstance(event, UnreadChanged):
             self._unread(event.interaction_id, event.unread)
             self._show_total(event.total)

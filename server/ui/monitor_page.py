@@ -1,6 +1,6 @@
 """Silent monitoring (SPEC S2): a supervisor watches a live interaction read-only as messages arrive, and
-writes notes that only its owner sees. Nothing here marks anything read or reaches the customer: the page
-reads through the same services as everyone, and writes only supervisor notes."""
+writes notes that only its owner sees, or takes it from its agent back into its queue. Nothing here marks anything
+read or reaches the customer: the page reads through the same services as everyone."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +8,8 @@ from typing import Any
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from server.actors.events import Event, InteractionOwned, InteractionPlaced, MessageAdded, MessageStatusChanged
+from server.actors.events import (Event, InteractionOwned, InteractionPlaced, InteractionReleased, MessageAdded,
+                                  MessageStatusChanged)
 from server.services.auth import Principal
 from server.ui import context
 from server.ui.admin_kit import admin_door
@@ -46,7 +47,7 @@ class MonitorView:
             with ui.row().classes("w-full items-center xc-card px-4 py-2 no-wrap"):
                 ui.html(header_html(self.interaction["contact"], self.interaction), sanitize=False).classes(
                     "flex-grow")
-                self.owner = ui.label(self._owner_text()).classes("xc-muted").mark("monitor-owner")
+                self.owner = ui.label().classes("xc-muted").mark("monitor-owner")
                 ui.badge("Watching silently", color="info").mark("monitor-badge")
             self.scroll = ui.scroll_area().classes("xc-chat w-full h-[60vh] rounded")
             with self.scroll:
@@ -58,7 +59,11 @@ class MonitorView:
                     "outlined autogrow dense").classes("flex-grow").mark("monitor-note")
                 ui.button("Note to agent", icon="sticky_note_2", on_click=self._send_note).props(
                     "no-caps").mark("monitor-send-note")
+                self.return_button = ui.button("Return to queue", icon="undo", on_click=self._return).props(
+                    "flat no-caps color=negative").mark("monitor-return")
+                self.return_button.tooltip("Take it from its agent: it waits in its queue and is offered again")
             self.note_row.set_visibility(self.interaction["status"] == "open")
+            self._show_owner()
         # Subscribed before loading: a message stored meanwhile is neither missed nor shown twice.
         context.subscribe(f"interaction:{self.id}", self._on_message_event)
         context.subscribe("board", self._on_board_event)
@@ -66,9 +71,10 @@ class MonitorView:
             self._add(message)
         self.scroll.scroll_to(pixels=BOTTOM)
 
-    def _owner_text(self) -> str:
+    def _show_owner(self) -> None:
         owner = self.interaction.get("owner")
-        return f"Owner: {owner}" if owner else "Waiting in the queue"
+        self.owner.text = f"Owner: {owner}" if owner else "Waiting in the queue"
+        self.return_button.set_visibility(owner is not None)
 
     def _add(self, message: dict[str, Any]) -> None:
         if message["id"] in self.bubbles:
@@ -82,7 +88,10 @@ class MonitorView:
             context.run(self._show(event.message_id, isinstance(event, MessageStatusChanged)))
         elif isinstance(event, InteractionOwned):  # accepted, or transferred to another agent
             self.interaction["owner"] = event.agent
-            self.owner.text = self._owner_text()
+            self._show_owner()
+        elif isinstance(event, InteractionReleased) and event.reason == "returned":
+            self.interaction["owner"] = None
+            self._show_owner()
 
     def _on_board_event(self, event: Event) -> None:
         if isinstance(event, InteractionPlaced) and event.interaction_id == self.id and not event.open:
@@ -100,6 +109,14 @@ class MonitorView:
             return
         self._add(message)
         self.scroll.scroll_to(pixels=BOTTOM)
+
+    async def _return(self) -> None:
+        done = await context.attempt(self.service.return_to_queue(self.principal, self.id))
+        if done is not None:
+            ui.notify(f"Back in the queue {done['queue']}: {done['returned_from']} no longer has it.",
+                      type="positive")
+            self.interaction["owner"] = None
+            self._show_owner()
 
     async def _send_note(self) -> None:
         text = self.note.value or ""

@@ -1,10 +1,12 @@
 """The live queue board over HTTP (SPEC S1) and notes from a watching supervisor to the owner (SPEC S2)."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.api.conftest import AGENTS, QUEUE, Desk, assert_error, eventually, new_phone
 from tests.serverproc import Api
+from tests.stored import rows
 
 
 def board(desk: Desk, username: str = "supervisor") -> dict[str, Any]:
@@ -135,3 +137,57 @@ def test_supervisor_notes_are_refused_clearly(desk: Desk) -> None:
     assert_error(desk.sup.post("/supervisor/interactions/999999/notes", json={"text": "x"}), 404)
     desk.close("agent1", interaction_id)
     assert_error(desk.sup.post(f"/supervisor/interactions/{interaction_id}/notes", json={"text": "x"}), 409)
+
+
+def test_a_supervisor_returns_a_conversation_from_its_agent_to_the_queue(desk: Desk, demo_server) -> None:
+    desk.online("agent1")
+    interaction_id = desk.open_for("agent1", text="Are you still there?")
+    desk["agent1"].post(f"/interactions/{interaction_id}/read")
+    answered = eventually(lambda: (q := queue_row(desk))["open"] >= 1 and q, what="open")["answered_today"]
+    desk.online("agent2")
+    r = desk.sup.post(f"/supervisor/interactions/{interaction_id}/return")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"interaction_id": interaction_id, "queue": QUEUE, "owner": None, "returned_from": "agent1"}
+    assert desk.get(interaction_id)["owner"] is None
+    assert interaction_id not in desk.me("agent1")["open_interactions"]
+    desk["agent2"].wait_for_offer(interaction_id)  # offered as any waiting one (agent1 too: online, with room)
+    desk.accept("agent2", interaction_id)
+    assert desk.get(interaction_id, "agent2")["unread"] >= 1  # new to its new owner
+    assert "returned" in desk.history_kinds(interaction_id)
+    assert queue_row(desk)["answered_today"] == answered  # answered once, however often it comes back
+    [(who, before, after)] = rows(demo_server, "SELECT username, before, after FROM audit_entries WHERE action = ? "
+                                  "AND target = ?", "interaction.return", f"interaction {interaction_id}")
+    before, after = (json.loads(v) if isinstance(v, str) else v for v in (before, after))
+    assert (who, before["owner"], after["owner"]) == ("supervisor", "agent1", None)
+    desk.close("agent2", interaction_id)
+
+
+def test_returning_a_conversation_is_refused_clearly(desk: Desk, demo_server) -> None:
+    desk.online("agent1")
+    interaction_id = desk.open_for("agent1")
+    assert_error(desk["agent1"].post(f"/supervisor/interactions/{interaction_id}/return"), 403)
+    assert_error(desk.sup.post("/supervisor/interactions/999999/return"), 404)
+    assert desk.get(interaction_id)["owner"] == "agent1"  # nothing changed
+    desk.close("agent1", interaction_id)
+    assert_error(desk.sup.post(f"/supervisor/interactions/{interaction_id}/return"), 409, "closed")
+    desk.offline("agent1")
+    waiting = desk.inbound(new_phone())
+    assert_error(desk.sup.post(f"/supervisor/interactions/{waiting}/return"), 409, "no_owner")
+
+    # a queue the supervisor does not supervise: refused; an admin may
+    other = desk.admin.post("/admin/queues", json={"name": f"Other{waiting}", "members": ["agent3"]}).json()
+    account = f"sbx-other-{waiting}"
+    assert desk.admin.post("/admin/accounts", json={"key": account, "provider": "sandbox",
+                                                    "queue": other["name"]}).status_code == 201
+    desk.online("agent3")
+    r = desk.admin.inbound(f"m-other-{waiting}", new_phone(), "hello", account=account)
+    elsewhere = r.json()["interaction_id"]
+    desk.accept("agent3", elsewhere)
+    assert_error(desk.sup.post(f"/supervisor/interactions/{elsewhere}/return"), 403)
+    assert desk.admin.post(f"/supervisor/interactions/{elsewhere}/return").status_code == 200
+    desk.accept("agent3", elsewhere)
+    desk.close("agent3", elsewhere)
+    desk.offline("agent3")
+    desk.online("agent1")
+    desk.accept("agent1", waiting)
+    desk.close("agent1", waiting)

@@ -1,11 +1,11 @@
 """The supervisor's board and watch pages with NiceGUI's simulated user (SPEC S1, S2): who may open them,
-the board's rows and batched redraws, a note written while watching."""
+the board's rows and batched redraws, a note written while watching, a conversation returned to its queue."""
 from __future__ import annotations
 
 from server.persistence.models import Message
 from server.ui.board_page import FORBIDDEN, duration
 from server.ui.monitor_page import FORBIDDEN as WATCH_FORBIDDEN
-from tests.ui.conftest import Browsers, element, eventually, new_phone, receive
+from tests.ui.conftest import Browsers, accepted, element, eventually, go_online, new_phone, receive
 
 
 def test_durations_read_as_a_person_says_them() -> None:
@@ -63,3 +63,29 @@ async def test_a_supervisor_watches_and_writes_to_the_owner(browsers: Browsers) 
     assert note.recipient == "agent1" and note.sender == "Sam Supervisor (supervisor)"
     await services.interactions.close(alice, interaction_id)
     await user.should_see(marker="monitor-closed", retries=50)
+
+
+async def test_a_supervisor_returns_the_watched_conversation_to_its_queue(browsers: Browsers) -> None:
+    services = browsers.services
+    alice, bob = await browsers.principal("agent1"), await browsers.principal("agent2")
+    desk = await browsers.signed_in("agent1")
+    await go_online(browsers, desk, "agent1")
+    interaction_id = await accepted(browsers, desk, new_phone(), "Hello? Anyone?")
+
+    user = await browsers.signed_in("supervisor")
+    await user.open(f"/supervisor/interactions/{interaction_id}")
+    await user.should_see("Owner: agent1", retries=50)
+    user.find(marker="monitor-return").click()
+    await eventually(lambda: user.notify.contains("Back in the queue WhatsAppConn1: agent1 no longer has it."))
+    await user.should_see("Waiting in the queue")
+    await user.should_not_see(marker="monitor-return")
+    assert interaction_id not in (await services.agents.me(alice))["open_interactions"]
+    await desk.should_not_see(marker=f"tab-{interaction_id}", retries=50)  # gone from agent1's desk, told why
+    await eventually(lambda: desk.notify.contains("A supervisor returned a conversation of yours to its queue."))
+
+    await services.agents.set_state(bob, "online", None)
+    await eventually(lambda: services.agents.offers(bob), timeout=5)
+    await services.agents.accept(bob, interaction_id)
+    await user.should_see("Owner: agent2", retries=50)  # the page follows the new owner
+    await user.should_see(marker="monitor-return")
+    await services.interactions.close(bob, interaction_id)
