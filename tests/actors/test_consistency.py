@@ -28,6 +28,20 @@ def offered(core, agent, interaction_id) -> bool:
     return interaction_id in [o.interaction_id for o in view.offers]
 
 
+def owned_with_transfer_pending(core, agents, message_id: str, phone: str, **target) -> int:
+    """Every agent online; a new conversation accepted by agents[0], who transfers it to `target` (agent=
+    or queue=); returns its id once the transfer is offered to agents[1]."""
+    services = core.services
+    online(core, *agents)
+    account = core.call(services.inbound.account("sandbox-q1", "sandbox"))
+    interaction_id = inbound(core, account, message_id, phone).interaction_id
+    wait_until(lambda: offered(core, agents[0], interaction_id))
+    core.call(services.agents.accept(agents[0], interaction_id))
+    core.call(services.interactions.transfer(agents[0], interaction_id, **target))
+    wait_until(lambda: offered(core, agents[1], interaction_id))
+    return interaction_id
+
+
 def test_accepting_while_going_offline_leaks_no_capacity(core):
     """The desk may drop the offer (offline) while the won race is being stored: the queue must still
     count the agent's slots right, or a capacity-1 agent would never be offered anything again."""
@@ -113,13 +127,7 @@ def test_a_close_that_could_not_be_stored_leaves_the_interaction_open_and_closab
 def test_a_transfer_accept_that_could_not_be_stored_changes_no_owner(core, monkeypatch):
     agents = core.workspace(2)
     services = core.start()
-    online(core, *agents)
-    account = core.call(services.inbound.account("sandbox-q1", "sandbox"))
-    interaction_id = inbound(core, account, "tf", "+393335553333").interaction_id
-    wait_until(lambda: offered(core, agents[0], interaction_id))
-    core.call(services.agents.accept(agents[0], interaction_id))
-    core.call(services.interactions.transfer(agents[0], interaction_id, agent=agents[1].username))
-    wait_until(lambda: offered(core, agents[1], interaction_id))
+    interaction_id = owned_with_transfer_pending(core, agents, "tf", "+393335553333", agent=agents[1].username)
     original = writes.StoreTransferResolved.apply
 
     async def failing(self, conn, ctx):
@@ -139,13 +147,7 @@ def test_a_transfer_accept_that_could_not_be_stored_changes_no_owner(core, monke
 def test_accepting_a_transfer_of_an_interaction_just_closed_answers_at_once(core):
     agents = core.workspace(2)
     services = core.start()
-    online(core, *agents)
-    account = core.call(services.inbound.account("sandbox-q1", "sandbox"))
-    interaction_id = inbound(core, account, "tc", "+393335554444").interaction_id
-    wait_until(lambda: offered(core, agents[0], interaction_id))
-    core.call(services.agents.accept(agents[0], interaction_id))
-    core.call(services.interactions.transfer(agents[0], interaction_id, agent=agents[1].username))
-    wait_until(lambda: offered(core, agents[1], interaction_id))
+    interaction_id = owned_with_transfer_pending(core, agents, "tc", "+393335554444", agent=agents[1].username)
     core.call(services.interactions.close(agents[0], interaction_id))
     started = time.time()
     with pytest.raises(Conflict) as error:
@@ -156,13 +158,8 @@ def test_accepting_a_transfer_of_an_interaction_just_closed_answers_at_once(core
 def test_a_rejected_transfer_is_not_offered_again_to_that_agent_after_a_restart(core):
     agents = core.workspace(3)
     services = core.start()
-    online(core, *agents)
-    account = core.call(services.inbound.account("sandbox-q1", "sandbox"))
-    interaction_id = inbound(core, account, "tr", "+393335556666").interaction_id
-    wait_until(lambda: offered(core, agents[0], interaction_id))
-    core.call(services.agents.accept(agents[0], interaction_id))
-    core.call(services.interactions.transfer(agents[0], interaction_id, queue="Q1"))
-    wait_until(lambda: offered(core, agents[1], interaction_id) and offered(core, agents[2], interaction_id))
+    interaction_id = owned_with_transfer_pending(core, agents, "tr", "+393335556666", queue="Q1")
+    wait_until(lambda: offered(core, agents[2], interaction_id))
     core.call(services.agents.reject(agents[1], interaction_id))
     wait_until(lambda: core.call(Transfer.get(interaction_id=interaction_id)).targets == [agents[2].username])
     core.stop()
@@ -224,13 +221,7 @@ def test_an_agent_in_two_queues_is_offered_the_heavier_queues_waiter_first(core)
 def test_a_conversation_of_a_user_disabled_while_the_server_was_down_waits_in_its_queue_after_a_restart(core):
     agents = core.workspace(3)
     services = core.start()
-    online(core, *agents)
-    account = core.call(services.inbound.account("sandbox-q1", "sandbox"))
-    interaction_id = inbound(core, account, "dis", "+393335558888").interaction_id
-    wait_until(lambda: offered(core, agents[0], interaction_id))
-    core.call(services.agents.accept(agents[0], interaction_id))
-    core.call(services.interactions.transfer(agents[0], interaction_id, agent=agents[1].username))
-    wait_until(lambda: offered(core, agents[1], interaction_id))
+    interaction_id = owned_with_transfer_pending(core, agents, "dis", "+393335558888", agent=agents[1].username)
     core.stop()
 
     async def disable() -> None:  # the admin's change committed, the server gone before it returned anything

@@ -34,6 +34,17 @@ async def closes(user, marker: str) -> None:
     await user.should_not_see(marker=marker)
 
 
+async def row_dialog(user, table: str, action: str, row: dict[str, Any], marker: str) -> None:
+    """A row's action (edit, delete, ...) on `table`, then the dialog holding `marker` is shown."""
+    user.find(marker=table).trigger(action, row)
+    await user.should_see(marker=marker, retries=50)
+
+
+async def button_dialog(user, button: str, marker: str) -> None:
+    user.find(marker=button).click()
+    await user.should_see(marker=marker, retries=50)
+
+
 async def click_and_see(user, marker: str, notice: str) -> None:
     user.find(marker=marker).click()
     await eventually(lambda: user.notify.contains(notice))
@@ -45,8 +56,7 @@ async def test_an_admin_creates_edits_resets_and_disables_a_user(browsers: Brows
     user = await admin_on(browsers, "/admin/users", "users-table")
     assert rows(user, "users-table", "username")["agent1"]["role"] == "agent"
 
-    user.find(marker="users-new").click()
-    await user.should_see(marker="user-save", retries=50)
+    await button_dialog(user, "users-new", "user-save")
     element(user, "user-username").set_value("nina")
     element(user, "user-password").set_value("short")
     element(user, "user-full-name").set_value("Nina North")
@@ -61,8 +71,7 @@ async def test_an_admin_creates_edits_resets_and_disables_a_user(browsers: Brows
     assert (nina.full_name, nina.role, nina.disabled) == ("Nina North", "supervisor", False)
     await browsers.services.auth.login("nina", "nina-secret-1")
 
-    user.find(marker="users-table").trigger("edit", {"username": "nina"})
-    await user.should_see(marker="user-save", retries=50)
+    await row_dialog(user, "users-table", "edit", {"username": "nina"}, "user-save")
     element(user, "user-role").set_value("agent")
     element(user, "user-full-name").set_value("Nina Agent")
     await click_and_see(user, "user-save", "User nina saved.")
@@ -70,8 +79,7 @@ async def test_an_admin_creates_edits_resets_and_disables_a_user(browsers: Brows
     await eventually(lambda: rows(user, "users-table", "username")["nina"]["role"] == "agent")
     assert (await User.get(username="nina")).full_name == "Nina Agent"
 
-    user.find(marker="users-table").trigger("password", {"username": "nina"})
-    await user.should_see(marker="user-password-save", retries=50)
+    await row_dialog(user, "users-table", "password", {"username": "nina"}, "user-password-save")
     element(user, "user-new-password").set_value("1234")
     await click_and_see(user, "user-password-save", "password: at least 8 characters.")
     element(user, "user-new-password").set_value("nina-secret-2")
@@ -98,8 +106,7 @@ async def test_an_admin_sets_an_agents_own_capacity_and_the_desk_takes_it(browse
     agent3 = await browsers.principal("agent3")
     assert (await browsers.services.agents.me(agent3))["capacity"] == 5
 
-    user.find(marker="users-table").trigger("edit", {"username": "agent3"})
-    await user.should_see(marker="user-save", retries=50)
+    await row_dialog(user, "users-table", "edit", {"username": "agent3"}, "user-save")
     element(user, "user-capacity").set_value(2.5)
     await click_and_see(user, "user-save", "capacity: a whole number from 1 to 100, or null for the queues' setting.")
     assert (await User.get(username="agent3")).capacity is None
@@ -113,8 +120,7 @@ async def test_an_admin_sets_an_agents_own_capacity_and_the_desk_takes_it(browse
 
     await eventually(lambda: desk_capacity_is(2))  # the running desk, without a restart
 
-    user.find(marker="users-table").trigger("edit", {"username": "agent3"})
-    await user.should_see(marker="user-save", retries=50)
+    await row_dialog(user, "users-table", "edit", {"username": "agent3"}, "user-save")
     element(user, "user-capacity").set_value(None)
     await click_and_see(user, "user-save", "User agent3 saved.")
     await eventually(lambda: rows(user, "users-table", "username")["agent3"]["capacity"] == "queues' setting")
@@ -125,8 +131,7 @@ async def test_an_admin_sets_an_agents_own_capacity_and_the_desk_takes_it(browse
 async def test_a_taken_username_is_refused_and_changes_nothing(browsers: Browsers) -> None:
     user = await admin_on(browsers, "/admin/users", "users-table")
     before = await User.all().count()
-    user.find(marker="users-new").click()
-    await user.should_see(marker="user-save", retries=50)
+    await button_dialog(user, "users-new", "user-save")
     element(user, "user-username").set_value("agent1")
     element(user, "user-password").set_value("long-enough-1")
     await click_and_see(user, "user-save", "The username 'agent1' is taken.")
@@ -203,8 +208,7 @@ async def test_an_admin_creates_edits_staffs_and_deletes_a_queue(browsers: Brows
     user = await admin_on(browsers, "/admin/queues", "queues-table")
     assert "agent1" in rows(user, "queues-table", "name")["WhatsAppConn1"]["members"]
 
-    user.find(marker="queues-new").click()
-    await user.should_see(marker="queue-save", retries=50)
+    await button_dialog(user, "queues-new", "queue-save")
     element(user, "queue-name").set_value("Sales Desk")
     element(user, "queue-strategy").set_value("round_robin")
     element(user, "queue-capacity").set_value(3)
@@ -220,16 +224,14 @@ async def test_an_admin_creates_edits_staffs_and_deletes_a_queue(browsers: Brows
     assert (made["strategy"], made["capacity"], made["offer_timeout"], made["members"]) == (
         "round_robin", 3, 20, ["agent1", "agent2"])
 
-    user.find(marker="queues-table").trigger("edit", {"name": "Sales Desk"})
-    await user.should_see(marker="queue-save", retries=50)
+    await row_dialog(user, "queues-table", "edit", {"name": "Sales Desk"}, "queue-save")
     element(user, "queue-weight").set_value(10)
     await click_and_see(user, "queue-save", "Queue Sales Desk saved.")
     await closes(user, "queue-save")
     await eventually(lambda: rows(user, "queues-table", "name")["Sales Desk"]["weight"] == 10)
     assert (await queues.get(principal, "Sales Desk"))["weight"] == 10
 
-    user.find(marker="queues-table").trigger("members", {"name": "Sales Desk"})
-    await user.should_see(marker="queue-members-save", retries=50)
+    await row_dialog(user, "queues-table", "members", {"name": "Sales Desk"}, "queue-members-save")
     assert element(user, "queue-members").value == ["agent1", "agent2"]
     element(user, "queue-members").set_value(["agent3"])
     await click_and_see(user, "queue-members-save", "Members of Sales Desk saved.")
@@ -237,16 +239,15 @@ async def test_an_admin_creates_edits_staffs_and_deletes_a_queue(browsers: Brows
     await eventually(lambda: rows(user, "queues-table", "name")["Sales Desk"]["members"] == "agent3")
     assert (await queues.get(principal, "Sales Desk"))["members"] == ["agent3"]
 
-    user.find(marker="queues-table").trigger("delete", {"name": "WhatsAppConn1"})  # accounts route to it
-    await user.should_see(marker="queue-delete-confirm", retries=50)
+    # accounts route to it
+    await row_dialog(user, "queues-table", "delete", {"name": "WhatsAppConn1"}, "queue-delete-confirm")
     await click_and_see(user, "queue-delete-confirm", "Accounts route to the queue 'WhatsAppConn1'")
     assert "WhatsAppConn1" in [q["name"] for q in await queues.list(principal)]
     [dialog] = [e for e in element(user, "queue-delete-confirm").ancestors() if isinstance(e, ui.dialog)]
     dialog.close()
     await closes(user, "queue-delete-confirm")
 
-    user.find(marker="queues-table").trigger("delete", {"name": "Sales Desk"})
-    await user.should_see(marker="queue-delete-confirm", retries=50)
+    await row_dialog(user, "queues-table", "delete", {"name": "Sales Desk"}, "queue-delete-confirm")
     await click_and_see(user, "queue-delete-confirm", "Queue Sales Desk deleted.")
     await eventually(lambda: "Sales Desk" not in rows(user, "queues-table", "name"))
     assert "Sales Desk" not in [q["name"] for q in await queues.list(principal)]
@@ -260,8 +261,7 @@ async def test_an_admin_creates_edits_and_deletes_an_account_with_masked_credent
     assert rows(user, "accounts-table", "key")["meta-demo"]["provider"] == "meta"
     assert "demo-app-secret" not in everything_shown(user)  # credentials only masked
 
-    user.find(marker="accounts-new").click()
-    await user.should_see(marker="account-save", retries=50)
+    await button_dialog(user, "accounts-new", "account-save")
     await user.should_see(marker="account-credential-access_token")  # Meta's fields first
     element(user, "account-provider").set_value("twilio")
     await user.should_see(marker="account-credential-auth_token", retries=50)
@@ -283,8 +283,7 @@ async def test_an_admin_creates_edits_and_deletes_an_account_with_masked_credent
     assert (made["name"], made["phone_number"], made["queue"], made["credentials"]["auth_token"]["hint"]) == (
         "Second line", "+14155550188", "WhatsAppConn1", "••••1111")
 
-    user.find(marker="accounts-table").trigger("edit", {"key": "twilio-two"})  # empty credentials stay
-    await user.should_see(marker="account-save", retries=50)
+    await row_dialog(user, "accounts-table", "edit", {"key": "twilio-two"}, "account-save")  # empty credentials stay
     assert element(user, "account-credential-auth_token").value == ""
     element(user, "account-window").set_value(200)
     await click_and_see(user, "account-save", "window_hours must be a whole number from 0 (no window) to 168")
@@ -298,16 +297,15 @@ async def test_an_admin_creates_edits_and_deletes_an_account_with_masked_credent
     assert edited["credentials"] == made["credentials"]
     await eventually(lambda: rows(user, "accounts-table", "key")["twilio-two"]["window"] == "48 h")
 
-    user.find(marker="accounts-table").trigger("edit", {"key": "twilio-two"})  # a typed credential replaces
-    await user.should_see(marker="account-save", retries=50)
+    # a typed credential replaces
+    await row_dialog(user, "accounts-table", "edit", {"key": "twilio-two"}, "account-save")
     element(user, "account-credential-auth_token").set_value("second-secret-token-2222")
     await click_and_see(user, "account-save", "Account twilio-two saved.")
     await closes(user, "account-save")
     after = (await accounts.get(principal, "twilio-two"))["credentials"]
     assert after["auth_token"]["hint"] == "••••2222" and after["account_sid"] == made["credentials"]["account_sid"]
 
-    user.find(marker="accounts-table").trigger("delete", {"key": "twilio-two"})
-    await user.should_see(marker="account-delete-confirm", retries=50)
+    await row_dialog(user, "accounts-table", "delete", {"key": "twilio-two"}, "account-delete-confirm")
     await click_and_see(user, "account-delete-confirm", "Account twilio-two deleted.")
     await eventually(lambda: "twilio-two" not in rows(user, "accounts-table", "key"))
     assert "twilio-two" not in [a["key"] for a in await accounts.list(principal)]
@@ -320,23 +318,20 @@ async def test_an_admin_manages_lists_permissions_fields_and_triggers(browsers: 
     user = await admin_on(browsers, "/admin/lists", "lists-table")
     assert "Customers" in rows(user, "lists-table", "name")
 
-    user.find(marker="lists-new").click()
-    await user.should_see(marker="list-save", retries=50)
+    await button_dialog(user, "lists-new", "list-save")
     element(user, "list-name").set_value("Customers")
     await click_and_see(user, "list-save", "There is a list named 'Customers' already.")
     element(user, "list-name").set_value("Partners")
     await click_and_see(user, "list-save", "List Partners saved.")
     await closes(user, "list-save")
-    user.find(marker="lists-table").trigger("rename", {"name": "Partners"})
-    await user.should_see(marker="list-save", retries=50)
+    await row_dialog(user, "lists-table", "rename", {"name": "Partners"}, "list-save")
     element(user, "list-name").set_value("Partners EU")
     await click_and_see(user, "list-save", "List Partners EU saved.")
     await closes(user, "list-save")
     await eventually(lambda: "Partners EU" in rows(user, "lists-table", "name"))
     assert [row["name"] for row in await lists.lists(principal)] == ["Customers", "Partners EU"]
 
-    user.find(marker="lists-table").trigger("open", {"name": "Partners EU"})
-    await user.should_see(marker="list-permissions", retries=50)
+    await row_dialog(user, "lists-table", "open", {"name": "Partners EU"}, "list-permissions")
     assert rows(user, "list-permissions", "user")["agent2"] == {
         "user": "agent2", "full_name": rows(user, "list-permissions", "user")["agent2"]["full_name"],
         "role": "agent", "view": False, "add": False, "edit": False}
@@ -352,8 +347,7 @@ async def test_an_admin_manages_lists_permissions_fields_and_triggers(browsers: 
     assert await lists.permissions(principal, "Partners EU") == [
         {"user": "agent2", "view": True, "add": True, "edit": False}]
 
-    user.find(marker="field-new").click()
-    await user.should_see(marker="field-save", retries=50)
+    await button_dialog(user, "field-new", "field-save")
     element(user, "field-name").set_value("tier")
     element(user, "field-label").set_value("Tier")
     element(user, "field-kind").set_value("choice")
@@ -366,14 +360,12 @@ async def test_an_admin_manages_lists_permissions_fields_and_triggers(browsers: 
     assert (field["name"], field["label"], field["kind"], field["choices"]) == ("tier", "Tier", "choice",
                                                                                  ["gold", "silver"])
     await eventually(lambda: rows(user, "list-fields", "name").get("tier", {}).get("choices") == "gold, silver")
-    user.find(marker="list-fields").trigger("edit", {"id": field["id"]})
-    await user.should_see(marker="field-save", retries=50)
+    await row_dialog(user, "list-fields", "edit", {"id": field["id"]}, "field-save")
     element(user, "field-choices").set_value("gold, silver, bronze")
     await click_and_see(user, "field-save", "Field tier saved.")
     await closes(user, "field-save")
     assert (await lists.fields(principal, "Partners EU"))[0]["choices"] == ["gold", "silver", "bronze"]
-    user.find(marker="list-fields").trigger("delete", {"id": field["id"]})
-    await user.should_see(marker="field-delete-confirm", retries=50)
+    await row_dialog(user, "list-fields", "delete", {"id": field["id"]}, "field-delete-confirm")
     await click_and_see(user, "field-delete-confirm", "Field tier deleted.")
     await closes(user, "field-delete-confirm")
     assert await lists.fields(principal, "Partners EU") == []
@@ -393,15 +385,13 @@ async def test_an_admin_manages_lists_permissions_fields_and_triggers(browsers: 
 
     customers = await ContactList.get(name="Customers")
     await Contact.create(list_id=customers.id, first_name="Kept")
-    user.find(marker="lists-table").trigger("delete", {"name": "Customers"})
-    await user.should_see(marker="list-delete-confirm", retries=50)
+    await row_dialog(user, "lists-table", "delete", {"name": "Customers"}, "list-delete-confirm")
     await click_and_see(user, "list-delete-confirm", "The list 'Customers' holds 1 contacts")
     assert await ContactList.filter(name="Customers").exists()
     [dialog] = [e for e in element(user, "list-delete-confirm").ancestors() if isinstance(e, ui.dialog)]
     dialog.close()
     await closes(user, "list-delete-confirm")
-    user.find(marker="lists-table").trigger("delete", {"name": "Partners EU"})
-    await user.should_see(marker="list-delete-confirm", retries=50)
+    await row_dialog(user, "lists-table", "delete", {"name": "Partners EU"}, "list-delete-confirm")
     await click_and_see(user, "list-delete-confirm", "List Partners EU deleted.")
     await eventually(lambda: "Partners EU" not in rows(user, "lists-table", "name"))
     await user.should_not_see(marker="list-opened")
@@ -415,8 +405,7 @@ async def test_an_admin_manages_tags_dispositions_and_canned_answers(browsers: B
     user = await admin_on(browsers, "/admin/catalog", "tags-table")
     assert rows(user, "tags-table", "name")["VIP"]["color"] == "#d32f2f"
 
-    user.find(marker="tag-new").click()
-    await user.should_see(marker="tag-save", retries=50)
+    await button_dialog(user, "tag-new", "tag-save")
     element(user, "tag-name").set_value("Urgent")
     element(user, "tag-color").set_value("red")
     await click_and_see(user, "tag-save", "color must be a hex color such as #1976d2.")
@@ -424,42 +413,36 @@ async def test_an_admin_manages_tags_dispositions_and_canned_answers(browsers: B
     element(user, "tag-color").set_value("#FF0000")
     await click_and_see(user, "tag-save", "Tag Urgent saved.")
     await closes(user, "tag-save")
-    user.find(marker="tags-table").trigger("edit", {"name": "Urgent"})
-    await user.should_see(marker="tag-save", retries=50)
+    await row_dialog(user, "tags-table", "edit", {"name": "Urgent"}, "tag-save")
     element(user, "tag-color").set_value("#00aa00")
     await click_and_see(user, "tag-save", "Tag Urgent saved.")
     await closes(user, "tag-save")
     assert {"name": "Urgent", "color": "#00aa00"} in [{k: t[k] for k in ("name", "color")}
                                                       for t in await tags.tags(principal)]
-    user.find(marker="tags-table").trigger("delete", {"name": "Urgent"})
-    await user.should_see(marker="tag-delete-confirm", retries=50)
+    await row_dialog(user, "tags-table", "delete", {"name": "Urgent"}, "tag-delete-confirm")
     await click_and_see(user, "tag-delete-confirm", "Tag Urgent deleted.")
     await closes(user, "tag-delete-confirm")
     assert "Urgent" not in [t["name"] for t in await tags.tags(principal)]
 
-    user.find(marker="disposition-new").click()
-    await user.should_see(marker="disposition-save", retries=50)
+    await button_dialog(user, "disposition-new", "disposition-save")
     element(user, "disposition-name").set_value("Spam")
     await click_and_see(user, "disposition-save", "There is a disposition named 'Spam' already.")
     element(user, "disposition-name").set_value("Call back")
     await click_and_see(user, "disposition-save", "Disposition Call back saved.")
     await closes(user, "disposition-save")
-    user.find(marker="dispositions-table").trigger("edit", {"name": "Call back"})
-    await user.should_see(marker="disposition-save", retries=50)
+    await row_dialog(user, "dispositions-table", "edit", {"name": "Call back"}, "disposition-save")
     element(user, "disposition-name").set_value("Call back later")
     await click_and_see(user, "disposition-save", "Disposition Call back later saved.")
     await closes(user, "disposition-save")
     await eventually(lambda: "Call back later" in rows(user, "dispositions-table", "name"))
     names = [d["name"] for d in await catalog.list_dispositions(principal)]
     assert "Call back later" in names and "Call back" not in names
-    user.find(marker="dispositions-table").trigger("delete", {"name": "Call back later"})
-    await user.should_see(marker="disposition-delete-confirm", retries=50)
+    await row_dialog(user, "dispositions-table", "delete", {"name": "Call back later"}, "disposition-delete-confirm")
     await click_and_see(user, "disposition-delete-confirm", "Disposition Call back later deleted.")
     await closes(user, "disposition-delete-confirm")
     assert "Call back later" not in [d["name"] for d in await catalog.list_dispositions(principal)]
 
-    user.find(marker="canned-new").click()
-    await user.should_see(marker="canned-save", retries=50)
+    await button_dialog(user, "canned-new", "canned-save")
     element(user, "canned-name").set_value("Opening hours")
     element(user, "canned-body").set_value("Hi {nickname}, we open at 9.")
     await click_and_see(user, "canned-save", "Unknown placeholder(s): {nickname}")
@@ -467,8 +450,7 @@ async def test_an_admin_manages_tags_dispositions_and_canned_answers(browsers: B
     element(user, "canned-body").set_value("Hi {first_name}, we open at 9.")
     await click_and_see(user, "canned-save", "Canned answer Opening hours saved.")
     await closes(user, "canned-save")
-    user.find(marker="canned-table").trigger("edit", {"name": "Opening hours"})
-    await user.should_see(marker="canned-save", retries=50)
+    await row_dialog(user, "canned-table", "edit", {"name": "Opening hours"}, "canned-save")
     element(user, "canned-body").set_value("Hi {first_name}, we open at 8.")
     await click_and_see(user, "canned-save", "Canned answer Opening hours saved.")
     await closes(user, "canned-save")
@@ -476,8 +458,7 @@ async def test_an_admin_manages_tags_dispositions_and_canned_answers(browsers: B
         {k: c[k] for k in ("name", "body")} for c in await catalog.list_canned(principal)]
     await eventually(lambda: rows(user, "canned-table", "name")["Opening hours"]["preview"] ==
                      "Hi {first_name}, we open at 8.")
-    user.find(marker="canned-table").trigger("delete", {"name": "Opening hours"})
-    await user.should_see(marker="canned-delete-confirm", retries=50)
+    await row_dialog(user, "canned-table", "delete", {"name": "Opening hours"}, "canned-delete-confirm")
     await click_and_see(user, "canned-delete-confirm", "Canned answer Opening hours deleted.")
     assert "Opening hours" not in [c["name"] for c in await catalog.list_canned(principal)]
 
