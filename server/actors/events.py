@@ -74,6 +74,15 @@ class MessageStatusChanged:
 
 
 @dataclass(frozen=True)
+class MessageChanged:
+    """The customer edited or deleted a message of theirs, or reacted to a message."""
+
+    interaction_id: int
+    message_id: int
+    change: str  # edit | revoke | reaction
+
+
+@dataclass(frozen=True)
 class AttachmentChanged:
     """A media message's file was fetched from the provider (stored) or could not be (failed)."""
 
@@ -154,7 +163,7 @@ class CampaignProgress:
 
 
 Event = (OfferShown | OfferGone | InteractionOwned | InteractionReleased | UnreadChanged | MessageAdded
-         | MessageStatusChanged | AttachmentChanged | AgentStateChanged | QueueChanged | TransferFailed
+         | MessageStatusChanged | MessageChanged | AttachmentChanged | AgentStateChanged | QueueChanged | TransferFailed
          | CampaignProgress | QueueAnswered | QueueRemoved | DeskStarted
          | InteractionPlaced)
 
@@ -166,7 +175,7 @@ def topics_of(event: Event) -> tuple[str, ...]:
         return ("board",)
     if isinstance(event, CampaignProgress):
         return (f"campaign:{event.campaign_id}",)
-    if isinstance(event, (MessageAdded, MessageStatusChanged, AttachmentChanged)):
+    if isinstance(event, (MessageAdded, MessageStatusChanged, MessageChanged, AttachmentChanged)):
         return (f"interaction:{event.interaction_id}",)
     topics = [f"agent:{event.agent}"]
     if hasattr(event, "interaction_id"):

@@ -13,6 +13,7 @@ running server at once, without a restart.
   key and provider (fixed once created), name, phone_number, queue, api_base_url, window_hours,
   recontact_template, credentials. Credentials answer only `{"set", "hint", "required"}` per key; a PATCH
   replaces the credentials it names (null removes an optional one) and keeps the others.
+- `GET /admin/unrouted?account=&page=&page_size=`: what providers delivered that no conversation took, and why.
 - `GET|POST /admin/dispositions`, `PATCH|DELETE /admin/dispositions/{disposition}` (`{"name"}`).
 - `GET|POST /admin/canned-answers`, `PATCH|DELETE /admin/canned-answers/{canned}` (`{"name", "body"}`).
 """
@@ -72,6 +73,14 @@ async def delete_queue(key: str, user: CurrentUser, services: Services) -> Respo
 
 
 # --- accounts ----------------------------------------------------------------------------------------
+@router.get("/unrouted")
+async def unrouted(user: CurrentUser, services: Services, account: str | None = None, page: int = 1,
+                   page_size: int = 50) -> dict[str, Any]:
+    """Items of providers' deliveries that no conversation took (no sender, or a number no account has),
+    newest first, each with its reason and the item as delivered; `account`: those that came to its URL."""
+    return await services.account_admin.unrouted(user, account, page, page_size)
+
+
 @router.get("/accounts")
 async def accounts(user: CurrentUser, services: Services) -> dict[str, Any]:
     return _items(await services.account_admin.list(user))

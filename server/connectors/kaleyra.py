@@ -17,7 +17,8 @@ from urllib.parse import parse_qsl, unquote
 
 import httpx
 
-from server.connectors.delivery import InboundMedia, InboundMessage, StatusUpdate, as_object, as_text
+from server.connectors.delivery import (UNREADABLE, InboundMedia, InboundMessage, StatusUpdate, Unrouted, as_object,
+                                       as_text, digest_id, epoch, raw_json)
 from server.connectors.sending import Outgoing, SendFailed, answer_field, json_error, refused, request
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
@@ -39,14 +40,22 @@ def check_secret(credentials: Mapping[str, Any], headers: Mapping[str, str], que
         raise Forbidden("The callback does not carry this account's webhook secret.")
 
 
-def parse(raw: bytes, content_type: str) -> tuple[list[InboundMessage], list[StatusUpdate]]:
-    """One callback: a customer's message, or a delivery state of ours (states we do not track give nothing)."""
-    event = _fields(raw, content_type)
+def parse(raw: bytes, content_type: str) -> tuple[list[InboundMessage], list[StatusUpdate], list[Unrouted]]:
+    """One callback's body (JSON or form-encoded); only a body that is neither is refused (Invalid)."""
+    return read_event(_fields(raw, content_type))
+
+
+def read_event(event: dict[str, Any]) -> tuple[list[InboundMessage], list[StatusUpdate], list[Unrouted]]:
+    """One event (a body's fields, or a GET callback's query): a customer's message, or a delivery state of
+    ours (states we do not track give nothing). What is neither, or names no sender, is kept apart."""
     if "status" in event:
-        return [], _status(event)
-    if "from" in event:
-        return [_message(event)], []
-    raise Invalid("Expected an inbound message (from, type) or a status (id, status).")
+        status = _status(event)
+        if status is None:
+            return [], [], [Unrouted("A status lacks its id or status.", raw_json(event))]
+        return [], status, []
+    if as_text(event.get("from")).strip():
+        return [_message(event)], [], []
+    return [], [], [Unrouted("Neither an inbound message (from, type) nor a status (id, status).", raw_json(event))]
 
 
 def _fields(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -64,10 +73,10 @@ def _fields(raw: bytes, content_type: str) -> dict[str, Any]:
     return body
 
 
-def _status(event: dict[str, Any]) -> list[StatusUpdate]:
+def _status(event: dict[str, Any]) -> list[StatusUpdate] | None:
     message_id, state = as_text(event.get("id")), as_text(event.get("status")).strip().lower()
     if not message_id or not state:
-        raise Invalid("A status lacks its id or status.")
+        return None
     status = STATUSES.get(state)
     if status is None:
         return []
@@ -83,34 +92,41 @@ def _reason(event: dict[str, Any], state: str) -> str:
 
 def _message(event: dict[str, Any]) -> InboundMessage:
     sender = as_text(event.get("from")).strip()
-    if not sender:
-        raise Invalid("An inbound message lacks its sender (from).")
     given = as_text(event.get("type")).strip().lower() or "text"
-    media = _media(event) if given in MEDIA_TYPES else None
-    return InboundMessage(_message_id(event), sender, as_text(event.get("name")), KINDS.get(given, "unsupported"),
-                          _text_of(given, event, media), media)
+    kind = KINDS.get(given, UNREADABLE)
+    media, link_refused = _media(event) if given in MEDIA_TYPES else (None, False)
+    text = _text_of(given, event, media)
+    if link_refused:
+        kind, text = UNREADABLE, f"{text} (its file link is not an http(s) URL and was not fetched)"
+    return InboundMessage(_message_id(event), sender, as_text(event.get("name")), kind, text, media,
+                          _sent_at(event.get("created_at")), raw_json(event))
+
+
+def _sent_at(created_at: Any) -> float | None:
+    """`created_at` when it is an epoch time; a date-time without its zone is not trusted (Kaleyra does not
+    document one), so the time we received it stands."""
+    text = as_text(created_at).strip()
+    return epoch(text) if text.replace(".", "", 1).isdigit() else None
 
 
 def _message_id(event: dict[str, Any]) -> str:
-    """Kaleyra's id when the profile sends one; else a digest of what a retry repeats (sent at `created_at`)."""
+    """Kaleyra's id when the profile sends one; else a digest of what a retry repeats (sent at `created_at`),
+    or of the whole event when it has no time."""
     if as_text(event.get("id")):
         return as_text(event["id"])
     if not as_text(event.get("created_at")):
-        raise Invalid("An inbound message lacks created_at (needed to recognise Kaleyra's retries).")
-    try:
-        fields = json.dumps([event.get(k) for k in RETRY_KEYS], sort_keys=True, default=str)
-    except RecursionError:
-        raise Invalid("The callback is nested too deeply.") from None
-    return "kaleyra-" + hashlib.sha256(fields.encode()).hexdigest()[:40]
+        return digest_id("kaleyra", raw_json(event))
+    return "kaleyra-" + hashlib.sha256(raw_json([event.get(k) for k in RETRY_KEYS]).encode()).hexdigest()[:40]
 
 
-def _media(event: dict[str, Any]) -> InboundMedia | None:
+def _media(event: dict[str, Any]) -> tuple[InboundMedia | None, bool]:
+    """The file to fetch, and whether a link was refused (only http(s) links are fetched)."""
     url = as_text(event.get("media_url")).strip()
     if not url:
-        return None
+        return None, False
     if not url.lower().startswith(("https://", "http://")):
-        raise Invalid("media_url must be an http(s) URL.")
-    return InboundMedia(url, as_text(event.get("mime_type")), unquote(url.split("?")[0].rsplit("/", 1)[-1]))
+        return None, True
+    return InboundMedia(url, as_text(event.get("mime_type")), unquote(url.split("?")[0].rsplit("/", 1)[-1])), False
 
 
 def _text_of(kind: str, event: dict[str, Any], media: InboundMedia | None) -> str:

@@ -9,17 +9,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
 
-from server.connectors.delivery import InboundMedia, InboundMessage, StatusUpdate, as_object, as_text
+from server.connectors.delivery import (UNREADABLE, InboundMedia, InboundMessage, StatusUpdate, Unrouted, as_list,
+                                       as_object, as_text, digest_id, epoch, raw_json)
 from server.connectors.sending import (OutboundFile, OutboundTemplate, Outgoing, SendFailed, answer_field, json_error,
                                        refused, request)
+from server.domain.phone import address_kind
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
 from server.persistence.credentials import credentials_of
 
+log = logging.getLogger(__name__)
 
 def verify_subscription(credentials: dict[str, Any], params: dict[str, str]) -> str:
     """Meta's GET handshake: echo `hub.challenge` when the verify token is ours."""
@@ -39,103 +46,273 @@ def check_signature(credentials: dict[str, Any], raw: bytes, header: str | None)
         raise Forbidden("The payload signature does not match.")
 
 
-def parse_messages(raw: bytes) -> list[InboundMessage]:
-    """The customer messages of a delivery (several entries and messages may come together)."""
-    found: list[InboundMessage] = []
-    for value in _values(raw):
-        names = {as_text(c.get("wa_id")): as_text(as_object(c.get("profile")).get("name"))
-                 for c in _list(value, "contacts") if isinstance(c, dict)}
-        for message in _list(value, "messages"):
-            found.append(_message(message, names))
-    return found
+@dataclass(frozen=True)
+class MetaChange:
+    """One change of a delivery: what happened on one of the app's numbers (`phone_number_id`)."""
+
+    phone_number_id: str
+    display_number: str
+    messages: list[InboundMessage]
+    statuses: list[StatusUpdate]
+    unrouted: list[Unrouted]
+    raw: str  # the change as delivered: kept whole when no account of ours has its number
 
 
-def parse_statuses(raw: bytes) -> list[StatusUpdate]:
-    """Delivery states of our outbound messages."""
-    updates = []
-    for value in _values(raw):
-        for status in _list(value, "statuses"):
-            if not isinstance(status, dict) or not as_text(status.get("id")) or not as_text(status.get("status")):
-                raise Invalid("A status lacks its 'id' or 'status'.")
-            reason = None
-            errors = status.get("errors")
-            if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-                first = errors[0]
-                detail = as_text(as_object(first.get("error_data")).get("details")) or as_text(first.get("message"))
-                reason = f"{as_text(first.get('title')) or 'Error'} ({as_text(first.get('code'))}): {detail}".strip()
-            updates.append(StatusUpdate(as_text(status["id"]), as_text(status["status"]), reason))
-    return updates
-
-
-def _values(raw: bytes) -> list[dict[str, Any]]:
-    """The `value` objects of every change of every entry; the structure is checked, not the content."""
+def parse(raw: bytes) -> list[MetaChange]:
+    """Every change of every entry. Only a body that is not a JSON object with an `entry` list is refused
+    (Invalid): each message, status or change that cannot be read is kept apart (an unreadable message of its
+    conversation, or Unrouted), so it never costs the good ones beside it."""
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise Invalid("The body is not JSON.") from None
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
         raise Invalid("Expected an object with an 'entry' list.")
-    values = []
+    found = []
     for entry in body["entry"]:
-        for change in _list(entry, "changes"):
-            value = change.get("value") if isinstance(change, dict) else None
-            if not isinstance(value, dict):
-                raise Invalid("A change has no 'value' object.")
-            values.append(value)
-    return values
+        changes = as_object(entry).get("changes")
+        if isinstance(changes, list):
+            found.extend(_change(change) for change in changes)
+        else:
+            found.append(MetaChange("", "", [], [], [Unrouted("An entry has no 'changes' list.", raw_json(entry))],
+                                    ""))
+    return found
 
 
-def _list(container: Any, key: str) -> list[Any]:
-    value = container.get(key, []) if isinstance(container, dict) else None
-    if not isinstance(value, list):
-        raise Invalid(f"'{key}' must be a list.")
-    return value
+def _change(change: Any) -> MetaChange:
+    value = as_object(change).get("value")
+    if not isinstance(value, dict):
+        return MetaChange("", "", [], [], [Unrouted("A change has no 'value' object.", raw_json(change))], "")
+    metadata = as_object(value.get("metadata"))
+    names: dict[str, str] = {}
+    for contact in as_list(value.get("contacts")):
+        name = as_text(as_object(as_object(contact).get("profile")).get("name"))
+        for key in ("wa_id", "user_id"):
+            if as_text(as_object(contact).get(key)):
+                names[as_text(as_object(contact)[key])] = name
+    messages, unrouted = [], []
+    for item in as_list(value.get("messages")):
+        read = _message_or_unreadable(item, names)
+        (messages if isinstance(read, InboundMessage) else unrouted).append(read)
+    statuses = []
+    for item in as_list(value.get("statuses")):
+        status = _status(item)
+        if status is None:
+            unrouted.append(Unrouted("A status lacks its 'id' or 'status'.", raw_json(item)))
+        else:
+            statuses.append(status)
+    for key in ("messages", "statuses", "contacts"):
+        if key in value and not isinstance(value[key], list):
+            unrouted.append(Unrouted(f"'{key}' is not a list.", raw_json(value[key])))
+    return MetaChange(as_text(metadata.get("phone_number_id")), as_text(metadata.get("display_phone_number")),
+                      messages, statuses, unrouted, raw_json(change))
+
+
+def _status(status: Any) -> StatusUpdate | None:
+    """A delivery state of one of our outbound messages."""
+    if not isinstance(status, dict) or not as_text(status.get("id")) or not as_text(status.get("status")):
+        return None
+    reason = None
+    errors = as_list(status.get("errors"))
+    if errors and isinstance(errors[0], dict):
+        first = errors[0]
+        detail = as_text(as_object(first.get("error_data")).get("details")) or as_text(first.get("message"))
+        reason = f"{as_text(first.get('title')) or 'Error'} ({as_text(first.get('code'))}): {detail}".strip()
+    return StatusUpdate(as_text(status["id"]), as_text(status["status"]), reason)
+
+
+def _message_or_unreadable(item: Any, names: dict[str, str]) -> InboundMessage | Unrouted:
+    """The message as the customer meant it; one whose content cannot be read is kept as an unreadable
+    message of its conversation (with the item attached); one without any sender is Unrouted."""
+    raw = raw_json(item)
+    message = as_object(item)
+    sender, user_id = _sender(message)
+    if not sender:
+        return Unrouted("A message has neither 'from' nor 'from_user_id'.", raw)
+    message_id = as_text(message.get("id")) or digest_id("meta-noid", raw)
+    sent_at = epoch(message.get("timestamp"))
+    try:
+        read = _message(message, message_id, sender, names.get(sender, ""), sent_at, raw)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
+        log.warning("an unreadable Meta message %s kept as such: %s", message_id, type(error).__name__)
+        read = None
+    if read is None:
+        kind = as_text(message.get("type")) or "?"
+        return InboundMessage(message_id, sender, names.get(sender, ""), UNREADABLE,
+                              f"[a message this desk could not read (type {kind})]", sent_at=sent_at, raw=raw,
+                              user_id=user_id)
+    return InboundMessage(read.id, read.sender, read.name, read.kind, read.text, read.media, read.sent_at, read.raw,
+                          read.refers_to, user_id, read.new_sender)
+
+
+def _sender(message: dict[str, Any]) -> tuple[str, bool]:
+    """The customer's WhatsApp id (`from`), or their business-scoped user id when that is all there is."""
+    if as_text(message.get("from")).strip():
+        return as_text(message["from"]).strip(), False
+    return as_text(message.get("from_user_id")).strip(), True
 
 
 MEDIA_KINDS = ("image", "video", "document", "audio", "sticker")
 
 
-def _message(message: Any, names: dict[str, str]) -> InboundMessage:
-    if not isinstance(message, dict) or not as_text(message.get("id")) or not as_text(message.get("from")):
-        raise Invalid("A message lacks its 'id' or 'from'.")
-    kind = as_text(message.get("type")) or "unsupported"
-    sender = as_text(message["from"])
+def _message(message: dict[str, Any], message_id: str, sender: str, name: str, sent_at: float | None,
+             raw: str) -> InboundMessage | None:
+    """None when the content is not what its type promises."""
+    kind = as_text(message.get("type")) or UNREADABLE
     part = as_object(message.get(kind))
-    media = None
-    if kind in MEDIA_KINDS and as_text(part.get("id")):
-        media = InboundMedia(as_text(part["id"]), as_text(part.get("mime_type")).split(";")[0].strip(),
-                             as_text(part.get("filename")))
-    return InboundMessage(as_text(message["id"]), sender, names.get(sender, ""), kind[:16],
-                          _text_of(kind, part, message), media)
 
+    def read(text: str, media: InboundMedia | None = None, *, as_kind: str = kind, refers_to: str | None = None,
+             new_sender: str | None = None) -> InboundMessage:
+        return InboundMessage(message_id, sender, name, as_kind[:16], text, media, sent_at, raw, refers_to,
+                              new_sender=new_sender)
 
-def _text_of(kind: str, part: dict[str, Any], message: dict[str, Any]) -> str:
-    """What the agent reads for each message type (media files are fetched separately)."""
     if kind == "text":
-        return as_text(part.get("body"))
+        if not isinstance(part.get("body"), str):
+            return None
+        return read(part["body"] + _referral(message))
     if kind in MEDIA_KINDS:
+        media = InboundMedia(as_text(part["id"]), as_text(part.get("mime_type")).split(";")[0].strip(),
+                             as_text(part.get("filename"))) if as_text(part.get("id")) else None
         label = as_text(part.get("caption")) or as_text(part.get("filename"))
         voice = " (voice)" if kind == "audio" and part.get("voice") is True else ""
-        return f"[{kind}{voice}] {label}".strip()
+        return read(f"[{kind}{voice}] {label}".strip() + _referral(message), media)
     if kind == "location":
         where = ", ".join(as_text(part.get(k)) for k in ("name", "address") if as_text(part.get(k)))
-        return (f"[location] {as_text(part.get('latitude'))}, {as_text(part.get('longitude'))}"
-                + (f" ({where})" if where else ""))
+        return read(f"[location] {as_text(part.get('latitude'))}, {as_text(part.get('longitude'))}"
+                    + (f" ({where})" if where else ""))
     if kind == "contacts":
-        people = message.get("contacts") if isinstance(message.get("contacts"), list) else []
-        shared = [" ".join(filter(None, [as_text(as_object(p.get("name")).get("formatted_name")),
-                                          *(as_text(as_object(ph).get("phone")) for ph in
-                                            (p.get("phones") if isinstance(p.get("phones"), list) else []))]))
-                  for p in people if isinstance(p, dict)]
-        return "[contacts] " + "; ".join(shared)
+        people = [_person(p) for p in as_list(message.get("contacts")) if isinstance(p, dict)]
+        return read("[contacts] " + "; ".join(people))
     if kind == "interactive":
-        reply = as_object(part.get("button_reply")) or as_object(part.get("list_reply"))
-        return as_text(reply.get("title"))
+        return _interactive(part, read)
     if kind == "button":
-        return as_text(part.get("text"))
+        return read(as_text(part.get("text")) or as_text(part.get("payload")))
     if kind == "reaction":
-        return f"[reaction] {as_text(part.get('emoji'))}".strip()
-    return "[a message type this desk cannot show]"
+        if not as_text(part.get("message_id")):
+            return None
+        return read(as_text(part.get("emoji")), refers_to=as_text(part["message_id"]))
+    if kind in ("edit", "revoke"):
+        return _customer_change(kind, part, read)
+    if kind == "order":
+        return read(_order(part))
+    if kind == "system":
+        return _system(part, read)
+    # "unsupported", "unknown" and whatever WhatsApp adds later: visible, with what Meta said about it
+    return read(_unsupported(kind, message), as_kind=UNREADABLE)
+
+
+def _person(person: dict[str, Any]) -> str:
+    return " ".join(filter(None, [as_text(as_object(person.get("name")).get("formatted_name")),
+                                  *(as_text(as_object(ph).get("phone")) for ph in as_list(person.get("phones")))]))
+
+
+def _referral(message: dict[str, Any]) -> str:
+    """A first message sent from an ad (click to WhatsApp): which ad, on a line of its own."""
+    referral = as_object(message.get("referral"))
+    what = as_text(referral.get("headline")) or as_text(referral.get("body"))
+    where = as_text(referral.get("source_url"))
+    if not (what or where):
+        return ""
+    return "\n[from an ad] " + " · ".join(filter(None, [what, where]))
+
+
+def _interactive(part: dict[str, Any], read: Callable[..., InboundMessage]) -> InboundMessage:
+    """The customer's answer to an interactive message: a button or list choice, a form (WhatsApp Flow),
+    a call permission, or an answer that carries nothing."""
+    answer_kind = as_text(part.get("type"))
+    reply = as_object(part.get("button_reply")) or as_object(part.get("list_reply"))
+    if reply:
+        title, detail = as_text(reply.get("title")), as_text(reply.get("description"))
+        return read(title + (f" ({detail})" if detail else "") if title else f"[choice] {as_text(reply.get('id'))}")
+    if "nfm_reply" in part:
+        return read(_form_reply(as_object(part.get("nfm_reply"))))
+    if "call_permission_reply" in part:
+        return read(_call_permission(as_object(part.get("call_permission_reply"))))
+    if not answer_kind and not any(isinstance(v, dict) and v for v in part.values()):
+        return read("[an interactive reply with no content]")
+    return read(f"[an interactive reply of type {answer_kind or '?'} this desk cannot show]", as_kind=UNREADABLE)
+
+
+def _form_reply(reply: dict[str, Any]) -> str:
+    """A WhatsApp Flow's answers: each field of `response_json` (but the flow's token) as 'name: value'."""
+    try:
+        answers = json.loads(as_text(reply.get("response_json")) or "{}")
+    except (ValueError, RecursionError):
+        answers = as_text(reply.get("response_json"))
+    lines = [f"[form reply] {as_text(reply.get('name')) or 'flow'}" + (
+        f": {as_text(reply.get('body'))}" if as_text(reply.get("body")) else "")]
+    if isinstance(answers, dict):
+        lines += [f"{key}: {_answer(value)}" for key, value in answers.items() if key != "flow_token"]
+    elif answers:
+        lines.append(str(answers))
+    return "\n".join(lines)
+
+
+def _answer(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_answer(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return "yes" if value is True else "no" if value is False else as_text(value)
+
+
+def _call_permission(reply: dict[str, Any]) -> str:
+    response = as_text(reply.get("response")).lower()
+    verdict = {"accept": "allowed", "reject": "declined"}.get(response, response or "answered")
+    until = epoch(reply.get("expiration_timestamp"))
+    when = (" until " + datetime.fromtimestamp(until, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")) if until else ""
+    permanent = " (permanently)" if reply.get("is_permanent") is True else ""
+    return f"[call permission] The customer {verdict} calls{permanent}{when}."
+
+
+def _customer_change(kind: str, part: dict[str, Any], read: Callable[..., InboundMessage]) -> InboundMessage | None:
+    """An edit (the new content of an earlier message) or a revoke (the customer deleted it)."""
+    original = as_text(part.get("original_message_id")) or as_text(part.get("message_id"))
+    if not original:
+        return None
+    if kind == "revoke":
+        return read("", refers_to=original)
+    inner = as_object(part.get("message"))
+    inner_kind = as_text(inner.get("type")) or "text"
+    content = as_object(inner.get(inner_kind))
+    text = as_text(content.get("body")) or as_text(content.get("caption")) or as_text(part.get("text"))
+    return read(text, refers_to=original)
+
+
+def _order(order: dict[str, Any]) -> str:
+    items = [as_object(i) for i in as_list(order.get("product_items"))]
+    lines = [f"[order] {len(items)} item{'s' * (len(items) != 1)} from catalog {as_text(order.get('catalog_id'))}"]
+    for item in items:
+        price = " ".join(filter(None, [as_text(item.get("item_price")), as_text(item.get("currency"))]))
+        lines.append(f"{as_text(item.get('quantity')) or '1'} x {as_text(item.get('product_retailer_id'))}"
+                     + (f" at {price}" if price else ""))
+    if as_text(order.get("text")):
+        lines.append(as_text(order["text"]))
+    return "\n".join(lines)
+
+
+def _system(part: dict[str, Any], read: Callable[..., InboundMessage]) -> InboundMessage:
+    """WhatsApp's notices: the customer changed their number (replies now go to the new one), or their
+    identity (security code) changed."""
+    notice = as_text(part.get("type"))
+    if notice == "user_changed_user_id" and as_text(part.get("user_id")):
+        return read("[system] The customer's WhatsApp user id changed; replies go to the new one.",
+                    new_sender=as_text(part["user_id"]))
+    if notice in ("user_changed_number", "customer_changed_number"):
+        new = as_text(part.get("wa_id")) or as_text(part.get("new_wa_id"))
+        return read(f"[system] The customer changed their WhatsApp number to {new}; replies go to the new number."
+                    if new else "[system] The customer changed their WhatsApp number.", new_sender=new or None)
+    if notice in ("user_identity_changed", "customer_identity_changed"):
+        return read("[system] The customer's security code changed: they may have reinstalled WhatsApp or "
+                    "changed phones.")
+    return read("[system] " + (as_text(part.get("body")) or notice or "a notice from WhatsApp"))
+
+
+def _unsupported(kind: str, message: dict[str, Any]) -> str:
+    errors = [as_object(e) for e in as_list(message.get("errors"))]
+    detail = "; ".join(filter(None, (as_text(as_object(e.get("error_data")).get("details")) or as_text(e.get("title"))
+                                     for e in errors)))
+    return f"[a message of type {kind} this desk cannot show]" + (f" ({detail})" if detail else "")
 
 
 GRAPH_API = "https://graph.facebook.com/v21.0"
@@ -151,8 +328,11 @@ class MetaSender:
 
     async def send(self, account: Account, message: Outgoing) -> str:
         credentials = credentials_of(account)
-        body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual",
-                                "to": message.to.lstrip("+")}
+        body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
+        if address_kind(message.to) == "user_id":  # a customer known only by their business-scoped user id
+            body["recipient"] = message.to
+        else:
+            body["to"] = message.to.lstrip("+")
         if message.template is not None:
             body.update(type="template", template=_template(message.template))
         elif message.file is not None:

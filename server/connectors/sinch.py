@@ -12,13 +12,17 @@ import base64
 import hashlib
 import hmac
 import json
+import mimetypes
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
-from server.connectors.delivery import InboundMedia, InboundMessage, StatusUpdate, as_object, as_text
+from server.connectors.delivery import (UNREADABLE, InboundMedia, InboundMessage, StatusUpdate, Unrouted, as_list,
+                                       as_object, as_text, digest_id, epoch, raw_json)
+from server.connectors.media_rules import WHATSAPP_MEDIA
 from server.connectors.sending import Outgoing, SendFailed, answer_field, json_error, refused, request
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
@@ -44,59 +48,100 @@ def check_signature(credentials: Mapping[str, Any], raw: bytes, headers: Mapping
         raise Forbidden("The callback is not signed by Sinch for this account.")
 
 
-def parse(raw: bytes) -> tuple[list[InboundMessage], list[StatusUpdate]]:
-    """An inbound message or a delivery report; other triggers carry nothing for us."""
+def parse(raw: bytes) -> tuple[list[InboundMessage], list[StatusUpdate], list[Unrouted]]:
+    """An inbound message or a delivery report; other triggers carry nothing for us. Only a body that is not
+    a JSON object is refused (Invalid); a message or report that cannot be read is kept apart (Unrouted) or,
+    when its sender is known, stored as unreadable."""
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise Invalid("The body is not JSON.") from None
     if not isinstance(body, dict):
         raise Invalid("The body must be a JSON object.")
-    if isinstance(body.get("message"), dict):
-        return [_message(body["message"], body)], []
-    if isinstance(body.get("message_delivery_report"), dict):
-        report = body["message_delivery_report"]
+    if "message" in body:
+        read = _message(body["message"], body)
+        if read is None:
+            return [], [], []
+        return ([read], [], []) if isinstance(read, InboundMessage) else ([], [], [read])
+    if "message_delivery_report" in body:
+        report = as_object(body["message_delivery_report"])
         if not as_text(report.get("message_id")) or not as_text(report.get("status")):
-            raise Invalid("A delivery report lacks its message_id or status.")
+            return [], [], [Unrouted("A delivery report lacks its message_id or status.", raw_json(body))]
         status = STATUSES.get(as_text(report["status"]))
         if status is None:
-            return [], []
+            return [], [], []
         reason = as_object(report.get("reason"))
         error = f"{as_text(reason.get('code')) or 'FAILED'}: {as_text(reason.get('description'))}".strip(": ") \
             if status == "failed" else None
-        return [], [StatusUpdate(as_text(report["message_id"]), status, error)]
-    return [], []
+        return [], [StatusUpdate(as_text(report["message_id"]), status, error)], []
+    return [], [], []
 
 
-def _message(message: dict[str, Any], body: dict[str, Any]) -> InboundMessage:
-    identity = as_object(message.get("channel_identity"))
-    if not as_text(message.get("id")) or not as_text(identity.get("identity")):
-        raise Invalid("A message lacks its id or channel_identity.identity.")
+def _message(item: Any, body: dict[str, Any]) -> InboundMessage | Unrouted | None:
+    """The customer's message (None for a message of ours echoed back)."""
+    message = as_object(item)
+    raw = raw_json(body)
+    identity = as_text(as_object(message.get("channel_identity")).get("identity")).strip()
+    if not identity:
+        return Unrouted("A message lacks its channel_identity.identity.", raw)
     if message.get("direction") not in (None, "TO_APP"):
-        raise Invalid("Only messages to the app are accepted here.")
+        return None
+    message_id = as_text(message.get("id")) or digest_id("sinch-noid", raw)
+    name = as_text(message.get("contact_name")) or as_text(body.get("contact_name"))
+    sent_at = epoch(message.get("accept_time")) or epoch(body.get("accepted_time")) or epoch(body.get("event_time"))
     content = as_object(message.get("contact_message"))
-    kind, text, file = "unsupported", "[a message type this desk cannot show]", None
+    kind, text, file = _content_of(content)
+    return InboundMessage(message_id, identity, name, kind, text, file, sent_at, raw)
+
+
+def _content_of(content: dict[str, Any]) -> tuple[str, str, InboundMedia | None]:
+    """(kind, text, file) of a contact message."""
     if "text_message" in content:
-        kind, text = "text", as_text(as_object(content["text_message"]).get("text"))
-    elif "media_message" in content:
-        media = as_object(content["media_message"])
-        kind = (as_text(media.get("mime_type")) or "file/").split("/")[0] or "file"
-        kind = {"application": "document", "text": "document", "file": "document"}.get(kind, kind)
-        text = f"[{kind}] {as_text(media.get('caption'))}".strip()
+        text = as_object(content["text_message"]).get("text")
+        if isinstance(text, str):
+            return "text", text, None
+    elif "media_message" in content or "media_card_message" in content:
+        media = as_object(content.get("media_message") or content.get("media_card_message"))
         if as_text(media.get("url")):
-            file = InboundMedia(as_text(media["url"]), as_text(media.get("mime_type")),
-                                as_text(media.get("filename_override")))
+            return _media(media)
     elif "location_message" in content:
         location = as_object(content["location_message"])
         point = as_object(location.get("coordinates"))
         where = as_text(location.get("title")) or as_text(location.get("label"))
-        kind = "location"
-        text = f"[location] {as_text(point.get('latitude'))}, {as_text(point.get('longitude'))}" + (
-            f" ({where})" if where else "")
+        return "location", (f"[location] {as_text(point.get('latitude'))}, {as_text(point.get('longitude'))}"
+                            + (f" ({where})" if where else "")), None
     elif "choice_response_message" in content:
-        kind, text = "button", as_text(as_object(content["choice_response_message"]).get("postback_data"))
-    name = as_text(message.get("contact_name")) or as_text(body.get("contact_name"))
-    return InboundMessage(as_text(message["id"]), as_text(identity["identity"]), name, kind, text, file)
+        choice = as_object(content["choice_response_message"])
+        return "button", as_text(choice.get("postback_data")) or as_text(choice.get("message_id")), None
+    elif "contact_info_message" in content:
+        return "contacts", _contact_card(as_object(content["contact_info_message"])), None
+    elif "fallback_message" in content:
+        fallback = as_object(content["fallback_message"])
+        reason = as_object(fallback.get("reason"))
+        detail = as_text(reason.get("description")) or as_text(reason.get("code"))
+        return UNREADABLE, "[a message this desk cannot show]" + (f" ({detail})" if detail else ""), None
+    kinds = ", ".join(sorted(content)) or "none"
+    return UNREADABLE, f"[a message of a kind this desk cannot show ({kinds})]", None
+
+
+def _media(media: dict[str, Any]) -> tuple[str, str, InboundMedia | None]:
+    """A file, with its caption (a media card) or not. Sinch's media message declares no type: the kind comes
+    from the file name (`filename_override`, else the URL's) until the fetched file says what it is."""
+    url = as_text(media["url"])
+    filename = as_text(media.get("filename_override")) or unquote(url.split("?")[0].rsplit("/", 1)[-1])
+    declared = as_text(media.get("mime_type")).split(";")[0].strip().lower()
+    guessed = declared or (mimetypes.guess_type(filename)[0] or "")
+    kind = WHATSAPP_MEDIA.get(guessed, ("document", 0))[0] if guessed else "document"
+    label = as_text(media.get("caption")) or (filename if kind == "document" else "")
+    return kind, f"[{kind}] {label}".strip(), InboundMedia(url, declared, filename)
+
+
+def _contact_card(card: dict[str, Any]) -> str:
+    name = as_object(card.get("name"))
+    full = as_text(name.get("full_name")) or " ".join(filter(None, (as_text(name.get("first_name")),
+                                                                   as_text(name.get("last_name")))))
+    phones = [as_text(as_object(p).get("phone_number")) for p in as_list(card.get("phone_numbers"))]
+    return "[contacts] " + " ".join(filter(None, [full, *phones]))
 
 
 def _content(message: Outgoing) -> dict[str, Any]:

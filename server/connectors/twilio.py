@@ -13,7 +13,8 @@ from collections.abc import Mapping
 
 import httpx
 
-from server.connectors.delivery import InboundMedia, InboundMessage, StatusUpdate
+from server.connectors.delivery import (UNREADABLE, InboundMedia, InboundMessage, StatusUpdate, Unrouted, digest_id,
+                                       raw_json)
 from server.connectors.sending import Outgoing, SendFailed, answer_field, json_error, refused, request
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
@@ -34,27 +35,33 @@ def check_signature(credentials: Mapping[str, object], url: str, fields: Mapping
         raise Forbidden("The request is not signed by Twilio for this account.")
 
 
-def parse_message(fields: Mapping[str, str]) -> InboundMessage:
-    if not fields.get("MessageSid") or not fields.get("From"):
-        raise Invalid("MessageSid and From are required.")
+def parse_message(fields: Mapping[str, str]) -> InboundMessage | Unrouted:
+    """A customer's message; Unrouted when it names no sender. Twilio's webhook carries no time of sending."""
+    sender, raw = (fields.get("From") or "").strip(), raw_json(dict(fields))
+    if not sender:
+        return Unrouted("A message lacks From.", raw)
+    sid = fields.get("MessageSid") or fields.get("SmsSid") or digest_id("twilio-nosid", raw)
+    name, body = fields.get("ProfileName", ""), fields.get("Body", "")
     count = str(fields.get("NumMedia") or "0")
     media = int(count) if count.isascii() and count.isdigit() else 0
-    body = fields.get("Body", "")
     if media:
-        kind = (fields.get("MediaContentType0") or "file/").split("/")[0]
-        kind = {"application": "document", "text": "document"}.get(kind, kind)
-        media = InboundMedia(fields.get("MediaUrl0", ""), fields.get("MediaContentType0", "")) \
-            if fields.get("MediaUrl0") else None
-        return InboundMessage(fields["MessageSid"], fields["From"], fields.get("ProfileName", ""), kind,
-                              f"[{kind}] {body}".strip(), media)
+        declared = fields.get("MediaContentType0", "")
+        kind = (declared or "file/").split("/")[0]
+        kind = {"application": "document", "text": "document", "file": "document"}.get(kind, kind)
+        file = InboundMedia(fields["MediaUrl0"], declared) if fields.get("MediaUrl0") else None
+        return InboundMessage(sid, sender, name, kind, f"[{kind}] {body}".strip(), file, raw=raw)
     if fields.get("Latitude") and fields.get("Longitude"):
         where = fields.get("Address") or fields.get("Label") or ""
         text = f"[location] {fields['Latitude']}, {fields['Longitude']}" + (f" ({where})" if where else "")
-        return InboundMessage(fields["MessageSid"], fields["From"], fields.get("ProfileName", ""), "location", text)
+        return InboundMessage(sid, sender, name, "location", text, raw=raw)
     if fields.get("ButtonText"):
-        return InboundMessage(fields["MessageSid"], fields["From"], fields.get("ProfileName", ""), "button",
-                              fields["ButtonText"])
-    return InboundMessage(fields["MessageSid"], fields["From"], fields.get("ProfileName", ""), "text", body)
+        return InboundMessage(sid, sender, name, "button", fields["ButtonText"], raw=raw)
+    message_type = (fields.get("MessageType") or "text").lower()
+    if message_type not in ("text", "button", "interactive") and not body:
+        return InboundMessage(sid, sender, name, UNREADABLE,
+                              f"[a message of type {message_type} this desk cannot show]",
+                              raw=raw)
+    return InboundMessage(sid, sender, name, "text", body, raw=raw)
 
 
 def parse_status(fields: Mapping[str, str]) -> StatusUpdate | None:
@@ -81,7 +88,8 @@ class TwilioSender:
     async def send(self, account: Account, message: Outgoing) -> str:
         credentials = credentials_of(account)
         sid = str(credentials.get("account_sid") or "")
-        form = {"From": f"whatsapp:{account.phone_number}", "To": f"whatsapp:{message.to}",
+        to = "+" + message.to if message.to.isdigit() else message.to  # a WhatsApp id kept as WhatsApp gave it
+        form = {"From": f"whatsapp:{account.phone_number}", "To": f"whatsapp:{to}",
                 "StatusCallback": f"{self.public_url}/webhooks/twilio/{account.key}/status"}
         if message.template is not None:
             if not message.template.provider_id:

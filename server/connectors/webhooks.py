@@ -8,6 +8,7 @@ matching across the whole API) cost about a third of its CPU time (scripts/bench
 """
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from urllib.parse import parse_qsl
@@ -21,6 +22,7 @@ from starlette.routing import Route
 from server.api.downloads import file_response
 from server.api.errors import ERROR_HANDLERS
 from server.connectors import kaleyra, meta, sinch, twilio
+from server.connectors.delivery import Unrouted
 from server.errors import Invalid
 from server.persistence.models import Attachment
 from server.persistence.credentials import credentials_of
@@ -47,11 +49,20 @@ async def _delivery(request: Request, provider: str, limit: int) -> tuple[Any, A
     return services, account, b"".join(chunks)
 
 
-async def _stored(services: Any, account: Any, results: list[Any], statuses: list[Any]) -> JSONResponse:
-    """Apply the delivery states, then say what the batch stored."""
+async def _stored(services: Any, account: Any, results: list[Any], statuses: list[Any],
+                  unrouted: int = 0) -> JSONResponse:
+    """Apply the delivery states, then say what the delivery stored."""
     changed = await services.inbound.apply_statuses(account, [(s.message_id, s.status, s.error) for s in statuses])
-    return JSONResponse({"status": "ok", "stored": sum(not r.duplicate for r in results),
-                         "duplicates": sum(r.duplicate for r in results), "statuses": changed})
+    return JSONResponse(_summary(results, changed, unrouted))
+
+
+def _summary(results: list[Any], statuses: int, apart: int) -> dict[str, Any]:
+    """What a delivery became: new messages, retries, changes to earlier messages, delivery states moved,
+    and the items kept unrouted (`apart`: those that never became a message)."""
+    return {"status": "ok",
+            "stored": sum(not (r.duplicate or r.changed or r.unrouted) for r in results),
+            "duplicates": sum(r.duplicate for r in results), "changes": sum(r.changed for r in results),
+            "statuses": statuses, "unrouted": apart + sum(r.unrouted for r in results)}
 
 
 async def sandbox_inbound(request: Request) -> JSONResponse:
@@ -84,19 +95,40 @@ async def meta_verification(request: Request) -> PlainTextResponse:
 
 
 async def meta_inbound(request: Request) -> JSONResponse:
-    """Meta's events: the signature is checked on the raw body before anything is read from it."""
+    """Meta's events: the signature is checked on the raw body before anything is read from it. Each change
+    goes to the account that has its number (an app's numbers share one callback URL); one for a number no
+    account of the app has is kept unrouted, never stored under another account."""
     try:
         services, account, raw = await _delivery(request, "meta", MAX_PROVIDER_BODY)
     except Invalid as error:
         return _bad_request(error.message)
     meta.check_signature(credentials_of(account), raw, request.headers.get("x-hub-signature-256"))
     try:
-        messages = meta.parse_messages(raw)
-        statuses = meta.parse_statuses(raw)
-        results = await services.inbound.receive_all(account, messages)
+        changes = meta.parse(raw)
     except Invalid as error:
         return _bad_request(error.message)
-    return await _stored(services, account, results, statuses)
+    inbound = services.inbound
+    by_account: dict[int, tuple[Any, list[Any], list[Any], list[Any]]] = {}
+    foreign: list[Unrouted] = []
+    for change in changes:
+        target = await inbound.meta_numbers.account_for(account, change.phone_number_id, change.display_number)
+        if target is None:
+            number = change.phone_number_id or change.display_number
+            foreign.append(Unrouted(f"For the number {number}, which no account of this app has.", change.raw))
+            continue
+        _, messages, statuses, unrouted = by_account.setdefault(target.id, (target, [], [], []))
+        messages += change.messages
+        statuses += change.statuses
+        unrouted += change.unrouted
+    if foreign:
+        await inbound.keep_unrouted(account, foreign)
+    batches = await asyncio.gather(*(inbound.receive_all(target, messages, unrouted)
+                                     for target, messages, _, unrouted in by_account.values()))
+    changed = 0
+    for target, _, statuses, _ in by_account.values():
+        changed += await inbound.apply_statuses(target, [(s.message_id, s.status, s.error) for s in statuses])
+    apart = len(foreign) + sum(len(unrouted) for *_, unrouted in by_account.values())
+    return JSONResponse(_summary([r for batch in batches for r in batch], changed, apart))
 
 
 async def _twilio_request(request: Request) -> tuple[Any, Any, dict[str, str]]:
@@ -118,21 +150,31 @@ async def _twilio_request(request: Request) -> tuple[Any, Any, dict[str, str]]:
 async def twilio_inbound(request: Request) -> Response:
     try:
         services, account, fields = await _twilio_request(request)
-        # The whole message (its MediaUrl0 included), so that a file is fetched like any provider's.
-        [result] = await services.inbound.receive_all(account, [twilio.parse_message(fields)])
     except Invalid as error:
         return _bad_request(error.message)
+    # The whole message (its MediaUrl0 included), so that a file is fetched like any provider's.
+    read = twilio.parse_message(fields)
+    if isinstance(read, Unrouted):
+        await services.inbound.keep_unrouted(account, [read])
+        outcome = "unrouted"
+    else:
+        [result] = await services.inbound.receive_all(account, [read])
+        outcome = "unrouted" if result.unrouted else "duplicate" if result.duplicate else "stored"
     # An empty TwiML answer: we reply later, from the agent desk.
     return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', media_type="text/xml",
-                    headers={"X-Stored": "duplicate" if result.duplicate else "stored"})
+                    headers={"X-Stored": outcome})
 
 
 async def twilio_status(request: Request) -> Response:
     try:
         services, account, fields = await _twilio_request(request)
-        update = twilio.parse_status(fields)
     except Invalid as error:
         return _bad_request(error.message)
+    try:
+        update = twilio.parse_status(fields)
+    except Invalid as error:  # signed by Twilio, but not a status we can place: kept for the admin
+        await services.inbound.keep_unrouted(account, [Unrouted(error.message, json.dumps(fields))])
+        return Response(status_code=204)
     if update is not None:
         await services.inbound.apply_statuses(account, [(update.message_id, update.status, update.error)])
     return Response(status_code=204)
@@ -146,26 +188,31 @@ async def sinch_callback(request: Request) -> Response:
         return _bad_request(error.message)
     sinch.check_signature(credentials_of(account), raw, request.headers)
     try:
-        messages, statuses = sinch.parse(raw)
-        results = await services.inbound.receive_all(account, messages)
+        messages, statuses, unrouted = sinch.parse(raw)
     except Invalid as error:
         return _bad_request(error.message)
-    return await _stored(services, account, results, statuses)
+    results = await services.inbound.receive_all(account, messages, unrouted)
+    return await _stored(services, account, results, statuses, len(unrouted))
 
 
 async def kaleyra_callback(request: Request) -> Response:
-    """Kaleyra's callbacks (inbound messages and delivery states), authenticated by the account's secret."""
+    """Kaleyra's callbacks (inbound messages and delivery states), authenticated by the account's secret: a
+    POST with the event as its body, or a GET with the event as its query (a callback profile's method)."""
     try:
         services, account, raw = await _delivery(request, "kaleyra", MAX_PROVIDER_BODY)
     except Invalid as error:
         return _bad_request(error.message)
     kaleyra.check_secret(credentials_of(account), request.headers, request.query_params)
     try:
-        messages, statuses = kaleyra.parse(raw, request.headers.get("content-type", ""))
-        results = await services.inbound.receive_all(account, messages)
+        if request.method == "GET":
+            messages, statuses, unrouted = kaleyra.read_event(
+                {k: v for k, v in request.query_params.items() if k != "secret"})
+        else:
+            messages, statuses, unrouted = kaleyra.parse(raw, request.headers.get("content-type", ""))
     except Invalid as error:
         return _bad_request(error.message)
-    return await _stored(services, account, results, statuses)
+    results = await services.inbound.receive_all(account, messages, unrouted)
+    return await _stored(services, account, results, statuses, len(unrouted))
 
 
 async def provider_media(request: Request) -> Response:
@@ -189,7 +236,7 @@ def webhook_app(services: Callable[[], Any]) -> Starlette:
                             Route("/webhooks/twilio/{account_key}", twilio_inbound, methods=["POST"]),
                             Route("/webhooks/twilio/{account_key}/status", twilio_status, methods=["POST"]),
                             Route("/webhooks/sinch/{account_key}", sinch_callback, methods=["POST"]),
-                            Route("/webhooks/kaleyra/{account_key}", kaleyra_callback, methods=["POST"]),
+                            Route("/webhooks/kaleyra/{account_key}", kaleyra_callback, methods=["GET", "POST"]),
                             Route("/media/{attachment_id:int}/{token}", provider_media, methods=["GET"])],
                     exception_handlers=ERROR_HANDLERS)
     app.state.services = services

@@ -70,12 +70,18 @@ def masking_for(role: str, setting: dict[str, str]) -> Masking:
 @lru_cache(maxsize=4096)
 def _number_pattern(e164: str) -> re.Pattern[str] | None:
     """The number with or without its country code ('+', '00' or none), a national trunk 0, and any
-    spaces, dashes, dots or brackets between its digits; not inside a longer run of digits."""
+    spaces, dashes, dots or brackets between its digits; not inside a longer run of digits. A customer
+    address that is not E.164 (WhatsApp's digits, a user id) is found as it is written, digits with or
+    without a '+' and separators."""
+    join = SEPARATOR.join
+    if not e164.startswith("+"):
+        if e164.isdigit():
+            return re.compile(rf"(?<!\d)(?:\+{SEPARATOR})?{join(e164)}(?!\d)")
+        return re.compile(re.escape(e164), re.IGNORECASE)
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return None
-    join = SEPARATOR.join
     country = join(str(number.country_code))
     return re.compile(rf"(?<!\d)(?:(?:(?:\+|00){SEPARATOR})?{country}{SEPARATOR}|0{SEPARATOR})?\(?"
                       rf"{join(str(number.national_number))}(?!\d)")

@@ -1,6 +1,7 @@
 """Phone numbers in E.164, the one form we store and compare."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import phonenumbers
@@ -29,6 +30,38 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def customer_address(raw: str) -> str:
+    """How a customer's WhatsApp id is kept: in E.164 when phonenumbers accepts it, else as the digits
+    WhatsApp gave (a number it knows better than phonenumbers' metadata, such as Mexico's older 13-digit
+    '521...' ids), with no '+': what is not E.164 never looks like it. Invalid when it is not a number."""
+    try:
+        return normalize_phone(raw)
+    except Invalid:
+        digits = (raw or "").strip().removeprefix("whatsapp:").strip().lstrip("+")
+        if digits.isascii() and digits.isdigit() and 6 <= len(digits) <= 20:
+            return digits
+        raise
+
+
+USER_ID = re.compile(r"[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")  # Meta: country, '.', up to 128 alphanumerics
+
+
+def user_id_address(raw: str) -> str:
+    """A business-scoped user id (WhatsApp gives one instead of a number for some users: 'US.13491208655302741918')
+    kept as it is; Invalid when it does not look like one."""
+    text = (raw or "").strip()
+    if not USER_ID.fullmatch(text):
+        raise Invalid(f"{raw!r} is not a WhatsApp user id.")
+    return text
+
+
+def address_kind(address: str) -> str:
+    """'e164' (a phone number), 'wa_id' (WhatsApp's digits, not E.164) or 'user_id' (no number known)."""
+    if address.startswith("+"):
+        return "e164"
+    return "wa_id" if address.isdigit() else "user_id"
+
+
 def _international(text: str) -> phonenumbers.PhoneNumber | None:
     try:
         return phonenumbers.parse("+" + text, None)
@@ -38,6 +71,8 @@ def _international(text: str) -> phonenumbers.PhoneNumber | None:
 
 def readable_phone(e164: str) -> str:
     """'+393331234567' -> '+39 333 123 4567' for people to read; anything else (a masked value) as it is."""
+    if not e164.startswith("+"):  # a WhatsApp id that is not E.164, or a user id
+        return e164
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -228,7 +228,8 @@ class Interaction(Model):
         "models.Account", related_name="interactions", on_delete=fields.RESTRICT)
     queue: fields.ForeignKeyRelation[Queue] = fields.ForeignKeyField(
         "models.Queue", related_name="interactions", on_delete=fields.RESTRICT)
-    customer_phone = fields.CharField(max_length=32)
+    # E.164; or WhatsApp's digits where phonenumbers refuses them; or a business-scoped user id (up to 131)
+    customer_phone = fields.CharField(max_length=160)
     customer_name = fields.CharField(max_length=128, default="")
     contact: fields.ForeignKeyNullableRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="interactions", null=True, on_delete=fields.SET_NULL)
@@ -270,11 +271,33 @@ class Message(Model):
     error = fields.CharField(max_length=500, null=True)
     template = fields.JSONField(null=True)  # a template message: name, language, variables, provider_id
     recipient = fields.CharField(max_length=64, null=True)  # a supervisor's note for this agent only (SPEC S2)
-    created_at = fields.DatetimeField()
+    created_at = fields.DatetimeField()  # when we stored it (received, for an inbound message)
+    sent_at = fields.DatetimeField(null=True)  # inbound: when the customer sent it, as the provider says
+    payload = fields.TextField(null=True)  # a message the desk cannot show: the provider's item, for admins
+    reaction = fields.CharField(max_length=32, null=True)  # the customer's reaction to this message
+    edits = fields.JSONField(null=True)  # the customer's edits: earlier texts [{"text", "at", "id"}], oldest first
+    revoked_at = fields.DatetimeField(null=True)  # the customer deleted it (it stays, marked)
 
     class Meta:
         table = "messages"
         indexes = (("interaction_id", "direction", "id"),)
+
+
+class UnroutedInbound(Model):
+    """An item of a provider's delivery that belongs to no conversation of ours (no sender, or a number of no
+    account): acknowledged to the provider, kept here for the admin instead of being stored elsewhere."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="unrouted", null=True, on_delete=fields.SET_NULL)  # whose URL it came to
+    provider = fields.CharField(max_length=16)
+    reason = fields.CharField(max_length=255)
+    payload = fields.TextField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "unrouted_inbound"
+        indexes = (("account_id", "id"),)
 
 
 class Attachment(Model):

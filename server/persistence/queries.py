@@ -9,6 +9,7 @@ from typing import Any
 
 from tortoise import Tortoise
 from tortoise.expressions import Q
+from tortoise.functions import Coalesce
 
 from server.persistence.db import dialect_sql
 from server.persistence.models import (Account, Attachment, CannedAnswer, Disposition, Interaction, Message, Queue,
@@ -282,26 +283,49 @@ async def last_messages(ids: list[int]) -> dict[int, dict[str, Any]]:
     return {r["iid"]: {"direction": r["direction"], "text": r["text"]} for r in rows}
 
 
+MESSAGE_FIELDS = ("id", "interaction_id", "direction", "kind", "text", "status", "sender", "error", "created_at",
+                  "sent_at", "recipient", "payload", "reaction", "edits", "revoked_at", "interaction__customer_name",
+                  "interaction__customer_phone", "interaction__contact__first_name",
+                  "interaction__contact__last_name", "interaction__contact__email")
+
+
+def _in_chat_order(query: Any) -> Any:
+    """A chat reads in the order its messages were written: an inbound one at the customer's time (a late
+    redelivery lands in its place), ours when we stored them; equal times by id."""
+    return query.annotate(at=Coalesce("sent_at", "created_at"))
+
+
 async def messages_of(interaction_id: int, *, before: int | None = None, limit: int = 100,
                       include_notes: bool = True, agent: str | None = None) -> list[dict[str, Any]]:
-    """Newest `limit` messages before `before`, oldest first. For an `agent`, supervisors' notes meant for
-    another agent are left out."""
-    query = Message.filter(interaction_id=interaction_id)
+    """Newest `limit` messages before the message `before` (in chat order), oldest first. For an `agent`,
+    supervisors' notes meant for another agent are left out."""
+    query = _in_chat_order(Message.filter(interaction_id=interaction_id))
     if before is not None:
-        query = query.filter(id__lt=before)
+        cursor = await _in_chat_order(Message.filter(id=before, interaction_id=interaction_id)).first().values(
+            "at")
+        query = query.filter(Q(at__lt=cursor["at"]) | Q(at=cursor["at"], id__lt=before)) if cursor \
+            else query.filter(id__lt=before)
     if not include_notes:
         query = query.filter(~Q(direction="note"))
     if agent is not None:
         query = query.filter(Q(recipient__isnull=True) | Q(recipient=agent))
-    rows = await query.order_by("-id").limit(limit).values(
-        "id", "interaction_id", "direction", "kind", "text", "status", "sender", "error", "created_at", "recipient",
-        "interaction__customer_name", "interaction__customer_phone", "interaction__contact__first_name",
-        "interaction__contact__last_name", "interaction__contact__email")
+    rows = await query.order_by("-at", "-id").limit(limit).values(*MESSAGE_FIELDS)
+    await _with_attachments(rows)
+    return list(reversed(rows))
+
+
+async def message_of(interaction_id: int, message_id: int) -> dict[str, Any] | None:
+    """One message of the interaction, as `messages_of` gives it."""
+    rows = await Message.filter(id=message_id, interaction_id=interaction_id).values(*MESSAGE_FIELDS)
+    await _with_attachments(rows)
+    return rows[0] if rows else None
+
+
+async def _with_attachments(rows: list[dict[str, Any]]) -> None:
     files = {a["message_id"]: a for a in await Attachment.filter(message_id__in=[r["id"] for r in rows]).values(
         "message_id", "content_type", "filename", "size", "state", "error")} if rows else {}
     for row in rows:
         row["attachment"] = files.get(row["id"])
-    return list(reversed(rows))
 
 
 def _by_name_or_id(field: str, ref: str | int) -> Q:

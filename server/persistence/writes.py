@@ -1,6 +1,7 @@
 """The operations the routing core stores through the writer (writer.py), one class per change."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -10,6 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
+from server.connectors.media_rules import WHATSAPP_MEDIA
 from server.persistence.audit import audit_close, audit_transfer_ended, audit_transfer_requested, write_audit
 from server.persistence.contact_writes import contacts_for_new_conversations
 from server.persistence.db import dialect_sql
@@ -33,6 +35,8 @@ class InboundResult:
     created_interaction: bool
     duplicate: bool
     attachment_id: int | None = None  # a media message's file, still to fetch from the provider
+    changed: bool = False  # the customer edited, deleted or reacted to this earlier message
+    unrouted: bool = False  # it names no customer we can answer: kept for the admin, stored in no conversation
 
 
 @dataclass
@@ -49,6 +53,9 @@ class StoreInbound(BulkWriteOp):
     kind: str = "text"
     media: tuple[str, str, str] | None = None  # (provider ref, content type, file name)
     received_at: datetime = field(default_factory=utcnow)
+    sent_at: datetime | None = None  # when the customer sent it, as the provider says
+    payload: str | None = None  # the provider's item, kept for a message the desk cannot show
+    new_phone: str | None = None  # a notice that the customer's number changed: the conversation follows it
     on_committed: Callable[[InboundResult], None] | None = None
 
     @property
@@ -77,8 +84,8 @@ class StoreInbound(BulkWriteOp):
                 ctx.open_conversation(conversation, interaction_id)
                 interactions.append([interaction_id, op.account_id, op.queue_id, op.phone, op.name, op.received_at,
                                      op.received_at, False])
-            messages.append([interaction_id, op.kind, op.text, op.name or op.phone, op.external_key,
-                             op.received_at])
+            messages.append([interaction_id, op.kind, op.text, (op.name or op.phone)[:128], op.external_key,
+                             op.received_at, op.sent_at, op.payload])
             plan.append((op.external_key, interaction_id, created))
         if interactions:
             contacts = await contacts_for_new_conversations(conn, [(r[1], r[2], r[3], r[4]) for r in interactions])
@@ -92,7 +99,7 @@ class StoreInbound(BulkWriteOp):
         if messages:
             await conn.execute_many(dialect_sql(
                 conn, "INSERT INTO messages (interaction_id, direction, kind, text, status, sender, external_key, "
-                      "created_at) VALUES (?, 'in', ?, ?, 'received', ?, ?, ?)"), messages)
+                      "created_at, sent_at, payload) VALUES (?, 'in', ?, ?, 'received', ?, ?, ?, ?, ?)"), messages)
             new_keys = [m[4] for m in messages]
             ids = dict(await Message.filter(external_key__in=new_keys).using_db(conn)
                        .values_list("external_key", "id"))
@@ -101,6 +108,9 @@ class StoreInbound(BulkWriteOp):
                 await Interaction.filter(id__in=touched).using_db(conn).update(
                     last_inbound_at=inbound[-1].received_at)
         files = await cls._attachments(inbound, plan, ids, conn)
+        for op, step in zip(inbound, plan):
+            if step is not None and op.new_phone:
+                await _follow_new_number(conn, ctx, op.account_id, op.phone, op.new_phone, step[1])
         results = []
         for op, step in zip(inbound, plan):
             if step is None:
@@ -127,6 +137,18 @@ class StoreInbound(BulkWriteOp):
     def after_commit(self, result: InboundResult) -> None:
         if self.on_committed is not None and not result.duplicate:
             self.on_committed(result)
+
+
+async def _follow_new_number(conn: BaseDBAsyncClient, ctx: WriterContext, account_id: int, old: str, new: str,
+                             interaction_id: int) -> None:
+    """The customer changed their number: their open conversation moves to it, so that replies go there and
+    their next messages join it. Left as it is when another conversation is already open on the new number."""
+    if new == old or ctx.open_conversations.get((account_id, old)) != interaction_id \
+            or (account_id, new) in ctx.open_conversations:
+        return
+    await Interaction.filter(id=interaction_id).using_db(conn).update(customer_phone=new)
+    ctx.close_conversation((account_id, old), interaction_id)
+    ctx.open_conversation((account_id, new), interaction_id)
 
 
 @dataclass
@@ -423,10 +445,16 @@ class StoreFetchedMedia(WriteOp):
                                    "error": self.error}
         if self.content_type:
             changes["content_type"] = self.content_type[:128]
-        if not await Attachment.filter(id=self.attachment_id, state="pending").using_db(conn).update(**changes):
+        row = await Attachment.filter(id=self.attachment_id, state="pending").using_db(conn).first().values(
+            "message_id", "message__interaction_id", "content_type", "message__kind", "message__text")
+        if row is None or not await Attachment.filter(id=self.attachment_id, state="pending").using_db(conn).update(
+                **changes):
             return None
-        row = await Attachment.filter(id=self.attachment_id).using_db(conn).first().values(
-            "message_id", "message__interaction_id")
+        if not row["content_type"] and self.content_type:  # undeclared: the file fetched says what it is
+            kind = WHATSAPP_MEDIA.get(self.content_type, ("document", 0))[0]
+            if kind != row["message__kind"]:
+                text = re.sub(r"^\[[a-z]+\]", f"[{kind}]", row["message__text"], count=1)
+                await Message.filter(id=row["message_id"]).using_db(conn).update(kind=kind, text=text)
         return row["message__interaction_id"], row["message_id"]
 
 
@@ -472,6 +500,10 @@ class ApplyStatuses(WriteOp):
         """Returns (interaction, message, new status) for every message that changed."""
         changed = []
         for provider_id, status, error in self.updates:
+            if status == "deleted":  # the On-Premises API's word for a customer deleting their message
+                await Message.filter(external_key=f"{self.account_id}:{provider_id}", direction="in",
+                                     revoked_at=None).using_db(conn).update(revoked_at=utcnow())
+                continue
             earlier = LATER_THAN.get(status)
             if earlier is None:
                 continue  # a state we do not track (e.g. "deleted")

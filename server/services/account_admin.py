@@ -21,11 +21,12 @@ from tortoise.transactions import in_transaction
 from server.domain.phone import normalize_phone
 from server.errors import Conflict, Invalid
 from server.persistence.credentials import credentials_of, open_stored, seal
-from server.persistence.models import Account, Campaign, Interaction, Queue, Template
+from server.persistence.models import Account, Campaign, Interaction, Queue, Template, UnroutedInbound
 from server.services.audit import record
 from server.services.auth import Principal
 from server.services.contact_admin import named
 from server.services.inbound import InboundService
+from server.services.views import iso
 
 KEY = re.compile(r"^[a-z][a-z0-9._-]{0,63}$")
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -175,6 +176,23 @@ class AccountAdminService:
         principal.require_admin()
         return await account_view(await named(Account, key, "account", "key"))
 
+    async def unrouted(self, principal: Principal, account: Any = None, page: int = 1,
+                       page_size: int = 50) -> dict[str, Any]:
+        """What providers delivered that no conversation took (no sender, a number of no account of ours),
+        newest first, with the item as delivered: for the admin to see what was not stored and why."""
+        principal.require_admin()
+        if not isinstance(page, int) or not isinstance(page_size, int) or page < 1 or not 1 <= page_size <= 200:
+            raise Invalid("page starts at 1; page_size is from 1 to 200.")
+        query = UnroutedInbound.all()
+        if account not in (None, ""):
+            query = query.filter(account_id=(await named(Account, account, "account", "key")).id)
+        total = await query.count()
+        rows = await query.order_by("-id").offset((page - 1) * page_size).limit(page_size).values(
+            "id", "account__key", "provider", "reason", "payload", "created_at")
+        return {"items": [{"id": r["id"], "account": r["account__key"], "provider": r["provider"],
+                           "reason": r["reason"], "payload": r["payload"], "received_at": iso(r["created_at"])}
+                          for r in rows], "total": total, "page": page, "page_size": page_size}
+
     async def create(self, principal: Principal, body: Any) -> dict[str, Any]:
         """`{"key", "provider", "queue", "credentials" (the provider's required keys), "name"?, "phone_number"?,
         "api_base_url"?, "window_hours"?, "recontact_template"?}`."""
@@ -204,6 +222,7 @@ class AccountAdminService:
                 await record(principal, "account.create", f"account {key}", None, _audit_view(after))
         except IntegrityError:
             raise Conflict(f"There is an account {key!r} already.", code="exists") from None
+        self.inbound.forget_account(key)  # a new number of a Meta app is routed from now on
         return after
 
     async def update(self, principal: Principal, key: Any, body: Any) -> dict[str, Any]:

@@ -1,17 +1,28 @@
-"""Inbound customer messages: find the account, normalize the number, store (group commit), route."""
+"""Inbound customer messages: find the account, read the customer's address, store (group commit), route.
+
+A provider's delivery is handled item by item: every message that can be stored is, one the desk cannot
+show is stored as unreadable with its raw item, an edit, deletion or reaction changes the message it refers
+to, and what belongs to no conversation is kept apart for the admin (`unrouted`). Nothing of it refuses
+the rest."""
 from __future__ import annotations
 
 import asyncio
+import logging
+from datetime import datetime, timezone
 
-from server.actors.events import MessageStatusChanged
+from server.actors.events import MessageChanged, MessageStatusChanged
 from server.actors.system import ActorSystem
-from server.connectors.delivery import InboundMessage
+from server.connectors.delivery import CHANGE_KINDS, UNREADABLE, InboundMessage, Unrouted, digest_id
 from server.connectors.media_fetch import MediaFetcher
-from server.domain.phone import normalize_phone
+from server.domain.phone import customer_address, normalize_phone, user_id_address
 from server.errors import Invalid, NotFound
+from server.persistence.customer_changes import ApplyCustomerChange, StoreUnrouted
 from server.persistence.models import Account
 from server.persistence.writer import Writer
-from server.persistence.writes import ApplyStatuses, InboundResult, StoreInbound
+from server.persistence.writes import ApplyStatuses, InboundResult, StoreInbound, utcnow
+from server.services.meta_numbers import MetaNumbers
+
+log = logging.getLogger(__name__)
 
 MAX_PROVIDER_ID = 150
 MAX_TEXT = 4096  # WhatsApp's own limit for a text message
@@ -23,6 +34,7 @@ class InboundService:
         self.writer = writer
         self.media = media
         self._accounts: dict[str, Account] = {}
+        self.meta_numbers = MetaNumbers()
 
     async def account(self, key: str, provider: str) -> Account:
         account = self._accounts.get(key)
@@ -36,37 +48,85 @@ class InboundService:
     def forget_account(self, key: str) -> None:
         """Call after an account changes, so the next message reads it afresh."""
         self._accounts.pop(key, None)
+        self.meta_numbers.forget()
 
     async def receive(self, account: Account, provider_message_id: str, sender: str, text: str, *,
                       name: str = "") -> InboundResult:
-        """A plain text message (the sandbox and the simulator): it carries no file, so anything a provider
-        parsed (which may hold media) goes through `receive_all` with its InboundMessage instead.
+        """A plain text message (the sandbox and the simulator): its sender must be a valid number.
         Acknowledge only after this returns: the message is committed; a provider retry is a duplicate."""
+        normalize_phone(sender)
         [result] = await self.receive_all(account, [InboundMessage(provider_message_id, sender, name, "text", text)])
         return result
 
-    async def receive_all(self, account: Account, messages: list[InboundMessage]) -> list[InboundResult]:
-        """A provider's batch: every message is checked before any is stored, so a bad one stores nothing."""
-        ops = [self._checked(account, m) for m in messages]
-        if len(ops) == 1:  # the usual case: no task to wrap it in
-            results = [await self.writer.submit(ops[0])]
+    async def receive_all(self, account: Account, messages: list[InboundMessage],
+                          unrouted: list[Unrouted] = ()) -> list[InboundResult]:
+        """A provider's batch, message by message: what became of each, once committed. A message that names
+        no customer we can answer (and each of `unrouted`) is logged and kept for the admin."""
+        ops: list[StoreInbound | ApplyCustomerChange | None] = []
+        lost = list(unrouted)
+        for message in messages:
+            try:
+                ops.append(self._op(account, message))
+            except Invalid as error:
+                ops.append(None)
+                lost.append(Unrouted(error.message, message.raw or repr(message)))
+        if lost:
+            await self.keep_unrouted(account, lost)
+        stored = [op for op in ops if op is not None]
+        if len(stored) == 1:  # the usual case: no task to wrap it in
+            done = [await self.writer.submit(stored[0])]
         else:
-            results = list(await asyncio.gather(*(self.writer.submit(op) for op in ops)))
-        for result in results:
+            done = list(await asyncio.gather(*(self.writer.submit(op) for op in stored)))
+        for result in done:
             if result.attachment_id is not None:
                 self.media.enqueue(result.attachment_id)
-        return results
+        answers = iter(done)
+        return [next(answers) if op is not None else InboundResult(None, None, account.queue_id, False, False,
+                                                                   unrouted=True) for op in ops]
 
-    def _checked(self, account: Account, message: InboundMessage) -> StoreInbound:
-        if not message.id or len(message.id) > MAX_PROVIDER_ID:
-            raise Invalid("A message id is missing or too long.")
-        if len(message.text) > MAX_TEXT:
-            raise Invalid(f"A message is longer than {MAX_TEXT} characters.")
+    async def keep_unrouted(self, account: Account | None, items: list[Unrouted], provider: str = "") -> None:
+        for item in items:
+            log.warning("%s delivery to %s: an item kept unrouted: %s", provider or account.provider,
+                        account.key if account else "no account", item.reason)
+        await self.writer.submit(StoreUnrouted(account.id if account else None, provider or account.provider,
+                                               [(i.reason, i.raw) for i in items]))
+
+    def _op(self, account: Account, message: InboundMessage) -> StoreInbound | ApplyCustomerChange:
+        """The write that stores `message` (Invalid when it names no customer we can answer)."""
+        phone = user_id_address(message.sender) if message.user_id else customer_address(message.sender)
+        message_id = message.id if 0 < len(message.id) <= MAX_PROVIDER_ID else _shortened(message.id)
+        kind, text = message.kind[:16], message.text
+        if len(text) > MAX_TEXT:
+            kind = UNREADABLE
+            text = f"[a message of {len(text)} characters, longer than WhatsApp allows; kept for the admin]"
+        payload = (message.raw or message.text) if kind == UNREADABLE else None
+        received = utcnow()
         media = message.media
-        return StoreInbound(account.id, account.queue_id, message.id, normalize_phone(message.sender),
-                            (message.name or "").strip()[:128], message.text, message.kind[:16],
-                            (media.ref, media.content_type, media.filename) if media and media.ref else None,
-                            on_committed=self.system.deliver_inbound)
+        change = kind in CHANGE_KINDS and bool(message.refers_to)
+        store = StoreInbound(account.id, account.queue_id, message_id, phone, (message.name or "").strip()[:128],
+                             _unplaced(kind, text) if change else text, kind, (media.ref, media.content_type, media.filename) if media and media.ref
+                             else None, received_at=received, sent_at=_sent_at(message.sent_at, received),
+                             payload=payload, new_phone=self._new_phone(message),
+                             on_committed=self.system.deliver_inbound)
+        if not change:
+            return store
+        return ApplyCustomerChange(kind, message_id, message.refers_to, text, store.sent_at or received, store,
+                                   on_changed=self._changed)
+
+    @staticmethod
+    def _new_phone(message: InboundMessage) -> str | None:
+        if not message.new_sender:
+            return None
+        for address in (customer_address, user_id_address):
+            try:
+                return address(message.new_sender)
+            except Invalid:
+                pass
+        return None
+
+    def _changed(self, result: InboundResult, change: str) -> None:
+        assert result.interaction_id is not None and result.message_id is not None
+        self.system.hub.publish(MessageChanged(result.interaction_id, result.message_id, change))
 
     async def apply_statuses(self, account: Account, updates: list[tuple[str, str, str | None]]) -> int:
         """Delivery states from the provider; returns how many messages moved forward."""
@@ -76,3 +136,24 @@ class InboundService:
         for interaction_id, message_id, status in changed:
             self.system.hub.publish(MessageStatusChanged(interaction_id, message_id, status))
         return len(changed)
+
+
+def _unplaced(change: str, text: str) -> str:
+    """How a change reads when the message it changes is not here: a message of its own."""
+    if change == "reaction":
+        return f"[reaction] {text}" if text else "[reaction removed]"
+    if change == "edit":
+        return f"[edited a message] {text}".strip()
+    return "[deleted a message]"
+
+
+def _shortened(message_id: str) -> str:
+    """An id too long for our column (or none at all) as a stable digest, so that retries still match."""
+    return digest_id("long", message_id)
+
+
+def _sent_at(sent_at: float | None, received: datetime) -> datetime | None:
+    """The customer's time, never later than ours (a phone's clock may run ahead)."""
+    if sent_at is None:
+        return None
+    return min(datetime.fromtimestamp(sent_at, timezone.utc), received)

@@ -160,8 +160,17 @@ class InteractionService:
             raise Invalid("limit must be from 1 to 500.")
         masking = self.masking(principal)
         agent = None if principal.sees_everything else principal.username
-        return [message_view(m, masking) for m in await queries.messages_of(interaction_id, before=before, limit=limit,
-                                                                            agent=agent)]
+        return [message_view(m, masking, with_payload=principal.role == "admin")
+                for m in await queries.messages_of(interaction_id, before=before, limit=limit, agent=agent)]
+
+    async def message(self, principal: Principal, interaction_id: int, message_id: int) -> dict[str, Any] | None:
+        """One message as `messages` shows it to the principal; None when it is not theirs to read."""
+        await readable_interaction(principal, interaction_id)
+        row = await queries.message_of(interaction_id, message_id)
+        if row is None or (row["recipient"] and not principal.sees_everything and row["recipient"] !=
+                           principal.username):
+            return None
+        return message_view(row, self.masking(principal), with_payload=principal.role == "admin")
 
     async def send_text(self, principal: Principal, interaction_id: int, text: Any) -> dict[str, Any]:
         """Store the message as queued (placeholders such as {first_name} filled with the customer's real
@@ -460,5 +469,6 @@ class InteractionService:
             raise Conflict("This interaction is closed.", code="closed")
 
     async def _message(self, principal: Principal, interaction_id: int, message_id: int) -> dict[str, Any]:
-        rows = await queries.messages_of(interaction_id, before=message_id + 1, limit=1)
-        return message_view(rows[0], self.masking(principal))
+        row = await queries.message_of(interaction_id, message_id)
+        assert row is not None
+        return message_view(row, self.masking(principal))

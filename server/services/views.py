@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from server.domain.masking import UNMASKED, Masking
+from server.domain.phone import address_kind
 from server.domain.window import window_closes_at
 
 
@@ -25,8 +26,9 @@ def customer_details(row: dict[str, Any], prefix: str = "") -> tuple[list[str], 
 
 
 def contact_view(row: dict[str, Any], masking: Masking = UNMASKED) -> dict[str, Any]:
+    phone = row.get("customer_phone") or ""
     return {"id": row.get("contact_id"), "name": masking.of_name(row.get("customer_name") or "") or "",
-            "phone": masking.of_phone(row.get("customer_phone"))}
+            "phone": masking.of_phone(phone), "phone_kind": address_kind(phone) if phone else None}
 
 
 def interaction_view(row: dict[str, Any], unread: int, *, masking: Masking = UNMASKED, tags: list[str] | None = None,
@@ -56,14 +58,21 @@ def interaction_view(row: dict[str, Any], unread: int, *, masking: Masking = UNM
     }
 
 
-def message_view(row: dict[str, Any], masking: Masking = UNMASKED) -> dict[str, Any]:
-    """A message; an inbound one's sender is the customer, masked like the contact."""
+def message_view(row: dict[str, Any], masking: Masking = UNMASKED, *, with_payload: bool = False) -> dict[str, Any]:
+    """A message; an inbound one's sender is the customer, masked like the contact. `created_at` is when we
+    stored it (received), `sent_at` when the customer sent it (inbound, when the provider says). The raw item
+    of a message the desk cannot show (`payload`) is only for admins (`with_payload`)."""
     sender, text = row["sender"], row["text"]
     if row["direction"] == "in":
-        sender = masking.of_name(sender) if sender and not sender.startswith("+") else masking.of_phone(sender)
+        sender = masking.of_name(sender) if sender and sender != row.get("interaction__customer_phone") \
+            and not sender.startswith("+") else masking.of_phone(sender)
+    edits = row.get("edits") or []
+    earlier = [edit.get("text", "") for edit in edits]
     if masking != UNMASKED:  # the customer's words, and the agents' (filled placeholders), may hold them
-        text = masking.within(text, *customer_details(row, "interaction__"))
-    return {
+        details = customer_details(row, "interaction__")
+        text = masking.within(text, *details)
+        earlier = [masking.within(t, *details) for t in earlier]
+    view = {
         "id": row["id"],
         "interaction_id": row["interaction_id"],
         "direction": row["direction"],
@@ -73,9 +82,17 @@ def message_view(row: dict[str, Any], masking: Masking = UNMASKED) -> dict[str, 
         "sender": sender,
         "error": row["error"],
         "created_at": iso(row["created_at"]),
+        "sent_at": iso(row.get("sent_at")),
+        "edited": bool(edits),
+        "previous_texts": earlier,  # the customer's earlier versions, oldest first
+        "deleted": row.get("revoked_at") is not None,  # deleted by the customer: kept, marked
+        "reaction": row.get("reaction"),  # the customer's reaction to it
         "attachment": attachment_view(row),
         "to": row.get("recipient"),  # a supervisor's note for this agent only
     }
+    if with_payload and row.get("payload"):
+        view["payload"] = row["payload"]
+    return view
 
 
 def attachment_view(row: dict[str, Any]) -> dict[str, Any] | None:

@@ -65,6 +65,7 @@ class AccountsPage:
         self.table.on("edit", lambda event: self.edit(self.accounts.get(event.args["key"])))
         self.table.on("delete", lambda event: self.delete(event.args["key"]))
         await self.load()
+        await UnroutedList(self.principal).build()
 
     async def load(self) -> None:
         found = await context.attempt(self.service.list(self.principal))
@@ -213,3 +214,30 @@ class AccountDialog:
         ui.notify(f"Account {done['key']} saved.", type="positive")
         self.dialog.close()
         await self.page.load()
+
+
+UNROUTED_COLUMNS = columns(("received_at", "Received"), ("account", "Came to"), ("provider", "Provider"),
+                           ("reason", "Why no conversation took it"), ("actions", "As delivered"))
+
+
+class UnroutedList:
+    """What providers delivered that no conversation took: acknowledged to them, shown here with the reason
+    and the item as it came, newest first (the latest 50)."""
+
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+
+    async def build(self) -> None:
+        with ui.row().classes("w-full items-center px-4 pt-6"):
+            ui.label("Deliveries no conversation took").classes("text-lg font-medium")
+            ui.button(icon="refresh", on_click=self.load).props("flat round dense").mark("unrouted-refresh")
+        self.table = page_table(UNROUTED_COLUMNS, "id", "unrouted-table", r"""
+            <q-td :props="props"><details><summary>{{ props.row.payload.slice(0, 60) }}…</summary>
+            <pre style="white-space:pre-wrap;max-width:640px">{{ props.row.payload }}</pre></details></q-td>""")
+        await self.load()
+
+    async def load(self) -> None:
+        found = await context.attempt(context.services().account_admin.unrouted(self.principal))
+        if found is not None:
+            self.table.rows = [{**item, "account": item["account"] or "—"} for item in found["items"]]
+            self.table.update()

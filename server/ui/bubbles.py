@@ -33,8 +33,21 @@ def bubble_html(message: dict[str, Any], file_url: str | None) -> str:
     if attachment is not None:
         parts.append(_attachment_html(attachment, file_url))
         text = _caption(text)
+    if message.get("deleted"):
+        parts.append("<div class='xc-muted' style='font-size:12px'>🚫 Deleted by the customer</div>")
     if text:
-        parts.append(f"<div>{escape(text)}</div>")
+        struck = " style='text-decoration:line-through;opacity:.6'" if message.get("deleted") else ""
+        parts.append(f"<div{struck}>{escape(text)}</div>")
+    if message.get("previous_texts"):
+        earlier = "".join(f"<li>{escape(t)}</li>" for t in message["previous_texts"])
+        parts.append(f"<details class='xc-muted' style='font-size:12px'><summary>Earlier versions</summary>"
+                     f"<ol style='margin:2px 0 0 16px'>{earlier}</ol></details>")
+    if message.get("payload"):
+        parts.append("<details class='xc-muted' style='font-size:12px'><summary>Raw payload (admins)</summary>"
+                     f"<pre style='white-space:pre-wrap;max-height:200px;overflow:auto'>{escape(message['payload'])}"
+                     "</pre></details>")
+    if message.get("reaction"):
+        parts.append(f"<div class='xc-reaction' title='The customer reacted'>{escape(message['reaction'])}</div>")
     parts.append(_meta_html(message))
     if message["status"] == "failed":
         parts.append(f"<div style='color:#d92d20;font-size:12px'>⚠ Not delivered: "
@@ -48,8 +61,15 @@ def _caption(text: str) -> str:
 
 
 def _meta_html(message: dict[str, Any]) -> str:
-    created = message["created_at"]
-    when = f"<span class='xc-time' data-utc='{escape(created or '')}'>{_clock(created)}</span>"
+    """Who sent it (ours), when (the customer's time for theirs; both times on hover), edited, ticks."""
+    created, sent = message["created_at"], message.get("sent_at")
+    shown = sent or created
+    details = (f"Sent by the customer {_moment(sent)} · received {_moment(created)}" if sent
+               else f"Received {_moment(created)}" if message["direction"] == "in" else f"Written {_moment(created)}")
+    when = (f"<span class='xc-time' data-utc='{escape(shown or '')}' title='{escape(details)}'>{_clock(shown)}"
+            "</span>")
+    if message.get("edited"):
+        when += " · <span title='The customer edited this message'>edited</span>"
     tick = ""
     if message["direction"] == "out":
         symbol, title = TICKS.get(message["status"], ("⚠", "Failed"))
@@ -84,6 +104,13 @@ def _clock(value: str | None) -> str:
     return moment.strftime("%d %b %H:%M") if (datetime.now(moment.tzinfo) - moment).days else moment.strftime("%H:%M")
 
 
+def _moment(value: str | None) -> str:
+    """A time to the second, in UTC (the page shows clocks in the viewer's zone; details are exact)."""
+    if not value:
+        return ""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def _size(count: int) -> str:
     return f"{count / 2**20:.1f} MB" if count >= 2**20 else f"{max(1, count // 1024)} KB"
 
@@ -91,7 +118,12 @@ def _size(count: int) -> str:
 def header_html(contact: dict[str, Any], interaction: dict[str, Any] | None = None) -> str:
     """Who the customer is (and, in a conversation, on which account and queue), as one element."""
     name = contact["name"] or contact["phone"] or "Customer"
-    where = [contact["phone"] or ""] + ([interaction["account"], interaction["queue"]] if interaction else [])
+    address = contact["phone"] or ""
+    if address and contact.get("phone_kind") == "wa_id":
+        address += " (WhatsApp id, not a valid phone number)"
+    elif address and contact.get("phone_kind") == "user_id":
+        address += " (WhatsApp user id: no number shared)"
+    where = [address] + ([interaction["account"], interaction["queue"]] if interaction else [])
     return (f"<div style='display:flex;gap:12px;align-items:center'><div class='xc-avatar'>{escape(name[:1].upper())}"
             f"</div><div><div class='text-base font-medium'>{escape(name)}</div><div class='xc-muted text-xs'>"
             f"{escape(' · '.join(filter(None, where)))}</div></div></div>")

@@ -7,7 +7,7 @@ from typing import Any
 
 from nicegui import ui
 
-from server.actors.events import AttachmentChanged, Event, MessageAdded, MessageStatusChanged
+from server.actors.events import AttachmentChanged, Event, MessageAdded, MessageChanged, MessageStatusChanged
 from server.ui import context
 from server.ui.bubbles import bubble_classes, bubble_html, file_url, header_html
 from server.ui.composer import Composer
@@ -94,22 +94,32 @@ class ChatView:
     def on_event(self, event: Event) -> None:
         if isinstance(event, MessageAdded) and event.message_id not in self.bubbles:
             context.run(self._append(event.message_id))
-        elif isinstance(event, (MessageStatusChanged, AttachmentChanged)) and event.message_id in self.bubbles:
+        elif isinstance(event, (MessageStatusChanged, MessageChanged, AttachmentChanged)) \
+                and event.message_id in self.bubbles:
             context.run(self._refresh(event.message_id))
 
     async def _append(self, message_id: int) -> None:
-        rows = await context.services().interactions.messages(self.principal, self.id, before=message_id + 1, limit=1)
-        if not self.disposed and rows and rows[0]["id"] == message_id and message_id not in self.bubbles:
-            self._add(rows[0])
+        message = await context.services().interactions.message(self.principal, self.id, message_id)
+        if self.disposed or message is None or message_id in self.bubbles:
+            return
+        bubble = self._add(message)
+        place = in_chat_order(list(self.messages.values())).index(message)
+        if place < len(self.messages) - 1:  # a late redelivery: in its place, not at the end
+            bubble.move(self.list, target_index=place)
+        else:
             self.scroll.scroll_to(pixels=BOTTOM)
-            if rows[0]["direction"] == "in":
-                await self.composer.window_moved()
+        if message["direction"] == "in":
+            await self.composer.window_moved()
 
     async def _refresh(self, message_id: int) -> None:
-        rows = await context.services().interactions.messages(self.principal, self.id, before=message_id + 1, limit=1)
-        if not self.disposed and rows and rows[0]["id"] == message_id and message_id in self.bubbles:
-            message = rows[0]
+        message = await context.services().interactions.message(self.principal, self.id, message_id)
+        if not self.disposed and message is not None and message_id in self.bubbles:
             self.messages[message_id] = message
             bubble = self.bubbles[message_id]
             bubble.set_content(bubble_html(message, file_url(message)))
             bubble.classes(replace=bubble_classes(message))
+
+
+def in_chat_order(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """As the server orders a chat: by the customer's time for inbound messages, ours for the rest."""
+    return sorted(messages, key=lambda m: (m.get("sent_at") or m["created_at"] or "", m["id"]))

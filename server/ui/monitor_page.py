@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from server.actors.events import (Event, InteractionOwned, InteractionPlaced, InteractionReleased, MessageAdded,
-                                  MessageStatusChanged)
+                                  MessageChanged, MessageStatusChanged)
 from server.services.auth import Principal
 from server.ui import context
 from server.ui.admin_kit import admin_door
@@ -84,8 +84,8 @@ class MonitorView:
                 bubble_classes(message)).mark(f"message-{message['direction']}")
 
     def _on_message_event(self, event: Event) -> None:
-        if isinstance(event, (MessageAdded, MessageStatusChanged)):
-            context.run(self._show(event.message_id, isinstance(event, MessageStatusChanged)))
+        if isinstance(event, (MessageAdded, MessageStatusChanged, MessageChanged)):
+            context.run(self._show(event.message_id, not isinstance(event, MessageAdded)))
         elif isinstance(event, InteractionOwned):  # accepted, or transferred to another agent
             self.interaction["owner"] = event.agent
             self._show_owner()
@@ -99,10 +99,9 @@ class MonitorView:
             self.note_row.set_visibility(False)
 
     async def _show(self, message_id: int, changed: bool) -> None:
-        rows = await self.service.messages(self.principal, self.id, before=message_id + 1, limit=1)
-        if not rows or rows[0]["id"] != message_id:
+        message = await self.service.message(self.principal, self.id, message_id)
+        if message is None:
             return
-        message = rows[0]
         if changed and message_id in self.bubbles:
             self.bubbles[message_id].set_content(bubble_html(message, file_url(message)))
             self.bubbles[message_id].classes(replace=bubble_classes(message))

@@ -14,6 +14,8 @@ body { background: #eef1f4; font-family: 'Inter', 'Segoe UI', Roboto, Helvetica,
 .xc-note { background: #fff7d6; align-self: center; border: 1px dashed #e0b200; max-width: 85%; }
 .xc-failed { border: 1px solid #d92d20; }
 .xc-meta { font-size: 11px; color: #667085; text-align: right; margin-top: 2px; }
+.xc-reaction { display: inline-block; background: white; border-radius: 10px; padding: 0 6px; margin-top: 2px;
+               box-shadow: 0 1px 2px rgba(0,0,0,.15); font-size: 14px; }
 .xc-chat { background: #efeae2; }
 .xc-avatar { width: 36px; height: 36px; border-radius: 50%; background: #128C7E; color: white; display: flex;
              align-items: center; justify-content: center; font-weight: 600; flex: none; }

@@ -19,7 +19,8 @@ def test_agents_get_masked_numbers_and_names_everywhere_supervisors_do_not(desk:
                      desk["agent1"].get("/interactions", params={"status": "open"}).json()["items"][0]):
             # the demo's contact trigger saved the customer: linked, and masked all the same
             assert view["contact"]["id"] and view["contact"] == {"id": view["contact"]["id"], "name": "•••",
-                                                                 "phone": phone[:4] + "•••" + phone[-2:]}
+                                                                 "phone": phone[:4] + "•••" + phone[-2:],
+                                                                 "phone_kind": "e164"}
         [message] = desk["agent1"].get(f"/interactions/{interaction_id}/messages").json()["items"]
         assert message["sender"] == "•••"
         everything = str(desk["agent1"].get(f"/interactions/{interaction_id}").json())

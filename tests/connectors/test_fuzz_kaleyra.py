@@ -1,5 +1,6 @@
-"""Fuzzing Kaleyra's callback parser (hypothesis): any body, JSON or form-encoded, is read or refused with a
-reason (Invalid, a 400), never another exception."""
+"""Fuzzing Kaleyra's callback parser (hypothesis): any body, JSON or form-encoded, is read (a message, a
+status, or an item kept unrouted with its reason) or refused with a reason (Invalid, a 400) when it is neither
+JSON nor a form, never another exception."""
 from __future__ import annotations
 
 import json
@@ -35,12 +36,14 @@ def kaleyra_bodies(draw):
 @settings(max_examples=500, deadline=None)
 def test_the_kaleyra_parser_reads_or_refuses_any_json_body(body):
     try:
-        messages, statuses = kaleyra.parse(json.dumps(body).encode(), "application/json")
+        messages, statuses, unrouted = kaleyra.parse(json.dumps(body).encode(), "application/json")
     except Invalid as refusal:
-        assert refusal.message
+        assert refusal.message and not isinstance(body, dict)
         return
     assert all(m.id and m.sender and isinstance(m.text, str) for m in messages)
     assert all(s.message_id and s.status in ("sent", "delivered", "read", "failed") for s in statuses)
+    assert all(u.reason and u.raw for u in unrouted)
+    assert len(messages) + len(unrouted) + len(statuses) >= 1 or body.get("status") is not None
 
 
 @given(st.dictionaries(fields, st.text(max_size=30) | values.map(str), max_size=10) | st.binary(max_size=60))

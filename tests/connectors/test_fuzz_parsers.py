@@ -1,5 +1,5 @@
 """Fuzzing the provider parsers (hypothesis): any body is parsed or refused with a reason (400), never a
-server error, and a batch is stored whole or not at all."""
+server error; a refused body stores nothing."""
 from __future__ import annotations
 
 import hashlib
@@ -48,8 +48,7 @@ def meta_payloads(draw):
 def test_the_meta_parser_reads_or_refuses_any_body(payload):
     raw = json.dumps(payload).encode()
     try:
-        meta.parse_messages(raw)
-        meta.parse_statuses(raw)
+        meta.parse(raw)
     except Invalid:
         pass
 
@@ -96,19 +95,6 @@ def test_any_signed_meta_body_gets_200_or_400_and_a_refused_batch_stores_nothing
         assert stored == 0
 
 
-def test_a_batch_with_one_bad_sender_stores_none_of_it(demo_server, sup):
-    marker = uuid.uuid4().hex
-    payload = {"object": "whatsapp_business_account", "entry": [{"changes": [{"value": {"messages": [
-        {"from": "393471239991", "id": f"wamid.{marker}1", "type": "text", "text": {"body": f"good {marker}"}},
-        {"from": "not-a-number", "id": f"wamid.{marker}2", "type": "text", "text": {"body": f"bad {marker}"}}]}}]}]}
-    raw = json.dumps(payload).encode()
-    sig = "sha256=" + hmac.new(b"demo-app-secret", raw, hashlib.sha256).hexdigest()
-    r = httpx.post(f"{demo_server.base}/webhooks/meta/meta-demo", content=raw,
-                   headers={"Content-Type": "application/json", "X-Hub-Signature-256": sig})
-    assert r.status_code == 400
-    assert sup.get("/interactions", params={"q": marker}).json()["total"] == 0
-
-
 @st.composite
 def sinch_payloads(draw):
     """Sinch callbacks: an inbound message of any content kind, a delivery report, or anything at all."""
@@ -130,4 +116,4 @@ def test_the_sinch_parser_reads_or_refuses_any_body(payload):
     try:
         sinch.parse(json.dumps(payload).encode())
     except Invalid:
-        pass
+        assert not isinstance(payload, dict)

@@ -13,7 +13,7 @@ from server.connectors.delivery import InboundMedia, StatusUpdate
 from server.connectors.kaleyra import KaleyraSender, check_secret, parse
 from server.connectors.sending import OutboundFile, OutboundTemplate, Outgoing
 from server.errors import Forbidden, Invalid
-from server.persistence.models import Attachment, Message
+from server.persistence.models import Attachment, Message, UnroutedInbound
 from tests.actors.test_races import wait_until
 from tests.connectors.fake_kaleyra import FakeKaleyra
 from tests.connectors.fake_providers import Answer
@@ -67,7 +67,8 @@ def stored(core, phone: str) -> list[tuple[str, str]]:
 def test_inbound_messages_of_each_kind_are_stored_and_routed_and_a_retry_is_a_duplicate(kaleyra_core):
     core, fake, agent, client = kaleyra_core
     first = incoming("919812300001", "text", body="Namaste, my order is late")
-    assert callback(core, client, first).json() == {"status": "ok", "stored": 1, "duplicates": 0, "statuses": 0}
+    assert callback(core, client, first).json() == {"status": "ok", "stored": 1, "duplicates": 0, "changes": 0,
+                                                    "statuses": 0, "unrouted": 0}
     wait_until(lambda: core.call(core.services.agents.offers(agent)))
     location = {"latitude": 18.922, "longitude": 72.8347, "name": "Gateway of India", "address": "Apollo Bandar"}
     shared = [{"name": {"formatted_name": "Ravi Kumar"}, "phones": [{"phone": "+91 98123 00077"}]}]
@@ -108,7 +109,7 @@ def test_the_same_text_sent_again_later_is_a_new_message(kaleyra_core):
 def test_media_reaches_the_service_as_a_link_with_its_type_and_name(kaleyra_core):
     core, fake, _, _ = kaleyra_core
     url = fake.media_url("parcel.jpg")
-    [message], _ = parse(json.dumps(incoming("919812300003", "image", mime_type="image/jpeg", media_url=url)).encode(),
+    [message], _, _ = parse(json.dumps(incoming("919812300003", "image", mime_type="image/jpeg", media_url=url)).encode(),
                          "application/json")
     assert (message.sender, message.name, message.kind) == ("919812300003", "Asha Rao", "image")
     assert message.media == InboundMedia(url, "image/jpeg", "parcel.jpg")
@@ -140,12 +141,9 @@ def test_an_account_without_a_secret_accepts_no_callback():
     check_secret({"webhook_secret": "s"}, {}, {"secret": "s"})
 
 
-def test_a_malformed_callback_is_400_with_a_reason_and_stores_nothing(kaleyra_core):
+def test_a_body_that_is_neither_json_nor_a_form_is_400_with_a_reason_and_stores_nothing(kaleyra_core):
     core, _, _, client = kaleyra_core
-    for event in (b"{nope", b"[]", {}, {"status": "read"}, {"id": "x", "status": ""}, {"from": ""},
-                  {"from": "919812300005", "type": "text", "body": "no created_at"},
-                  incoming("919812300005", "image", media_url="file:///etc/passwd"),
-                  incoming("not-a-number", "text", body="who?")):
+    for event in (b"{nope", b"[]", b'"text"'):
         r = callback(core, client, event)
         assert r.status_code == 400 and r.json()["error"]["message"], (event, r.text)
     r = core.call(client.post("/webhooks/kaleyra/kaleyra-test?secret=" + SECRET, content=b"body&&=x",
@@ -154,10 +152,47 @@ def test_a_malformed_callback_is_400_with_a_reason_and_stores_nothing(kaleyra_co
     assert stored(core, "+919812300005") == []
 
 
+def test_an_event_that_names_no_customer_is_acknowledged_and_kept_for_the_admin(kaleyra_core):
+    core, _, _, client = kaleyra_core
+    for event in ({}, {"status": "read"}, {"id": "x", "status": ""}, {"from": ""},
+                  incoming("not-a-number", "text", body="who?")):
+        r = callback(core, client, event)
+        assert r.status_code == 200 and r.json()["unrouted"] == 1 and r.json()["stored"] == 0, (event, r.text)
+    kept = core.call(UnroutedInbound.filter(account__key="kaleyra-test").order_by("id").values_list("reason",
+                                                                                                     "payload"))
+    assert len(kept) == 5 and all(reason for reason, _ in kept) and '"who?"' in kept[-1][1]
+
+
+def test_odd_messages_of_a_known_customer_are_stored_as_the_customer_sent_them(kaleyra_core):
+    core, _, _, client = kaleyra_core
+    no_time = {"from": "919812300005", "type": "text", "body": "no created_at"}
+    assert callback(core, client, no_time).json()["stored"] == 1
+    assert callback(core, client, no_time).json()["duplicates"] == 1  # the same event again: a retry
+    local_file = incoming("919812300005", "image", media_url="file:///etc/passwd")
+    assert callback(core, client, local_file).json()["stored"] == 1
+    assert stored(core, "+919812300005") == [
+        ("text", "no created_at"),
+        ("unsupported", "[image] (its file link is not an http(s) URL and was not fetched)")]
+    assert core.call(Attachment.filter(message__interaction__customer_phone="+919812300005").count()) == 0
+
+
+def test_a_get_callback_carries_the_event_in_its_query(kaleyra_core):
+    """Kaleyra's callback profile may use GET, with the event's fields as query parameters (its documented
+    template: fixtures/kaleyra/incoming_get_query_template.json)."""
+    core, _, _, client = kaleyra_core
+    query = {"from": "919812300006", "name": "Asha Rao", "type": "text", "body": "sent by GET",
+             "created_at": "1764064800", "wanumber": "918000000000", "secret": SECRET}
+    r = core.call(client.get("/webhooks/kaleyra/kaleyra-test", params=query))
+    assert r.status_code == 200 and r.json()["stored"] == 1
+    assert stored(core, "+919812300006") == [("text", "sent by GET")]
+    assert core.call(client.get("/webhooks/kaleyra/kaleyra-test", params={**query, "secret": "wrong"})).status_code \
+        == 403
+
+
 def test_statuses_read_as_ours_and_states_we_do_not_track_give_nothing():
     def one(event: dict) -> list[StatusUpdate]:
-        messages, statuses = parse(json.dumps(event).encode(), "application/json")
-        assert messages == []
+        messages, statuses, unrouted = parse(json.dumps(event).encode(), "application/json")
+        assert messages == [] and unrouted == []
         return statuses
 
     assert one(status("u-1:0", "DELIVERED")) == [StatusUpdate("u-1:0", "delivered")]
@@ -255,6 +290,7 @@ def test_media_and_templates_go_out_in_kaleyras_fields(kaleyra_core, tmp_path):
 
 def test_parse_refuses_what_is_not_a_kaleyra_event():
     for raw, content_type in ((b"\xff\xfe", "application/json"), (b"\xff=1", "application/x-www-form-urlencoded"),
-                              (b"[1]", "application/json"), (b"a=1", "application/x-www-form-urlencoded")):
+                              (b"[1]", "application/json")):
         with pytest.raises(Invalid):
             parse(raw, content_type)
+    assert parse(b"a=1", "application/x-www-form-urlencoded")[2][0].reason.startswith("Neither")

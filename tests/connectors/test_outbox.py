@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from server.connectors.meta import parse_statuses
+from server.connectors.meta import parse
 from server.persistence.db import close_database, open_database
 from server.persistence.models import Account, Message, Queue
 from tests.actors.harness import Core
@@ -155,6 +155,7 @@ def test_meta_status_payloads_are_read_with_their_error_reason():
            b'{"statuses":[{"id":"wamid.A","status":"delivered","timestamp":"1","recipient_id":"39"},'
            b'{"id":"wamid.B","status":"failed","timestamp":"2","recipient_id":"39","errors":[{"code":131047,'
            b'"title":"Re-engagement message","error_data":{"details":"More than 24 hours have passed"}}]}]}}]}]}')
-    updates = parse_statuses(raw)
+    [change] = parse(raw)
+    updates = change.statuses
     assert [(u.message_id, u.status) for u in updates] == [("wamid.A", "delivered"), ("wamid.B", "failed")]
     assert updates[1].error == "Re-engagement message (131047): More than 24 hours have passed"

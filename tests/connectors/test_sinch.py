@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from server.connectors.sinch import signature
-from server.persistence.models import Message, Template
+from server.persistence.models import Message, Template, UnroutedInbound
 from tests.actors.test_races import wait_until
 from tests.connectors.fake_providers import Answer, FakeSinch
 from tests.connectors.provider_core import provider_core
@@ -52,7 +52,8 @@ def stored(core, phone: str) -> list[tuple[str, str]]:
 def test_signed_inbound_messages_of_each_kind_are_stored_and_a_retry_is_a_duplicate(sinch_core):
     core, _, _, client = sinch_core
     first = inbound("46732000001", {"text_message": {"text": "Hej!"}}, "01FIRST")
-    assert callback(core, client, first).json() == {"status": "ok", "stored": 1, "duplicates": 0, "statuses": 0}
+    assert callback(core, client, first).json() == {"status": "ok", "stored": 1, "duplicates": 0, "changes": 0,
+                                                    "statuses": 0, "unrouted": 0}
     for content in ({"media_message": {"url": "https://x/y.jpg", "mime_type": "image/jpeg"}},
                     {"location_message": {"coordinates": {"latitude": 59.33, "longitude": 18.06},
                                           "title": "Stockholm"}},
@@ -82,11 +83,19 @@ def test_a_bad_signature_is_403_and_stores_nothing(sinch_core, how):
     assert stored(core, "+46732000002") == []
 
 
-def test_a_malformed_signed_callback_is_400(sinch_core):
+def test_a_signed_callback_that_is_not_a_json_object_is_400(sinch_core):
     core, _, _, client = sinch_core
-    for payload in (b"{nope", {"message": {"id": "x"}}, {"message_delivery_report": {"status": "READ"}}):
+    for payload in (b"{nope", b"[]", b"1"):
         r = callback(core, client, payload)
         assert r.status_code == 400 and r.json()["error"]["message"]
+
+
+def test_a_signed_callback_that_names_no_customer_is_acknowledged_and_kept_for_the_admin(sinch_core):
+    core, _, _, client = sinch_core
+    for payload in ({"message": {"id": "x"}}, {"message_delivery_report": {"status": "READ"}}, {"message": 3}):
+        r = callback(core, client, payload)
+        assert r.status_code == 200 and r.json()["unrouted"] == 1 and r.json()["stored"] == 0, r.text
+    assert core.call(UnroutedInbound.filter(account__key="sinch-test").count()) == 3
 
 
 def test_sending_uses_an_oauth2_token_refreshed_once_when_refused_and_reports_move_forward(sinch_core):

@@ -87,11 +87,14 @@ def test_a_bad_signature_is_403_and_stores_nothing(demo_server, sup, how):
     assert messages_of(sup, phone) == []
 
 
-def test_a_signed_but_malformed_request_is_400(demo_server):
+def test_a_signed_request_that_names_no_customer_is_acknowledged_and_kept_apart(demo_server):
     r = post(demo_server, {"Body": "no sid, no sender"})
-    assert r.status_code == 400 and "MessageSid" in r.json()["error"]["message"]
+    assert r.status_code == 200 and r.headers["X-Stored"] == "unrouted"
     status = post(demo_server, {"MessageSid": "SMx"}, path="/webhooks/twilio/twilio-demo/status")
-    assert status.status_code == 400
+    assert status.status_code == 204
+    admin = Api(demo_server.base, "admin")
+    reasons = [i["reason"] for i in admin.get("/admin/unrouted", params={"account": "twilio-demo"}).json()["items"]]
+    assert "A message lacks From." in reasons and "MessageSid and MessageStatus are required." in reasons
 
 
 def test_unknown_accounts_are_404(demo_server):

@@ -131,7 +131,8 @@ def test_the_webhooks_are_signed_and_shaped_as_meta_and_twilio_send_them() -> No
     meta.check_signature({"app_secret": "demo-app-secret"}, raw, headers["X-Hub-Signature-256"])
     with pytest.raises(Forbidden):
         meta.check_signature({"app_secret": "another"}, raw, headers["X-Hub-Signature-256"])
-    [parsed] = meta.parse_messages(raw)
+    [change] = meta.parse(raw)
+    [parsed] = change.messages
     assert (parsed.sender, parsed.name, parsed.text) == (phone.lstrip("+"), "Ana Souza", message.text)
 
     url, raw, headers = webhook_request(settings, Customer(0, phone, "Ana Souza", "twilio"), message)
