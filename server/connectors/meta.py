@@ -300,7 +300,8 @@ def _system(part: dict[str, Any], read: Callable[..., InboundMessage]) -> Inboun
                     new_sender=as_text(part["user_id"]))
     if notice in ("user_changed_number", "customer_changed_number"):
         new = as_text(part.get("wa_id")) or as_text(part.get("new_wa_id"))
-        return read(f"[system] The customer changed their WhatsApp number to {new}; replies go to the new number."
+        shown = "+" + new if new.isdigit() else new
+        return read(f"[system] The customer changed their WhatsApp number to {shown}; replies go to the new number."
                     if new else "[system] The customer changed their WhatsApp number.", new_sender=new or None)
     if notice in ("user_identity_changed", "customer_identity_changed"):
         return read("[system] The customer's security code changed: they may have reinstalled WhatsApp or "
@@ -309,6 +310,7 @@ def _system(part: dict[str, Any], read: Callable[..., InboundMessage]) -> Inboun
 
 
 def _unsupported(kind: str, message: dict[str, Any]) -> str:
+    kind = as_text(as_object(message.get("unsupported")).get("type")) or kind  # what WhatsApp could not pass on
     errors = [as_object(e) for e in as_list(message.get("errors"))]
     detail = "; ".join(filter(None, (as_text(as_object(e.get("error_data")).get("details")) or as_text(e.get("title"))
                                      for e in errors)))

@@ -11,6 +11,7 @@ from tortoise import Tortoise
 from tortoise.expressions import Q
 from tortoise.functions import Coalesce
 
+from server.domain.phone import USER_ID
 from server.persistence.db import dialect_sql
 from server.persistence.models import (Account, Attachment, CannedAnswer, Disposition, Interaction, Message, Queue,
                                        Template, User)
@@ -109,7 +110,7 @@ def _quick_search(text: str, fts: str | None, dialect: str) -> tuple[str, list[A
     """Contact name (substring), phone in any format (digits), and customer-visible message text (the
     full-text index, prefix per word), any of them. Notes are not searched: they are internal (SPEC L4), and
     an agent's list would otherwise reveal what a supervisor noted."""
-    found = [_name_clause(text), _phone_clause(text), _message_clause(text, fts, dialect)]
+    found = [_name_clause(text), _phone_clause(text), _user_id_clause(text), _message_clause(text, fts, dialect)]
     parts = [clause for clause in found if clause]
     return "(" + " OR ".join(c for c, _ in parts) + ")", [v for _, more in parts for v in more]
 
@@ -124,6 +125,11 @@ def _phone_clause(text: str) -> tuple[str, list[Any]] | None:
     if not digits:
         return None
     return "(" + " OR ".join("i.customer_phone LIKE ?" for _ in digits) + ")", [f"%{d}%" for d in digits]
+
+
+def _user_id_clause(text: str) -> tuple[str, list[Any]] | None:
+    """A customer known only by their business-scoped user id is found by it, whole."""
+    return ("i.customer_phone = ?", [text.strip()]) if USER_ID.fullmatch(text.strip()) else None
 
 
 def _message_clause(text: str, fts: str | None, dialect: str) -> tuple[str, list[Any]] | None:

@@ -88,7 +88,9 @@ class StoreInbound(BulkWriteOp):
                              op.received_at, op.sent_at, op.payload])
             plan.append((op.external_key, interaction_id, created))
         if interactions:
-            contacts = await contacts_for_new_conversations(conn, [(r[1], r[2], r[3], r[4]) for r in interactions])
+            # the contact manager keeps E.164 numbers: a WhatsApp id phonenumbers refuses, or a user id, is not one
+            contacts = await contacts_for_new_conversations(conn, [(r[1], r[2], r[3], r[4]) for r in interactions
+                                                                   if r[3].startswith("+")])
             for row in interactions:
                 row.append(contacts.get((row[1], row[3])))
             await conn.execute_many(dialect_sql(

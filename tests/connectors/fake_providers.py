@@ -119,7 +119,8 @@ class FakeTwilio(FakeGraph):
 
 
 class FakeSinch(FakeGraph):
-    """Sinch's OAuth2 token endpoint and the Conversation API's messages:send."""
+    """Sinch's OAuth2 token endpoint, the Conversation API's messages:send, and files customers sent (a
+    plain link, as Sinch hands them over)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -127,7 +128,8 @@ class FakeSinch(FakeGraph):
         self.auth_url = f"{self.base}/oauth2/token"
         self.tokens_issued = 0
         app = Starlette(routes=[Route("/oauth2/token", self._token, methods=["POST"]),
-                                Route("/v1/projects/{project}/messages:send", self._send, methods=["POST"])])
+                                Route("/v1/projects/{project}/messages:send", self._send, methods=["POST"]),
+                                Route("/files/{media_id}", self._download, methods=["GET"])])
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

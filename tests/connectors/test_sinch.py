@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
+from pathlib import Path
 
 import httpx
 import pytest
 
 from server.connectors.sinch import signature
-from server.persistence.models import Message, Template, UnroutedInbound
+from server.persistence.models import Attachment, Message, Template, UnroutedInbound
 from tests.actors.test_races import wait_until
 from tests.connectors.fake_providers import Answer, FakeSinch
 from tests.connectors.provider_core import provider_core
@@ -148,3 +150,54 @@ def test_files_go_as_links_to_us_and_templates_as_whatsapp_channel_templates(sin
         "template_id": "tmpl-77", "language_code": "sv", "parameters": {"body[1]text": "Lena"}}}}}
     served = core.call(client.get(link.removeprefix(core.settings.resolved_public_url)))
     assert served.status_code == 200 and len(served.content) == 900
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sinch"  # sources: fixtures/SOURCES-other-providers.md
+
+
+def published(name: str, identity: str, url: str | None = None) -> dict:
+    """A callback as Sinch documents it, for `identity`, with a fresh message id (and the file at `url`)."""
+    payload = json.loads((FIXTURES / f"{name}.json").read_text())
+    message = payload["message"]
+    message["id"] = f"01PUB{uuid.uuid4().hex[:20]}"
+    message["channel_identity"]["identity"] = identity
+    for media in message["contact_message"].values():
+        if url is not None and "url" in media:
+            media["url"] = url
+    return payload
+
+
+def test_published_callbacks_are_stored_with_the_customers_time(sinch_core):
+    core, _, _, client = sinch_core
+    times = []
+    for name in ("inbound_text_whatsapp_docs", "inbound_location_whatsapp_docs",
+                 "inbound_choice_response_whatsapp_docs"):
+        payload = published(name, "46732000011")
+        times.append(datetime.fromisoformat(payload["message"]["accept_time"].replace("Z", "+00:00")))
+        assert callback(core, client, payload).json()["stored"] == 1, name
+    rows = core.call(Message.filter(interaction__customer_phone="+46732000011").values_list("kind", "sent_at"))
+    assert sorted(rows, key=lambda r: r[1]) == sorted(zip(["text", "location", "button"], times), key=lambda r: r[1])
+
+
+def test_untyped_media_is_typed_by_the_fetched_file_and_a_media_card_keeps_its_caption(sinch_core):
+    core, fake, _, client = sinch_core
+    fake.files["logo"] = (b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png")
+    link = f"{fake.base}/files/logo"  # no extension: only the file says what it is
+    assert callback(core, client, published("inbound_media_whatsapp_docs", "46732000022", link)).json()["stored"] == 1
+    card = published("inbound_media_card_whatsapp_docs", "46732000022", link + "?card")
+    assert callback(core, client, card).json()["stored"] == 1
+    files = Attachment.filter(message__interaction__customer_phone="+46732000022")
+    wait_until(lambda: core.call(files.filter(state="stored").count()) == 2, timeout=5)
+    assert stored(core, "+46732000022") == [("image", "[image] logo"), ("image", "[image] caption text")]
+    assert core.call(files.values_list("content_type", flat=True)) == ["image/png", "image/png"]
+
+
+def test_a_published_fallback_or_unknown_content_is_kept_visible_with_its_raw_callback(sinch_core):
+    core, _, _, client = sinch_core
+    fallback = json.loads((FIXTURES / "sdk_contact_message_fallback.json").read_text())
+    payload = inbound("46732000033", fallback)
+    assert callback(core, client, payload).json()["stored"] == 1
+    [(kind, text, raw)] = core.call(Message.filter(interaction__customer_phone="+46732000033").values_list(
+        "kind", "text", "payload"))
+    assert kind == "unsupported" and text.startswith("[a message this desk cannot show]")
+    assert json.loads(raw)["message"]["id"] == payload["message"]["id"]
