@@ -52,8 +52,13 @@ class InboundService:
 
     async def receive(self, account: Account, provider_message_id: str, sender: str, text: str, *,
                       name: str = "") -> InboundResult:
-        """A plain text message (the sandbox and the simulator): its sender must be a valid number.
-        Acknowledge only after this returns: the message is committed; a provider retry is a duplicate."""
+        """A plain text message (the sandbox and the simulator), checked whole: its id, a valid number, a text
+        WhatsApp could carry. Acknowledge only after this returns: the message is committed; a provider retry
+        is a duplicate."""
+        if not 0 < len(provider_message_id) <= MAX_PROVIDER_ID:
+            raise Invalid("A message id is missing or too long.")
+        if len(text) > MAX_TEXT:
+            raise Invalid(f"A message is longer than {MAX_TEXT} characters.")
         normalize_phone(sender)
         [result] = await self.receive_all(account, [InboundMessage(provider_message_id, sender, name, "text", text)])
         return result
