@@ -8,8 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from tortoise import Tortoise
-from tortoise.expressions import Q
-from tortoise.functions import Coalesce
+from tortoise.expressions import Q, RawSQL
 
 from server.domain.phone import USER_ID
 from server.persistence.db import dialect_sql
@@ -298,7 +297,9 @@ MESSAGE_FIELDS = ("id", "interaction_id", "direction", "kind", "text", "status",
 def _in_chat_order(query: Any) -> Any:
     """A chat reads in the order its messages were written: an inbound one at the customer's time (a late
     redelivery lands in its place), ours when we stored them; equal times by id."""
-    return query.annotate(at=Coalesce("sent_at", "created_at"))
+    # Written out: tortoise's Coalesce takes its fallback as a literal, and an unqualified column is
+    # ambiguous beside the joined interaction's own created_at.
+    return query.annotate(at=RawSQL('COALESCE("messages"."sent_at", "messages"."created_at")'))
 
 
 async def messages_of(interaction_id: int, *, before: int | None = None, limit: int = 100,

@@ -287,6 +287,28 @@ def test_a_late_redelivery_lands_in_its_place(demo_server, admin) -> None:
     assert [m["text"] for m in older["items"]] == ["first", "second"]
 
 
+def test_the_agents_replies_sit_between_the_customers_messages_by_time(demo_server, admin) -> None:
+    customer, agent = Customer(), Api(demo_server.base, "agent5")
+    agent.put("/me/state", json={"state": "online"})
+    try:
+        question = customer.adapt(fixture("text"), timestamp=int(time.time()))
+        assert signed_post(demo_server, question).json()["stored"] == 1
+        [row] = admin.get("/interactions", params={"q": "+" + customer.number}).json()["items"]
+        agent.wait_for_offer(row["id"])
+        assert agent.post(f"/interactions/{row['id']}/accept").status_code == 200
+        assert agent.post(f"/interactions/{row['id']}/messages", json={"text": "Yes, in blue"}).status_code == 201
+        time.sleep(1.1)  # Meta's times are whole seconds
+        customer.ids.clear()
+        thanks = customer.adapt(fixture("text"), timestamp=int(time.time()))
+        thanks["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = "Thanks"
+        assert signed_post(demo_server, thanks).json()["stored"] == 1
+        assert [(m["direction"], m["text"]) for m in conversation(admin, "+" + customer.number)] == [
+            ("in", "Does it come in another color?"), ("out", "Yes, in blue"), ("in", "Thanks")]
+        assert agent.post(f"/interactions/{row['id']}/close", json={}).status_code == 200
+    finally:
+        agent.put("/me/state", json={"state": "offline"})
+
+
 def test_a_time_ahead_of_ours_is_taken_as_ours(demo_server, admin) -> None:
     customer = Customer()
     signed_post(demo_server, customer.adapt(fixture("text"), timestamp=int(time.time()) + 3600))
