@@ -31,7 +31,7 @@ class InboundMessage:
     text: str
     media: InboundMedia | None = None
     sent_at: float | None = None  # when the customer sent it (epoch seconds), when the provider says
-    raw: str | None = None  # the item as delivered: kept for a message the desk cannot show or cannot place
+    item: Any = None  # the item as delivered (parsed): kept for a message the desk cannot show or cannot place
     refers_to: str | None = None  # edit / revoke / reaction: the provider's id of the message it changes
     user_id: bool = False  # `sender` is a business-scoped user id, not a number
     new_sender: str | None = None  # a system notice: the customer's number changed to this one

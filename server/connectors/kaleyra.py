@@ -99,7 +99,7 @@ def _message(event: dict[str, Any]) -> InboundMessage:
     if link_refused:
         kind, text = UNREADABLE, f"{text} (its file link is not an http(s) URL and was not fetched)"
     return InboundMessage(_message_id(event), sender, as_text(event.get("name")), kind, text, media,
-                          _sent_at(event.get("created_at")), raw_json(event))
+                          _sent_at(event.get("created_at")), event)
 
 
 def _sent_at(created_at: Any) -> float | None:

@@ -11,7 +11,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -55,7 +55,7 @@ class MetaChange:
     messages: list[InboundMessage]
     statuses: list[StatusUpdate]
     unrouted: list[Unrouted]
-    raw: str  # the change as delivered: kept whole when no account of ours has its number
+    item: Any  # the change as delivered: kept whole when no account of ours has its number
 
 
 def parse(raw: bytes) -> list[MetaChange]:
@@ -75,14 +75,14 @@ def parse(raw: bytes) -> list[MetaChange]:
             found.extend(_change(change) for change in changes)
         else:
             found.append(MetaChange("", "", [], [], [Unrouted("An entry has no 'changes' list.", raw_json(entry))],
-                                    ""))
+                                    entry))
     return found
 
 
 def _change(change: Any) -> MetaChange:
     value = as_object(change).get("value")
     if not isinstance(value, dict):
-        return MetaChange("", "", [], [], [Unrouted("A change has no 'value' object.", raw_json(change))], "")
+        return MetaChange("", "", [], [], [Unrouted("A change has no 'value' object.", raw_json(change))], change)
     metadata = as_object(value.get("metadata"))
     names: dict[str, str] = {}
     for contact in as_list(value.get("contacts")):
@@ -105,7 +105,7 @@ def _change(change: Any) -> MetaChange:
         if key in value and not isinstance(value[key], list):
             unrouted.append(Unrouted(f"'{key}' is not a list.", raw_json(value[key])))
     return MetaChange(as_text(metadata.get("phone_number_id")), as_text(metadata.get("display_phone_number")),
-                      messages, statuses, unrouted, raw_json(change))
+                      messages, statuses, unrouted, change)
 
 
 def _status(status: Any) -> StatusUpdate | None:
@@ -124,25 +124,20 @@ def _status(status: Any) -> StatusUpdate | None:
 def _message_or_unreadable(item: Any, names: dict[str, str]) -> InboundMessage | Unrouted:
     """The message as the customer meant it; one whose content cannot be read is kept as an unreadable
     message of its conversation (with the item attached); one without any sender is Unrouted."""
-    raw = raw_json(item)
     message = as_object(item)
     sender, user_id = _sender(message)
     if not sender:
-        return Unrouted("A message has neither 'from' nor 'from_user_id'.", raw)
-    message_id = as_text(message.get("id")) or digest_id("meta-noid", raw)
-    sent_at = epoch(message.get("timestamp"))
+        return Unrouted("A message has neither 'from' nor 'from_user_id'.", raw_json(item))
+    message_id = as_text(message.get("id")) or digest_id("meta-noid", raw_json(item))
+    kind = as_text(message.get("type")) or "?"
+    unreadable = InboundMessage(message_id, sender, names.get(sender, ""), UNREADABLE,
+                                f"[a message this desk could not read (type {kind})]",
+                                sent_at=epoch(message.get("timestamp")), item=item, user_id=user_id)
     try:
-        read = _message(message, message_id, sender, names.get(sender, ""), sent_at, raw)
+        return _message(message, unreadable) or unreadable
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
         log.warning("an unreadable Meta message %s kept as such: %s", message_id, type(error).__name__)
-        read = None
-    if read is None:
-        kind = as_text(message.get("type")) or "?"
-        return InboundMessage(message_id, sender, names.get(sender, ""), UNREADABLE,
-                              f"[a message this desk could not read (type {kind})]", sent_at=sent_at, raw=raw,
-                              user_id=user_id)
-    return InboundMessage(read.id, read.sender, read.name, read.kind, read.text, read.media, read.sent_at, read.raw,
-                          read.refers_to, user_id, read.new_sender)
+        return unreadable
 
 
 def _sender(message: dict[str, Any]) -> tuple[str, bool]:
@@ -155,16 +150,16 @@ def _sender(message: dict[str, Any]) -> tuple[str, bool]:
 MEDIA_KINDS = ("image", "video", "document", "audio", "sticker")
 
 
-def _message(message: dict[str, Any], message_id: str, sender: str, name: str, sent_at: float | None,
-             raw: str) -> InboundMessage | None:
-    """None when the content is not what its type promises."""
+def _message(message: dict[str, Any], unreadable: InboundMessage) -> InboundMessage | None:
+    """What `message` says, as `unreadable` (who sent it, when) with its kind and content; None when the
+    content is not what its type promises."""
     kind = as_text(message.get("type")) or UNREADABLE
     part = as_object(message.get(kind))
 
     def read(text: str, media: InboundMedia | None = None, *, as_kind: str = kind, refers_to: str | None = None,
              new_sender: str | None = None) -> InboundMessage:
-        return InboundMessage(message_id, sender, name, as_kind[:16], text, media, sent_at, raw, refers_to,
-                              new_sender=new_sender)
+        return replace(unreadable, kind=as_kind[:16], text=text, media=media, refers_to=refers_to,
+                       new_sender=new_sender)
 
     if kind == "text":
         if not isinstance(part.get("body"), str):

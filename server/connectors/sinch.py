@@ -80,18 +80,17 @@ def parse(raw: bytes) -> tuple[list[InboundMessage], list[StatusUpdate], list[Un
 def _message(item: Any, body: dict[str, Any]) -> InboundMessage | Unrouted | None:
     """The customer's message (None for a message of ours echoed back)."""
     message = as_object(item)
-    raw = raw_json(body)
     identity = as_text(as_object(message.get("channel_identity")).get("identity")).strip()
     if not identity:
-        return Unrouted("A message lacks its channel_identity.identity.", raw)
+        return Unrouted("A message lacks its channel_identity.identity.", raw_json(body))
     if message.get("direction") not in (None, "TO_APP"):
         return None
-    message_id = as_text(message.get("id")) or digest_id("sinch-noid", raw)
+    message_id = as_text(message.get("id")) or digest_id("sinch-noid", raw_json(body))
     name = as_text(message.get("contact_name")) or as_text(body.get("contact_name"))
     sent_at = epoch(message.get("accept_time")) or epoch(body.get("accepted_time")) or epoch(body.get("event_time"))
     content = as_object(message.get("contact_message"))
     kind, text, file = _content_of(content)
-    return InboundMessage(message_id, identity, name, kind, text, file, sent_at, raw)
+    return InboundMessage(message_id, identity, name, kind, text, file, sent_at, body)
 
 
 def _content_of(content: dict[str, Any]) -> tuple[str, str, InboundMedia | None]:

@@ -37,10 +37,10 @@ def check_signature(credentials: Mapping[str, object], url: str, fields: Mapping
 
 def parse_message(fields: Mapping[str, str]) -> InboundMessage | Unrouted:
     """A customer's message; Unrouted when it names no sender. Twilio's webhook carries no time of sending."""
-    sender, raw = (fields.get("From") or "").strip(), raw_json(dict(fields))
+    sender, item = (fields.get("From") or "").strip(), dict(fields)
     if not sender:
-        return Unrouted("A message lacks From.", raw)
-    sid = fields.get("MessageSid") or fields.get("SmsSid") or digest_id("twilio-nosid", raw)
+        return Unrouted("A message lacks From.", raw_json(item))
+    sid = fields.get("MessageSid") or fields.get("SmsSid") or digest_id("twilio-nosid", raw_json(item))
     name, body = fields.get("ProfileName", ""), fields.get("Body", "")
     count = str(fields.get("NumMedia") or "0")
     media = int(count) if count.isascii() and count.isdigit() else 0
@@ -49,19 +49,19 @@ def parse_message(fields: Mapping[str, str]) -> InboundMessage | Unrouted:
         kind = (declared or "file/").split("/")[0]
         kind = {"application": "document", "text": "document", "file": "document"}.get(kind, kind)
         file = InboundMedia(fields["MediaUrl0"], declared) if fields.get("MediaUrl0") else None
-        return InboundMessage(sid, sender, name, kind, f"[{kind}] {body}".strip(), file, raw=raw)
+        return InboundMessage(sid, sender, name, kind, f"[{kind}] {body}".strip(), file, item=item)
     if fields.get("Latitude") and fields.get("Longitude"):
         where = fields.get("Address") or fields.get("Label") or ""
         text = f"[location] {fields['Latitude']}, {fields['Longitude']}" + (f" ({where})" if where else "")
-        return InboundMessage(sid, sender, name, "location", text, raw=raw)
+        return InboundMessage(sid, sender, name, "location", text, item=item)
     if fields.get("ButtonText"):
-        return InboundMessage(sid, sender, name, "button", fields["ButtonText"], raw=raw)
+        return InboundMessage(sid, sender, name, "button", fields["ButtonText"], item=item)
     message_type = (fields.get("MessageType") or "text").lower()
     if message_type not in ("text", "button", "interactive") and not body:
         return InboundMessage(sid, sender, name, UNREADABLE,
                               f"[a message of type {message_type} this desk cannot show]",
-                              raw=raw)
-    return InboundMessage(sid, sender, name, "text", body, raw=raw)
+                              item=item)
+    return InboundMessage(sid, sender, name, "text", body, item=item)
 
 
 def parse_status(fields: Mapping[str, str]) -> StatusUpdate | None:

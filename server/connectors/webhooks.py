@@ -8,7 +8,6 @@ matching across the whole API) cost about a third of its CPU time (scripts/bench
 """
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from urllib.parse import parse_qsl
@@ -22,7 +21,7 @@ from starlette.routing import Route
 from server.api.downloads import file_response
 from server.api.errors import ERROR_HANDLERS
 from server.connectors import kaleyra, meta, sinch, twilio
-from server.connectors.delivery import Unrouted
+from server.connectors.delivery import Unrouted, raw_json
 from server.errors import Invalid
 from server.persistence.models import Attachment
 from server.persistence.credentials import credentials_of
@@ -107,28 +106,8 @@ async def meta_inbound(request: Request) -> JSONResponse:
         changes = meta.parse(raw)
     except Invalid as error:
         return _bad_request(error.message)
-    inbound = services.inbound
-    by_account: dict[int, tuple[Any, list[Any], list[Any], list[Any]]] = {}
-    foreign: list[Unrouted] = []
-    for change in changes:
-        target = await inbound.meta_numbers.account_for(account, change.phone_number_id, change.display_number)
-        if target is None:
-            number = change.phone_number_id or change.display_number
-            foreign.append(Unrouted(f"For the number {number}, which no account of this app has.", change.raw))
-            continue
-        _, messages, statuses, unrouted = by_account.setdefault(target.id, (target, [], [], []))
-        messages += change.messages
-        statuses += change.statuses
-        unrouted += change.unrouted
-    if foreign:
-        await inbound.keep_unrouted(account, foreign)
-    batches = await asyncio.gather(*(inbound.receive_all(target, messages, unrouted)
-                                     for target, messages, _, unrouted in by_account.values()))
-    changed = 0
-    for target, _, statuses, _ in by_account.values():
-        changed += await inbound.apply_statuses(target, [(s.message_id, s.status, s.error) for s in statuses])
-    apart = len(foreign) + sum(len(unrouted) for *_, unrouted in by_account.values())
-    return JSONResponse(_summary([r for batch in batches for r in batch], changed, apart))
+    received = await services.inbound.receive_meta(account, changes)
+    return JSONResponse(_summary(received.results, received.statuses, received.apart))
 
 
 async def _twilio_request(request: Request) -> tuple[Any, Any, dict[str, str]]:
@@ -173,7 +152,7 @@ async def twilio_status(request: Request) -> Response:
     try:
         update = twilio.parse_status(fields)
     except Invalid as error:  # signed by Twilio, but not a status we can place: kept for the admin
-        await services.inbound.keep_unrouted(account, [Unrouted(error.message, json.dumps(fields))])
+        await services.inbound.keep_unrouted(account, [Unrouted(error.message, raw_json(fields))])
         return Response(status_code=204)
     if update is not None:
         await services.inbound.apply_statuses(account, [(update.message_id, update.status, update.error)])

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from server.actors.events import MessageChanged, MessageStatusChanged
 from server.actors.system import ActorSystem
-from server.connectors.delivery import CHANGE_KINDS, UNREADABLE, InboundMessage, Unrouted, digest_id
+from server.connectors.delivery import CHANGE_KINDS, UNREADABLE, InboundMessage, Unrouted, digest_id, raw_json
+from server.connectors.meta import MetaChange
 from server.connectors.media_fetch import MediaFetcher
 from server.domain.phone import customer_address, normalize_phone, user_id_address
 from server.errors import Invalid, NotFound
@@ -23,6 +25,16 @@ from server.persistence.writes import ApplyStatuses, InboundResult, StoreInbound
 from server.services.meta_numbers import MetaNumbers
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Received:
+    """What a delivery became: each storable message's result, delivery states moved, items kept apart that
+    never became a message."""
+
+    results: list[InboundResult]
+    statuses: int
+    apart: int
 
 MAX_PROVIDER_ID = 150
 MAX_TEXT = 4096  # WhatsApp's own limit for a text message
@@ -74,7 +86,8 @@ class InboundService:
                 ops.append(self._op(account, message))
             except Invalid as error:
                 ops.append(None)
-                lost.append(Unrouted(error.message, message.raw or repr(message)))
+                lost.append(Unrouted(error.message, raw_json(message.item) if message.item is not None
+                                     else repr(message)))
         if lost:
             await self.keep_unrouted(account, lost)
         stored = [op for op in ops if op is not None]
@@ -89,28 +102,55 @@ class InboundService:
         return [next(answers) if op is not None else InboundResult(None, None, account.queue_id, False, False,
                                                                    unrouted=True) for op in ops]
 
-    async def keep_unrouted(self, account: Account | None, items: list[Unrouted], provider: str = "") -> None:
+    async def receive_meta(self, signed_by: Account, changes: list[MetaChange]) -> Received:
+        """A Meta delivery to the URL of `signed_by`: each change to the account that has its number (an
+        app's numbers share one callback URL; MetaNumbers), each account's messages stored and its statuses
+        applied; a change for a number no account of the app has is kept unrouted, never stored elsewhere."""
+        parts: dict[int, tuple[Account, list[MetaChange]]] = {}
+        foreign: list[Unrouted] = []
+        for change in changes:
+            target = await self.meta_numbers.account_for(signed_by, change.phone_number_id, change.display_number)
+            if target is None:
+                number = change.phone_number_id or change.display_number
+                foreign.append(Unrouted(f"For the number {number}, which no account of this app has.",
+                                        raw_json(change.item)))
+            else:
+                parts.setdefault(target.id, (target, []))[1].append(change)
+        if foreign:
+            await self.keep_unrouted(signed_by, foreign)
+        batches = [(target, [m for c in mine for m in c.messages], [u for c in mine for u in c.unrouted],
+                    [(s.message_id, s.status, s.error) for c in mine for s in c.statuses])
+                   for target, mine in parts.values()]
+        stored = await asyncio.gather(*(self.receive_all(target, messages, unrouted)
+                                        for target, messages, unrouted, _ in batches))
+        moved = sum([await self.apply_statuses(target, statuses) for target, _, _, statuses in batches])
+        return Received([r for results in stored for r in results], moved,
+                        len(foreign) + sum(len(unrouted) for _, _, unrouted, _ in batches))
+
+    async def keep_unrouted(self, account: Account, items: list[Unrouted]) -> None:
+        """Items of a delivery to `account`'s URL that no conversation takes: logged, and kept for the admin."""
         for item in items:
-            log.warning("%s delivery to %s: an item kept unrouted: %s", provider or account.provider,
-                        account.key if account else "no account", item.reason)
-        await self.writer.submit(StoreUnrouted(account.id if account else None, provider or account.provider,
-                                               [(i.reason, i.raw) for i in items]))
+            log.warning("%s delivery to %s: an item kept unrouted: %s", account.provider, account.key, item.reason)
+        await self.writer.submit(StoreUnrouted(account.id, account.provider, [(i.reason, i.raw) for i in items]))
 
     def _op(self, account: Account, message: InboundMessage) -> StoreInbound | ApplyCustomerChange:
         """The write that stores `message` (Invalid when it names no customer we can answer)."""
         phone = user_id_address(message.sender) if message.user_id else customer_address(message.sender)
-        message_id = message.id if 0 < len(message.id) <= MAX_PROVIDER_ID else _shortened(message.id)
+        # an id too long for our column as a stable digest, so that retries still match
+        message_id = message.id if 0 < len(message.id) <= MAX_PROVIDER_ID else digest_id("long", message.id)
         kind, text = message.kind[:16], message.text
         if len(text) > MAX_TEXT:
             kind = UNREADABLE
             text = f"[a message of {len(text)} characters, longer than WhatsApp allows; kept for the admin]"
-        payload = (message.raw or message.text) if kind == UNREADABLE else None
+        payload = (raw_json(message.item) if message.item is not None else message.text) if kind == UNREADABLE \
+            else None
         received = utcnow()
         media = message.media
         change = kind in CHANGE_KINDS and bool(message.refers_to)
+        file = (media.ref, media.content_type, media.filename) if media and media.ref else None
         store = StoreInbound(account.id, account.queue_id, message_id, phone, (message.name or "").strip()[:128],
-                             _unplaced(kind, text) if change else text, kind, (media.ref, media.content_type, media.filename) if media and media.ref
-                             else None, received_at=received, sent_at=_sent_at(message.sent_at, received),
+                             _unplaced(kind, text) if change else text, kind, file, received_at=received,
+                             sent_at=_sent_at(message.sent_at, received),
                              payload=payload, new_phone=self._new_phone(message),
                              on_committed=self.system.deliver_inbound)
         if not change:
@@ -150,11 +190,6 @@ def _unplaced(change: str, text: str) -> str:
     if change == "edit":
         return f"[edited a message] {text}".strip()
     return "[deleted a message]"
-
-
-def _shortened(message_id: str) -> str:
-    """An id too long for our column (or none at all) as a stable digest, so that retries still match."""
-    return digest_id("long", message_id)
 
 
 def _sent_at(sent_at: float | None, received: datetime) -> datetime | None:
