@@ -85,7 +85,9 @@ class MediaFetcher:
         except Exception:  # a bug must not lose the file: it stays pending for the next start
             log.exception("fetching attachment %s failed unexpectedly", attachment_id)
         else:
-            await self._finish(StoreFetchedMedia(attachment_id, "stored", content_type, stored.size, stored.sha256))
+            kind = WHATSAPP_MEDIA.get(content_type, ("document", 0))[0]
+            await self._finish(StoreFetchedMedia(attachment_id, "stored", content_type, stored.size, stored.sha256,
+                                                 kind=kind))
 
     async def _download(self, locator: MediaLocator, account: Account,
                         attachment: Attachment) -> tuple[StoredFile, str]:

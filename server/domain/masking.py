@@ -10,6 +10,8 @@ from functools import lru_cache
 
 import phonenumbers
 
+from server.domain.phone import address_kind
+
 HIDDEN = "•••"
 SEPARATOR = r"[\s\-.()/]*"
 
@@ -74,8 +76,9 @@ def _number_pattern(e164: str) -> re.Pattern[str] | None:
     address that is not E.164 (WhatsApp's digits, a user id) is found as it is written, digits with or
     without a '+' and separators."""
     join = SEPARATOR.join
-    if not e164.startswith("+"):
-        if e164.isdigit():
+    kind = address_kind(e164)
+    if kind != "e164":
+        if kind == "wa_id":
             return re.compile(rf"(?<!\d)(?:\+{SEPARATOR})?{join(e164)}(?!\d)")
         return re.compile(re.escape(e164), re.IGNORECASE)
     try:

@@ -71,7 +71,7 @@ def _international(text: str) -> phonenumbers.PhoneNumber | None:
 
 def readable_phone(e164: str) -> str:
     """'+393331234567' -> '+39 333 123 4567' for people to read; anything else (a masked value) as it is."""
-    if not e164.startswith("+"):  # a WhatsApp id that is not E.164, or a user id
+    if address_kind(e164) != "e164":  # a WhatsApp id that is not E.164, or a user id
         return e164
     try:
         number = phonenumbers.parse(e164, None)

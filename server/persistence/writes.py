@@ -11,7 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
-from server.connectors.media_rules import WHATSAPP_MEDIA
+from server.domain.phone import address_kind
 from server.persistence.audit import audit_close, audit_transfer_ended, audit_transfer_requested, write_audit
 from server.persistence.contact_writes import contacts_for_new_conversations
 from server.persistence.db import dialect_sql
@@ -90,7 +90,7 @@ class StoreInbound(BulkWriteOp):
         if interactions:
             # the contact manager keeps E.164 numbers: a WhatsApp id phonenumbers refuses, or a user id, is not one
             contacts = await contacts_for_new_conversations(conn, [(r[1], r[2], r[3], r[4]) for r in interactions
-                                                                   if r[3].startswith("+")])
+                                                                   if address_kind(r[3]) == "e164"])
             for row in interactions:
                 row.append(contacts.get((row[1], row[3])))
             await conn.execute_many(dialect_sql(
@@ -440,6 +440,7 @@ class StoreFetchedMedia(WriteOp):
     size: int | None = None
     sha256: str | None = None
     error: str | None = None
+    kind: str = ""  # the fetched file's WhatsApp kind: a message whose file came with no declared type takes it
 
     async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> tuple[int, int] | None:
         """Returns (interaction id, message id), or None when the attachment was no longer pending."""
@@ -452,11 +453,9 @@ class StoreFetchedMedia(WriteOp):
         if row is None or not await Attachment.filter(id=self.attachment_id, state="pending").using_db(conn).update(
                 **changes):
             return None
-        if not row["content_type"] and self.content_type:  # undeclared: the file fetched says what it is
-            kind = WHATSAPP_MEDIA.get(self.content_type, ("document", 0))[0]
-            if kind != row["message__kind"]:
-                text = re.sub(r"^\[[a-z]+\]", f"[{kind}]", row["message__text"], count=1)
-                await Message.filter(id=row["message_id"]).using_db(conn).update(kind=kind, text=text)
+        if not row["content_type"] and self.kind and self.kind != row["message__kind"]:  # undeclared type
+            text = re.sub(r"^\[[a-z]+\]", f"[{self.kind}]", row["message__text"], count=1)
+            await Message.filter(id=row["message_id"]).using_db(conn).update(kind=self.kind, text=text)
         return row["message__interaction_id"], row["message_id"]
 
 

@@ -26,6 +26,7 @@ from server.services.audit import record
 from server.services.auth import Principal
 from server.services.contact_admin import named
 from server.services.inbound import InboundService
+from server.services.paging import check_paging
 from server.services.views import iso
 
 KEY = re.compile(r"^[a-z][a-z0-9._-]{0,63}$")
@@ -181,8 +182,7 @@ class AccountAdminService:
         """What providers delivered that no conversation took (no sender, a number of no account of ours),
         newest first, with the item as delivered: for the admin to see what was not stored and why."""
         principal.require_admin()
-        if not isinstance(page, int) or not isinstance(page_size, int) or page < 1 or not 1 <= page_size <= 200:
-            raise Invalid("page starts at 1; page_size is from 1 to 200.")
+        check_paging(page, page_size)
         query = UnroutedInbound.all()
         if account not in (None, ""):
             query = query.filter(account_id=(await named(Account, account, "account", "key")).id)

@@ -11,9 +11,8 @@ from server.errors import Invalid
 from server.persistence.audit_queries import AuditFilter, audit_actions, audit_page
 from server.services.interaction_filters import query_moment
 from server.services.auth import Principal
+from server.services.paging import check_paging
 from server.services.views import iso
-
-MAX_PAGE_SIZE = 200
 
 
 def build_audit_filter(*, actor: str | None = None, action: str | None = None, target: str | None = None,
@@ -22,8 +21,7 @@ def build_audit_filter(*, actor: str | None = None, action: str | None = None, t
     """Filters as a user gives them. `action`: exact (`interaction.close`), or a prefix when it ends with "."
     or "*" (`transfer.`, `transfer.*`, `user*`). `since`/`until`: ISO dates or date-times (UTC unless they
     say otherwise); a bare `until` date includes that whole day."""
-    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise Invalid(f"page starts at 1; page_size is from 1 to {MAX_PAGE_SIZE}.")
+    check_paging(page, page_size)
     action = (action or "").strip()
     prefix = action.endswith(("*", "."))
     action = action.rstrip("*")

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from server.errors import Invalid
 from server.persistence.queries import InteractionFilter
+from server.services.paging import check_paging
 
 
 def build_filter(*, status: str | None = None, unread: bool | None = None, account: str | None = None,
@@ -17,8 +18,7 @@ def build_filter(*, status: str | None = None, unread: bool | None = None, accou
     advanced one (each given must match)."""
     if status not in (None, "", "open", "closed"):
         raise Invalid("status must be open or closed.")
-    if page < 1 or not 1 <= page_size <= 200:
-        raise Invalid("page starts at 1; page_size is from 1 to 200.")
+    check_paging(page, page_size)
     return InteractionFilter(status=status or None, unread=unread, account=account or None, agent=agent or None,
                              tags=tuple(tags), created_from=query_moment(created_from, "from"),
                              created_to=query_moment(created_to, "to", end=True), text=_given(q), name=_given(name),

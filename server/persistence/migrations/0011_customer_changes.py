@@ -1,6 +1,9 @@
 """What providers send beyond a new message: customers known only by a business-scoped user id (longer than a
 number), the customer's time of sending, edits, deletions and reactions
-on a message, the raw item of a message the desk cannot show, and the items no conversation of ours owns."""
+on a message, the raw item of a message the desk cannot show, and the items no conversation of ours owns.
+
+Made by makemigrations; its proposals to drop and re-add interactions.id and to re-create indexes that earlier
+migrations made were removed."""
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from orjson import loads
@@ -10,13 +13,26 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 
+class LengthOnlyWhereEnforced(ops.AlterField):
+    """A longer VARCHAR: altered on PostgreSQL; on SQLite, which does not enforce lengths, only the recorded
+    schema changes (altering a column there rebuilds the whole table, interactions with all their rows)."""
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
+        if state_editor is not None and state_editor.client.capabilities.dialect != "sqlite":
+            await super().database_forward(app_label, old_state, new_state, state_editor)
+
+    async def database_backward(self, app_label, old_state, new_state, state_editor=None) -> None:
+        if state_editor is not None and state_editor.client.capabilities.dialect != "sqlite":
+            await super().database_backward(app_label, old_state, new_state, state_editor)
+
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0010_message_search_folding')]
 
     initial = False
 
     operations = [
-        ops.AlterField(
+        LengthOnlyWhereEnforced(
             model_name='Interaction',
             name='customer_phone',
             field=fields.CharField(max_length=160),
