@@ -10,6 +10,7 @@ import pytest
 from nicegui import Client, ui
 from nicegui.testing.user_interaction import UserInteraction
 
+from server.connectors.delivery import Unrouted
 from server.persistence.models import Contact, ContactList, ListPermission, User
 from server.ui.admin_nav import ADMIN_PAGES
 from tests.ui.conftest import Browsers, element, eventually, everything_shown
@@ -312,6 +313,19 @@ async def test_an_admin_creates_edits_and_deletes_an_account_with_masked_credent
 
 
 # --- lists -----------------------------------------------------------------------------------------
+async def test_the_accounts_page_lists_what_no_conversation_took_with_its_reason_and_item(browsers: Browsers) -> None:
+    inbound = browsers.services.inbound
+    account = await inbound.account("meta-demo", "meta")
+    await inbound.keep_unrouted(account, [Unrouted("For the number 999, which no account of this app has.",
+                                                   '{"field": "messages", "value": {"x": "<b>1</b>"}}')])
+    user = await admin_on(browsers, "/admin/accounts", "unrouted-table")
+    [shown] = [r for r in element(user, "unrouted-table").rows if "999" in r["reason"]]
+    assert shown["account"] == "meta-demo" and shown["provider"] == "meta" and "<b>1</b>" in shown["payload"]
+    await inbound.keep_unrouted(account, [Unrouted("A message lacks From.", "{}")])
+    user.find(marker="unrouted-refresh").click()
+    await eventually(lambda: any(r["reason"] == "A message lacks From." for r in element(user, "unrouted-table").rows))
+
+
 async def test_an_admin_manages_lists_permissions_fields_and_triggers(browsers: Browsers) -> None:
     lists = browsers.services.contact_admin
     principal = await browsers.principal("admin")

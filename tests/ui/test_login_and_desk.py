@@ -2,8 +2,11 @@
 unread badges, close & dispose (SPEC D1-D9)."""
 from __future__ import annotations
 
+import time
+
 from nicegui import ui
 
+from server.connectors.delivery import InboundMessage
 from tests.ui.conftest import Browsers, accepted, badge, element, eventually, go_online, new_phone, receive
 
 
@@ -221,3 +224,26 @@ async def test_with_names_masked_canned_answers_keep_the_placeholder_and_the_cus
     assert await sent_text(agent) == "Thank you for writing to us, •••. Have a good day!"
     await user.should_see(marker="message-out", retries=50)
     assert "Carla" not in element(user, "message-out").content
+
+
+async def test_the_customers_edit_and_reaction_show_at_once_and_a_late_message_takes_its_place(
+        browsers: Browsers) -> None:
+    user = await browsers.signed_in("agent1", await browsers.new())
+    await go_online(browsers, user, "agent1")
+    phone = new_phone()
+    await accepted(browsers, user, phone, "Is it in stock?", "Dora")
+    inbound = browsers.services.inbound
+    account = await inbound.account("sandbox", "sandbox")
+    original = f"m-{phone}-Is it in stock?"
+    await inbound.receive_all(account, [
+        InboundMessage(f"edit-{phone}", phone, "Dora", "edit", "Is it in stock in blue?", refers_to=original),
+        InboundMessage(f"reaction-{phone}", phone, "Dora", "reaction", "👍", refers_to=original)])
+    await eventually(lambda: "👍" in element(user, "message-in").content
+                     and "Is it in stock in blue?" in element(user, "message-in").content)
+    assert "Earlier versions" in element(user, "message-in").content
+    await inbound.receive_all(account, [InboundMessage(f"late-{phone}", phone, "Dora", "text", "Good morning!",
+                                                       sent_at=time.time() - 3600)])
+    await eventually(lambda: len(user.find(marker="message-in").elements) == 2)
+    found = user.find(marker="message-in").elements
+    chat = [e.content for e in next(iter(found)).parent_slot.children if e in found]
+    assert "Good morning!" in chat[0] and "in blue" in chat[1]  # written an hour earlier: above the first one
