@@ -11,7 +11,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -158,8 +158,8 @@ def _message(message: dict[str, Any], unreadable: InboundMessage) -> InboundMess
 
     def read(text: str, media: InboundMedia | None = None, *, as_kind: str = kind, refers_to: str | None = None,
              new_sender: str | None = None) -> InboundMessage:
-        return replace(unreadable, kind=as_kind[:16], text=text, media=media, refers_to=refers_to,
-                       new_sender=new_sender)
+        return InboundMessage(unreadable.id, unreadable.sender, unreadable.name, as_kind[:16], text, media,
+                              unreadable.sent_at, unreadable.item, refers_to, unreadable.user_id, new_sender)
 
     if kind == "text":
         if not isinstance(part.get("body"), str):
@@ -203,7 +203,9 @@ def _person(person: dict[str, Any]) -> str:
 
 def _referral(message: dict[str, Any]) -> str:
     """A first message sent from an ad (click to WhatsApp): which ad, on a line of its own."""
-    referral = as_object(message.get("referral"))
+    if "referral" not in message:
+        return ""
+    referral = as_object(message["referral"])
     what = as_text(referral.get("headline")) or as_text(referral.get("body"))
     where = as_text(referral.get("source_url"))
     if not (what or where):

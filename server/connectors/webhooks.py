@@ -58,10 +58,11 @@ async def _stored(services: Any, account: Any, results: list[Any], statuses: lis
 def _summary(results: list[Any], statuses: int, apart: int) -> dict[str, Any]:
     """What a delivery became: new messages, retries, changes to earlier messages, delivery states moved,
     and the items kept unrouted (`apart`: those that never became a message)."""
-    return {"status": "ok",
-            "stored": sum(not (r.duplicate or r.changed or r.unrouted) for r in results),
-            "duplicates": sum(r.duplicate for r in results), "changes": sum(r.changed for r in results),
-            "statuses": statuses, "unrouted": apart + sum(r.unrouted for r in results)}
+    summary = {"status": "ok", "stored": 0, "duplicates": 0, "changes": 0, "statuses": statuses, "unrouted": apart}
+    for result in results:
+        summary["duplicates" if result.duplicate else "changes" if result.changed
+                else "unrouted" if result.unrouted else "stored"] += 1
+    return summary
 
 
 async def sandbox_inbound(request: Request) -> JSONResponse:

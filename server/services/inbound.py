@@ -121,8 +121,9 @@ class InboundService:
         batches = [(target, [m for c in mine for m in c.messages], [u for c in mine for u in c.unrouted],
                     [(s.message_id, s.status, s.error) for c in mine for s in c.statuses])
                    for target, mine in parts.values()]
-        stored = await asyncio.gather(*(self.receive_all(target, messages, unrouted)
-                                        for target, messages, unrouted, _ in batches))
+        stored = [await self.receive_all(target, messages, unrouted) for target, messages, unrouted, _ in batches] \
+            if len(batches) == 1 else await asyncio.gather(*(self.receive_all(target, messages, unrouted)
+                                                             for target, messages, unrouted, _ in batches))
         moved = sum([await self.apply_statuses(target, statuses) for target, _, _, statuses in batches])
         return Received([r for results in stored for r in results], moved,
                         len(foreign) + sum(len(unrouted) for _, _, unrouted, _ in batches))

@@ -27,8 +27,13 @@ class MetaNumbers:
     async def account_for(self, signed_by: Account, phone_number_id: str, display_number: str) -> Account | None:
         if not phone_number_id and not display_number:
             return signed_by
-        secret = str(credentials_of(signed_by).get("app_secret") or "")
-        for account, number_id, number, account_secret in await self._known():
+        known = await self._known()
+        secret = next((k[3] for k in known if k[0].id == signed_by.id), None)
+        if secret is None:  # created since the list was read
+            self.forget()
+            known = await self._known()
+            secret = next((k[3] for k in known if k[0].id == signed_by.id), "")
+        for account, number_id, number, account_secret in known:
             same_app = hmac.compare_digest(account_secret.encode(), secret.encode())
             if same_app and (number_id == phone_number_id if phone_number_id else number == _number(display_number)):
                 return account
