@@ -15,7 +15,7 @@ from server.errors import Forbidden, Invalid, NotFound, ProductError
 from server.persistence.contact_queries import ContactFilter, contact_rows, field_specs, find_contacts
 from server.persistence.contact_saves import ContactChange, SaveContact
 from server.persistence.contact_writes import DeleteContact
-from server.persistence.models import ContactList, CustomField, Interaction, Tag
+from server.persistence.models import ContactList, ContactPhone, CustomField, Interaction, Tag
 from server.persistence.writer import Writer
 from server.services import list_rights
 from server.services.auth import Principal
@@ -47,6 +47,16 @@ def _iso(value: Any) -> str | None:
     if isinstance(value, str):  # SQLite hands raw rows back as text
         value = datetime.fromisoformat(value)
     return iso(value)
+
+
+async def visible_contact_id(principal: Principal, phone: str) -> int | None:
+    """The first contact with this number (E.164) in a list `principal` may view; None when there is none
+    they may see, whether or not one exists elsewhere."""
+    query = ContactPhone.filter(phone=phone)
+    visible = await list_rights.list_ids(principal, "view")
+    if visible is not None:
+        query = query.filter(contact__list_id__in=list(visible))
+    return await query.order_by("contact_id").first().values_list("contact_id", flat=True)
 
 
 def hidden_fields(masking: Masking) -> set[str]:

@@ -18,11 +18,12 @@ from server.domain.templates import render as render_template
 from server.domain.window import window_closed_reason, window_closes_at, window_open
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.persistence import queries
-from server.persistence.models import Account, ContactPhone, Interaction
+from server.persistence.models import Account, Interaction
 from server.persistence.outbound_writes import OpenOutbound, OutboundOpened
 from server.persistence.writer import Writer
 from server.services import campaigns
 from server.services.auth import Principal
+from server.services.contacts import visible_contact_id
 from server.services.interactions import InteractionService
 from server.services.settings import SettingsService
 from server.services.views import iso
@@ -118,8 +119,7 @@ class OutboundService:
         ).values("id", "owner__username")
         if open_row:
             raise self._open_already(principal, open_row["id"], open_row["owner__username"])
-        contact_id = await ContactPhone.filter(phone=phone).order_by("contact_id").first().values_list(
-            "contact_id", flat=True)
+        contact_id = await visible_contact_id(principal, phone)  # one in a hidden list is none of theirs
         last_inbound = await Interaction.filter(account_id=account.id, customer_phone=phone).exclude(
             last_inbound_at=None).order_by("-last_inbound_at").first().values_list("last_inbound_at", flat=True)
         closes_at = window_closes_at(account.provider, account.window_hours, last_inbound)

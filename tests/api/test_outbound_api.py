@@ -39,3 +39,19 @@ def test_who_may_not_start_conversations_and_bad_bodies(desk: Desk) -> None:
     assert_error(desk["agent3"].post("/outbound", json={"account": "nope", "phone": new_phone(), "text": "x"}), 404)
     assert_error(desk["agent3"].post("/outbound", json={"account": "sandbox", "phone": new_phone(),
                                                         "template": "no_such_template"}), 404)
+
+
+def test_the_check_names_no_contact_of_a_list_the_agent_may_not_see(desk: Desk) -> None:
+    hidden = f"Hidden {new_phone()}"
+    assert desk.admin.post("/admin/lists", json={"name": hidden}).status_code == 201
+    secret, shown = new_phone(), new_phone()
+    hidden_id = desk.admin.post("/contacts", json={"list": hidden, "phones": [secret]}).json()["id"]
+    shown_id = desk.admin.post("/contacts", json={"list": "Customers", "phones": [shown]}).json()["id"]
+    desk.online("agent4")
+    assert_error(desk["agent4"].get(f"/contacts/{hidden_id}"), 404)
+    check = desk["agent4"].get("/outbound/check", params={"account": "sandbox", "phone": secret})
+    assert check.status_code == 200, check.text
+    assert check.json()["contact_id"] is None and "not a contact yet" in check.json()["reason"]
+    assert desk.admin.get(f"/contacts/{hidden_id}").status_code == 200
+    seen = desk["agent4"].get("/outbound/check", params={"account": "sandbox", "phone": shown}).json()
+    assert seen["contact_id"] == shown_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from server.persistence.models import Interaction, Message
+from server.persistence.models import ContactList, Interaction, Message
 from tests.ui.conftest import Browsers, element, eventually, go_online, new_phone, receive
 
 
@@ -81,3 +81,18 @@ async def test_the_composer_switches_to_templates_when_the_window_closes_and_a_r
     await receive(browsers, phone, "yes, still here", "Lia Conte", account="meta-demo")
     await eventually(lambda: element(user, "composer").enabled)  # the customer wrote: the window is open again
     assert not recontact_button(user).visible and "closes in 23 h" in element(user, "window").text
+
+
+async def test_a_contact_in_a_list_the_agent_may_not_see_is_no_contact_to_them(browsers: Browsers) -> None:
+    admin = await browsers.principal("admin")
+    hidden, phone = f"Hidden {new_phone()}", new_phone()
+    await ContactList.create(name=hidden)
+    await browsers.services.contacts.create(admin, {"list": hidden, "first_name": "Secret", "phones": [phone]})
+    user = await browsers.signed_in("agent4")
+    await go_online(browsers, user, "agent4")
+    user.find(marker="new-conversation").click()
+    await user.should_see(marker="outbound-phone", retries=50)
+    element(user, "outbound-account").set_value("sandbox")
+    element(user, "outbound-phone").set_value(phone)
+    user.find(marker="outbound-check").click()
+    await user.should_see("This number is not a contact yet: start with a template.", retries=50)
