@@ -48,5 +48,10 @@ async def logout() -> RedirectResponse:
 
 
 def _safe(path: str) -> str:
-    """Only a path of this site (no scheme, no other host) to go to after signing in."""
-    return path if path.startswith("/") and not path.startswith("//") else "/"
+    """Only a path of this site to go to after signing in; anything else goes to the desk. Browsers read `/\\`
+    as `//` (another host) and drop tabs and newlines inside a URL, so backslashes and control characters are
+    refused anywhere."""
+    if (not path.startswith("/") or path.startswith("//") or "\\" in path
+            or any(ord(c) < 0x20 or ord(c) == 0x7F for c in path)):
+        return "/"
+    return path
