@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from server.errors import Forbidden, Unauthorized
+from server.persistence.keys import storable
 from server.persistence.models import AuthSession, User
 
 _hasher = PasswordHasher()
@@ -46,7 +47,8 @@ class AuthService:
         self._cache: dict[str, Principal] = {}
 
     async def login(self, username: str, password: str) -> tuple[str, Principal]:
-        user = await User.get_or_none(username=(username or "").strip().lower())
+        name = (username or "").strip().lower()
+        user = await User.get_or_none(username=name) if storable(User, "username", name) else None
         if user is None or user.disabled or not await asyncio.to_thread(_verify, user.password_hash, password or ""):
             raise Unauthorized("Wrong username or password.", code="bad_credentials")
         token = secrets.token_urlsafe(32)
