@@ -129,8 +129,8 @@ async def start_services(settings: Settings) -> Services:
     interactions = InteractionService(system, writer, workspace, senders, outbox, files)
     auth = AuthService()
     return Services(settings, writer, hub, system, auth, workspace, AgentService(system, workspace), interactions,
-                    inbound, AdminService(workspace, auth, system, board), ContactAdminService(), CatalogService(),
-                    ContactService(workspace, writer), outbox, media, files, http, SimulatorService(inbound),
+                    inbound, AdminService(workspace, auth, system, board, hub), ContactAdminService(), CatalogService(),
+                    ContactService(workspace, writer), outbox, media, files, http, SimulatorService(inbound, workspace),
                     TranscriptService(interactions), OutboundService(system, writer, workspace, interactions),
                     CampaignService(runner),
                     TemplateAdminService(MetaTemplates(http, settings.send_retry_delays[:1])),  # admins wait: one retry

@@ -3,7 +3,7 @@
 `EventHub.publish` may be called from any thread. Events are batched into the loop with a single
 `call_soon_threadsafe` per burst and delivered there to subscribers, by topic:
 `agent:<username>`, `queue:<name>`, `interaction:<id>`, `campaign:<id>`, `board` (what only the supervisor
-board needs), or `*` for everything.
+board needs), `user:<id>` (an admin changed the user's account), or `*` for everything.
 """
 from __future__ import annotations
 
@@ -162,10 +162,19 @@ class CampaignProgress:
     totals: dict[str, int]
 
 
+@dataclass(frozen=True)
+class AccountChanged:
+    """An administrator changed what a user may do: `signed_out` when every session of theirs ended (disabled,
+    demoted, a new password), else their role grew and open pages are rebuilt for it."""
+
+    user_id: int
+    signed_out: bool
+
+
 Event = (OfferShown | OfferGone | InteractionOwned | InteractionReleased | UnreadChanged | MessageAdded
          | MessageStatusChanged | MessageChanged | AttachmentChanged | AgentStateChanged | QueueChanged | TransferFailed
          | CampaignProgress | QueueAnswered | QueueRemoved | DeskStarted
-         | InteractionPlaced)
+         | InteractionPlaced | AccountChanged)
 
 
 def topics_of(event: Event) -> tuple[str, ...]:
@@ -175,6 +184,8 @@ def topics_of(event: Event) -> tuple[str, ...]:
         return ("board",)
     if isinstance(event, CampaignProgress):
         return (f"campaign:{event.campaign_id}",)
+    if isinstance(event, AccountChanged):
+        return (f"user:{event.user_id}",)
     if isinstance(event, (MessageAdded, MessageStatusChanged, MessageChanged, AttachmentChanged)):
         return (f"interaction:{event.interaction_id}",)
     topics = [f"agent:{event.agent}"]

@@ -7,8 +7,9 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from server.actors.events import AccountChanged, EventHub
 from server.actors.system import ActorSystem
-from server.errors import Conflict, Invalid
+from server.errors import Conflict, Forbidden, Invalid
 from server.persistence.models import User
 from server.persistence.routing_state import load_agent_rows, open_interactions_of
 from server.services.audit import record
@@ -20,6 +21,7 @@ from server.services.settings import SettingsService
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8
 MAX_CAPACITY = 100
+RANK = {"agent": 0, "supervisor": 1, "admin": 2}  # what a role may do grows with its rank
 
 
 def user_view(user: User) -> dict[str, Any]:
@@ -35,12 +37,13 @@ def checked_capacity(value: Any) -> int | None:
 
 
 class AdminService:
-    def __init__(self, settings: SettingsService, auth: AuthService, system: ActorSystem, board: BoardService
-                 ) -> None:
+    def __init__(self, settings: SettingsService, auth: AuthService, system: ActorSystem, board: BoardService,
+                 hub: EventHub) -> None:
         self.settings = settings
         self.auth = auth
         self.system = system
         self.board = board
+        self.hub = hub
 
     async def create_user(self, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
         principal.require_admin()
@@ -68,7 +71,8 @@ class AdminService:
 
     async def update_user(self, principal: Principal, key: Any, body: Any) -> dict[str, Any]:
         """Role, full name, capacity (max open interactions; null: the queues' setting), disabled (which
-        signs the user out and puts their desk offline), or a new password (which signs the user out)."""
+        signs the user out and puts their desk offline), or a new password (which signs the user out).
+        A lower role signs the user out too; nobody changes their own role or state."""
         principal.require_admin()
         if not isinstance(body, dict) or not body or set(body) - {"role", "full_name", "capacity", "disabled",
                                                                    "password"}:
@@ -80,7 +84,7 @@ class AdminService:
             if body["role"] not in ROLES:
                 raise Invalid(f"role must be one of {', '.join(ROLES)}.")
             if user.id == principal.id and body["role"] != user.role:
-                raise Invalid("You cannot change your own role: another administrator can.")
+                raise Forbidden("You cannot change your own role: another administrator can.")
             changes["role"] = body["role"]
         if "full_name" in body:
             if not isinstance(body["full_name"], str) or len(body["full_name"].strip()) > 128:
@@ -91,8 +95,8 @@ class AdminService:
         if "disabled" in body:
             if not isinstance(body["disabled"], bool):
                 raise Invalid("disabled must be true or false.")
-            if body["disabled"] and user.id == principal.id:
-                raise Invalid("You cannot disable yourself.")
+            if user.id == principal.id:
+                raise Forbidden("You cannot enable or disable your own account: another administrator can.")
             changes["disabled"] = body["disabled"]
         if "password" in body:
             if not isinstance(body["password"], str) or len(body["password"]) < MIN_PASSWORD:
@@ -104,7 +108,11 @@ class AdminService:
             after = user_view(user)
             await record(principal, "user.update", f"user {user.username}", before,
                          {**after, **({"password": "changed"} if "password" in body else {})})
-        await self.auth.forget_user(user.id, end_sessions=user.disabled or "password" in body)
+        demoted = RANK[after["role"]] < RANK[before["role"]]
+        signed_out = user.disabled or demoted or "password" in body
+        await self.auth.forget_user(user.id, end_sessions=signed_out)
+        if signed_out or after["role"] != before["role"]:
+            self.hub.publish(AccountChanged(user.id, signed_out=signed_out))
         if after["full_name"] != before["full_name"]:
             self.board.renamed(user.username)
         if user.disabled and not before["disabled"]:

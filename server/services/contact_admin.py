@@ -11,7 +11,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from server.domain.contact_fields import checked_definition
-from server.errors import Conflict, Invalid, NotFound
+from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.persistence.models import (Account, Contact, ContactList, ContactTrigger, CustomField, ListPermission,
                                        Queue, Tag, User)
 from server.persistence.queries import raw
@@ -129,6 +129,8 @@ class ContactAdminService:
         body = _object(body)
         target = await named(ContactList, key, "list")
         user = await named(User, body.get("user"), "user", "username")
+        if user.id == principal.id:
+            raise Forbidden("You cannot change your own rights: another administrator can.")
         view, add, edit = _flag(body, "view"), _flag(body, "add"), _flag(body, "edit")
         if (add or edit) and not view:
             raise Invalid("Adding to or editing a list needs viewing it: set view too.")

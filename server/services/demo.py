@@ -64,3 +64,4 @@ async def ensure_demo_workspace() -> None:
     await Setting.get_or_create(key="transfer", defaults={"value": {"enabled": True, "to": "both"}})
     await Setting.get_or_create(key="agent_timeout", defaults={"value": 300})
     await Setting.get_or_create(key="attachments", defaults={"value": DEFAULTS["attachments"]})
+    await Setting.get_or_create(key="simulator", defaults={"value": {"enabled": True}})

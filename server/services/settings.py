@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "masking": {"phone": "none", "email": "none", "name": "none"},
     "max_tabs": 20,
     "default_region": "",  # ISO 3166 code that phone numbers typed without a country code belong to
+    "simulator": {"enabled": False},  # the customer simulator, a testing tool (on in the demo workspace)
 }
 
 
@@ -57,6 +58,11 @@ def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
         out["masking"] = value
     if "max_tabs" in changes:
         out["max_tabs"] = _int(changes["max_tabs"], "max_tabs", 1, 100)
+    if "simulator" in changes:
+        value = _object(changes, "simulator", {"enabled"})
+        if "enabled" in value and not isinstance(value["enabled"], bool):
+            raise Invalid("simulator.enabled must be true or false.")
+        out["simulator"] = value
     if "default_region" in changes:
         region = changes["default_region"]
         if not isinstance(region, str) or (region and region.upper() not in phonenumbers.SUPPORTED_REGIONS):

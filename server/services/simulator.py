@@ -1,5 +1,9 @@
-"""The customer simulator (SPEC W6): a signed-in person plays a WhatsApp customer of a sandbox account,
-so the whole product can be tried with no WhatsApp account."""
+"""The customer simulator (SPEC W6): an administrator plays a WhatsApp customer of a sandbox account, so the
+whole product can be tried with no WhatsApp account.
+
+A testing tool: whoever uses it reads and writes any sandbox conversation as its customer, so it is for
+administrators only, and only while the workspace setting `simulator.enabled` is on (off by default; on in
+the demo workspace)."""
 from __future__ import annotations
 
 import logging
@@ -8,11 +12,12 @@ from typing import Any
 from uuid import uuid4
 
 from server.domain.phone import normalize_phone
-from server.errors import Invalid, NotFound
+from server.errors import Forbidden, Invalid, NotFound
 from server.persistence import queries
 from server.persistence.models import Account, Interaction, Message
 from server.services.auth import Principal
 from server.services.inbound import MAX_TEXT, InboundService
+from server.services.settings import SettingsService
 from server.services.views import iso
 
 log = logging.getLogger(__name__)
@@ -30,16 +35,27 @@ def random_customer_phone(rng: random.Random | None = None) -> str:
 
 
 class SimulatorService:
-    def __init__(self, inbound: InboundService) -> None:
+    def __init__(self, inbound: InboundService, settings: SettingsService) -> None:
         self.inbound = inbound
+        self.settings = settings
 
-    async def accounts(self) -> list[str]:
+    def check_allowed(self, principal: Principal) -> None:
+        """Refuses anyone but an administrator, and everyone while the simulator is switched off."""
+        if principal.role != "admin":
+            raise Forbidden("Only administrators can use the customer simulator.")
+        if not self.settings.get("simulator")["enabled"]:
+            raise Forbidden("The customer simulator is switched off; an administrator can switch it on in "
+                            "Settings.", code="simulator_off")
+
+    async def accounts(self, principal: Principal) -> list[str]:
         """Keys of the sandbox accounts, in order."""
+        self.check_allowed(principal)
         return list(await Account.filter(provider=PROVIDER).order_by("key").values_list("key", flat=True))
 
     async def send(self, principal: Principal, account_key: str, phone: str, text: str,
                    name: str = "") -> dict[str, int | None]:
         """The customer writes: stored and routed as any inbound message of that account."""
+        self.check_allowed(principal)
         if not isinstance(text, str) or not text.strip():
             raise Invalid("The message cannot be empty.")
         if len(text) > MAX_TEXT:
@@ -51,10 +67,11 @@ class SimulatorService:
                                             name=(name or "").strip())
         return {"interaction_id": result.interaction_id, "message_id": result.message_id}
 
-    async def conversation(self, account_key: str, phone: str,
+    async def conversation(self, principal: Principal, account_key: str, phone: str,
                            limit: int = 50) -> tuple[int | None, list[dict[str, Any]]]:
         """The latest open (else latest) interaction of this customer, and its last `limit` messages as the
         customer's phone shows them: theirs ("in") and the agents' ("out"); internal notes never."""
+        self.check_allowed(principal)
         if not 1 <= limit <= MAX_LIMIT:
             raise Invalid(f"limit must be from 1 to {MAX_LIMIT}.")
         account = await self._account(account_key)
@@ -64,9 +81,10 @@ class SimulatorService:
         rows = await queries.messages_of(interaction_id, limit=limit, include_notes=False)
         return interaction_id, [_customer_view(row) for row in rows if row["direction"] in ("in", "out")]
 
-    async def mark_seen(self, account_key: str, message_ids: list[int], status: str) -> int:
+    async def mark_seen(self, principal: Principal, account_key: str, message_ids: list[int], status: str) -> int:
         """The customer's phone reports agent messages "delivered" or "read"; states only move forward.
         Only outbound messages of this account are touched. Returns how many moved."""
+        self.check_allowed(principal)
         if status not in SEEN_STATES:
             raise Invalid(f"status must be one of: {', '.join(SEEN_STATES)}.")
         if not isinstance(message_ids, list) or not all(isinstance(i, int) for i in message_ids):

@@ -22,7 +22,7 @@ async def admin_door(path: str, *, forbidden: str = FORBIDDEN, marker: str = "ad
                      roles: tuple[str, ...] = ("admin",)) -> Principal | RedirectResponse | None:
     """Themes the page and draws its header. Answers the user to build the page for (one of `roles`); a
     redirect to sign in for a signed-out browser; None once anyone else was shown the `forbidden` card."""
-    principal = await context.principal()
+    principal = await context.page_principal()
     if principal is None:
         return RedirectResponse(f"/login?next_path={path}")
     apply_theme()

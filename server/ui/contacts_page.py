@@ -61,7 +61,7 @@ async def contact_page(contact_id: int) -> RedirectResponse | None:
 
 
 async def _page(path: str, *, mine: bool, opened: int | None = None) -> RedirectResponse | None:
-    principal = await context.principal()
+    principal = await context.page_principal()
     if principal is None:
         return RedirectResponse(f"/login?next_path={path}")
     apply_theme()

@@ -1,5 +1,9 @@
 """What every page needs: the running services, the signed-in principal, and event subscriptions that
-end with the browser tab."""
+end with the browser tab.
+
+A page is built for the user signed in at that moment, but it may stay open all day: every action of the
+page (`attempt`, `run`) first checks the browser's session again, as the REST API does for every request,
+and a page whose user was signed out or changed role is told and sent away at once (`AccountChanged`)."""
 from __future__ import annotations
 
 import itertools
@@ -9,7 +13,7 @@ from typing import Any
 
 from nicegui import app, background_tasks, storage, ui
 
-from server.actors.events import Event
+from server.actors.events import AccountChanged, Event
 from server.errors import ProductError, Unauthorized
 from server.services.auth import Principal
 
@@ -28,22 +32,84 @@ def services() -> Any:
 
 async def principal() -> Principal | None:
     """The signed-in user of this browser, or None (no session, or it ended)."""
-    token = app.storage.user.get("token")
-    if not token:
+    session = token()
+    if not session:
         return None
     try:
-        return await services().auth.authenticate(token)
+        return await services().auth.authenticate(session)
     except Unauthorized:
         app.storage.user.pop("token", None)
         return None
 
 
+async def page_principal() -> Principal | None:
+    """The signed-in user a page is being built for, or None. The page's actions are allowed only while the
+    browser's session still belongs to this user with this role."""
+    found = await principal()
+    if found is not None:
+        client = ui.context.client
+        _page_users[client.id] = found
+        client.on_delete(lambda: _page_users.pop(client.id, None))
+        subscribe(f"user:{found.id}", _account_changed)
+    return found
+
+
+_page_users: dict[str, Principal | None] = {}  # per client: who its page was built for; None once signed out
+SIGNED_OUT = "You were signed out: an administrator changed your account."
+
+
+def _account_changed(event: Event) -> None:
+    if not isinstance(event, AccountChanged):
+        return
+    if event.signed_out:
+        _send_to_sign_in(SIGNED_OUT)
+    else:
+        ui.navigate.reload()  # rebuilt for the user's new role
+
+
+def _send_to_sign_in(notice: str) -> None:
+    client = ui.context.client
+    _page_users[client.id] = None
+    ui.notify(notice, type="warning", position="top")
+    path = client.page.path if "{" not in client.page.path else "/"
+    ui.navigate.to(f"/login?next_path={path}")
+
+
+async def still_allowed() -> bool:
+    """Whether this page may act now: its browser's session is still valid and still the same user with the
+    same role as when the page was built. If not, the page is told and sent away, and nothing is done."""
+    client = ui.context.client
+    if client.id not in _page_users:
+        return True  # a page for anyone, such as the sign-in page
+    built_for = _page_users[client.id]
+    if built_for is None:
+        return False
+    current = await principal()
+    if current is None:
+        _send_to_sign_in("Your session has ended; sign in again.")
+        return False
+    if (current.id, current.role) != (built_for.id, built_for.role):
+        ui.notify("Your account changed; the page was reloaded.", type="warning", position="top")
+        ui.navigate.reload()
+        return False
+    return True
+
+
 def token() -> str:
-    """This browser's session token, also in handlers of elements built outside the page's request (after an
-    event from the hub), where NiceGUI has no request to find the user's storage by: use the page's."""
-    if storage.request_contextvar.get() is None and ui.context.client.request is not None:
-        storage.request_contextvar.set(ui.context.client.request)
+    """This browser's session token. Inside a page it is read through the page's own request: handlers of
+    elements built after an event from the hub run with no request, and NiceGUI's simulated browsers (tests)
+    share one context."""
+    request = _page_request()
+    if request is not None:
+        storage.request_contextvar.set(request)
     return str(app.storage.user.get("token") or "")
+
+
+def _page_request() -> Any:
+    try:
+        return ui.context.client.request
+    except RuntimeError:  # not inside a page (a plain route), or a page built without a request
+        return None
 
 
 _subscriptions: dict[str, dict[int, Callable[[], None]]] = {}  # per client: what to end when it goes
@@ -103,8 +169,13 @@ def notify_error(error: Exception) -> None:
 
 
 async def attempt(action: Awaitable[Any]) -> Any:
-    """Await an action for the user; a refusal (or a failure, logged) becomes a notice, and None."""
+    """Await an action for the user, if the page may still act (`still_allowed`); a refusal (or a failure,
+    logged) becomes a notice, and None."""
     try:
+        if not await still_allowed():
+            if isinstance(action, Coroutine):
+                action.close()
+            return None
         return await action
     except ProductError as error:
         notify_error(error)

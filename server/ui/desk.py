@@ -29,7 +29,7 @@ STATES = {"online": "🟢 Online", "paused": "🟡 Paused", "offline": "⚪ Offl
 
 
 async def desk_page() -> RedirectResponse | None:
-    principal = await context.principal()
+    principal = await context.page_principal()
     if principal is None:
         return RedirectResponse("/login")
     apply_theme()
@@ -115,7 +115,8 @@ class Desk:
             if self.principal.role == "admin":
                 ui.menu_item("Administration", on_click=lambda: ui.navigate.to("/admin/users")).mark("to-admin")
                 ui.menu_item("Campaigns", on_click=lambda: ui.navigate.to("/admin/campaigns")).mark("to-campaigns")
-            ui.menu_item("Customer simulator", on_click=lambda: ui.navigate.to("/simulator", new_tab=True))
+                if self.services.settings.get("simulator")["enabled"]:
+                    ui.menu_item("Customer simulator", on_click=lambda: ui.navigate.to("/simulator", new_tab=True))
             ui.menu_item("Sign out", on_click=lambda: ui.navigate.to("/logout")).mark("logout")
 
     @staticmethod

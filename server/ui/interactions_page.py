@@ -35,7 +35,7 @@ COLUMNS = [
 
 async def interactions_page(open: int | None = None) -> RedirectResponse | None:
     """`?open=<id>`: the list with that interaction opened (links from a contact's journey)."""
-    principal = await context.principal()
+    principal = await context.page_principal()
     if principal is None:
         back = "/interactions" + (f"?open={open}" if open else "")
         return RedirectResponse("/login?" + urlencode({"next_path": back}))

@@ -1,5 +1,5 @@
-"""The customer simulator page (SPEC W6): a phone on which a signed-in person plays a WhatsApp customer of a
-sandbox account. Live through the event hub; nothing polls."""
+"""The customer simulator page (SPEC W6): a phone on which an administrator plays a WhatsApp customer of a
+sandbox account (while the simulator is switched on in Settings). Live through the event hub; nothing polls."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,9 +10,11 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from server.actors.events import Event, MessageAdded, MessageStatusChanged
+from server.errors import ProductError
 from server.services.auth import Principal
 from server.services.simulator import random_customer_phone
 from server.ui import context
+from server.ui.admin_kit import forbidden_card
 from server.ui.theme import apply_theme
 
 SHOWN = 50  # messages on the phone at most
@@ -42,12 +44,18 @@ CSS = """
 
 
 async def simulator_page() -> RedirectResponse | None:
-    principal = await context.principal()
+    principal = await context.page_principal()
     if principal is None:
         return RedirectResponse("/login?next_path=/simulator")
     apply_theme()
+    service = context.services().simulator
+    try:
+        accounts = await service.accounts(principal)
+    except ProductError as refusal:
+        forbidden_card(refusal.message, "simulator-forbidden")
+        return None
     ui.add_css(CSS)
-    phone = CustomerPhone(principal, await context.services().simulator.accounts())
+    phone = CustomerPhone(principal, accounts)
     phone.build()
     await phone.load()
     return None
@@ -165,7 +173,7 @@ class CustomerPhone:
     async def refresh(self) -> None:
         """Bring the chat up to date with the stored conversation (new messages, moved ticks)."""
         account, number = self.customer
-        found = await context.attempt(self.service.conversation(account, number, SHOWN))
+        found = await context.attempt(self.service.conversation(self.principal, account, number, SHOWN))
         if found is None or self.customer != (account, number):
             return
         interaction_id, messages = found
@@ -250,11 +258,11 @@ class CustomerPhone:
         arrived = [i for i, status in statuses if status == "sent" and i not in self.reported]
         if arrived:
             self.reported.update(arrived)
-            await context.attempt(self.service.mark_seen(self.customer[0], arrived, "delivered"))
+            await context.attempt(self.service.mark_seen(self.principal, self.customer[0], arrived, "delivered"))
 
     async def _report_read(self) -> None:
         if not self.unread:
             return
         seen = sorted(self.unread)
         self.unread.clear()
-        await context.attempt(self.service.mark_seen(self.customer[0], seen, "read"))
+        await context.attempt(self.service.mark_seen(self.principal, self.customer[0], seen, "read"))

@@ -96,7 +96,7 @@ async def test_an_admin_creates_edits_resets_and_disables_a_user(browsers: Brows
     assert not (await User.get(username="nina")).disabled
 
     user.find(marker="users-table").trigger("disable", {"username": "admin"})  # the service's refusal
-    await eventually(lambda: user.notify.contains("You cannot disable yourself."))
+    await eventually(lambda: user.notify.contains("You cannot enable or disable your own account"))
     admin_row = next(u for u in await admin.list_users(await browsers.principal("admin")) if u["username"] == "admin")
     assert not admin_row["disabled"]
 

@@ -19,8 +19,8 @@ async def test_the_simulator_talks_to_the_agent_and_never_shows_a_note(browsers:
     await go_online(browsers, agent, "agent1")
     customer = await browsers.new()
     await customer.open("/simulator")
-    await customer.should_see("Sign in")  # the simulator needs a signed-in user too
-    await browsers.signed_in("supervisor", customer)
+    await customer.should_see("Sign in")  # the simulator needs a signed-in administrator
+    await browsers.signed_in("admin", customer)
     await customer.open("/simulator")
     await customer.should_see("Customer simulator", retries=50)
     customer.find(marker="sim-text").type("Hi, I would like to change my booking")
@@ -51,6 +51,30 @@ async def test_the_simulator_talks_to_the_agent_and_never_shows_a_note(browsers:
     customer.find(marker="sim-send").click()
     assert await eventually(lambda: _is(agent_message_status, "read"))
     await agent.should_see("the 3rd of December", retries=50)
+
+
+async def test_the_simulator_is_for_administrators_while_it_is_switched_on(browsers: Browsers) -> None:
+    """An agent on /simulator could read and write any sandbox customer's conversation: only administrators
+    get the phone, and nobody while the setting is off."""
+    for username in ("agent1", "supervisor"):
+        player = await browsers.signed_in(username)
+        await player.open("/simulator")
+        await player.should_see("Only administrators can use the customer simulator.", retries=50)
+        await player.should_not_see(marker="sim-send")
+    admin = await browsers.principal("admin")
+    await browsers.services.admin.update_settings(admin, {"simulator": {"enabled": False}})
+    player = await browsers.signed_in("admin")
+    await player.open("/simulator")
+    await player.should_see("The customer simulator is switched off", retries=50)
+    await player.should_not_see(marker="sim-send")
+    await player.open("/")
+    await player.should_see(marker="user-menu", retries=50)
+    player.find(marker="user-menu").click()
+    await player.should_see(marker="logout", retries=50)
+    await player.should_not_see("Customer simulator")  # the menu offers it only while it is on
+    await browsers.services.admin.update_settings(admin, {"simulator": {"enabled": True}})
+    await player.open("/simulator")
+    await player.should_see(marker="sim-send", retries=50)
 
 
 async def _is(status, expected: str) -> bool:
