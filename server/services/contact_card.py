@@ -26,7 +26,8 @@ async def card(contacts: ContactService, principal: Principal, interaction_id: i
         contact = await contacts.get(principal, row["contact_id"])
     except NotFound:  # saved in a list this viewer may not see
         return {"contact": None, "saved": True, "can_edit": False, "fields": [], "lists": []}
-    return {"contact": contact, "saved": True, "can_edit": contact["can_edit"], "fields": editable, "lists": []}
+    return {"contact": contact, "saved": True, "can_edit": contact["can_edit"],
+            "fields": [f for f in CARD_FIELDS if f not in contact["hidden"]], "lists": []}
 
 
 async def save(contacts: ContactService, principal: Principal, interaction_id: int, changes: dict[str, Any],

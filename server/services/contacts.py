@@ -37,7 +37,7 @@ def contact_view(row: dict[str, Any], masking: Masking, defined: set[str] | None
             "first_name": masking.of_name(row["first_name"]) or "",
             "last_name": masking.of_name(row["last_name"]) or "",
             "phones": [masking.of_phone(p) for p in row["phones"]], "email": masking.of_email(row["email"]) or "",
-            "company": row["company"], "notes": row["notes"], "tags": [t["name"] for t in row["tags"]],
+            "company": row["company"], "notes": masked_notes(row, masking), "tags": [t["name"] for t in row["tags"]],
             "tag_colors": shown_colors([(t["name"], t.get("color", GREY)) for t in row["tags"]]),
             "fields": fields,
             "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"])}
@@ -59,9 +59,19 @@ async def visible_contact_id(principal: Principal, phone: str) -> int | None:
     return await query.order_by("contact_id").first().values_list("contact_id", flat=True)
 
 
-def hidden_fields(masking: Masking) -> set[str]:
-    """The contact fields this viewer may neither see whole nor change."""
-    return {field for field, kind in MASKED_BY.items() if getattr(masking, kind) != "none"}
+def masked_notes(row: dict[str, Any], masking: Masking) -> str:
+    """The contact's notes with its own names, numbers and email masked as in a message's text."""
+    name = " ".join(filter(None, [row["first_name"], row["last_name"]]))
+    return masking.within(row["notes"] or "", [name], row["phones"], [row["email"] or ""])
+
+
+def hidden_fields(masking: Masking, row: dict[str, Any] | None = None) -> set[str]:
+    """The contact fields this viewer may neither see whole nor change; with the contact's `row`, also its
+    notes when they hold something masked (edited masked, they would lose it)."""
+    hidden = {field for field, kind in MASKED_BY.items() if getattr(masking, kind) != "none"}
+    if row is not None and masked_notes(row, masking) != (row["notes"] or ""):
+        hidden.add("notes")
+    return hidden
 
 
 class ContactService:
@@ -93,7 +103,7 @@ class ContactService:
         specs = await field_specs(row["list_id"])
         return {**contact_view(row, masking, set(specs)),
                 "can_edit": await list_rights.allowed(principal, row["list_id"], "edit"),
-                "hidden": sorted(hidden_fields(masking)), "custom_fields": [_spec_view(s) for s in specs.values()]}
+                "hidden": sorted(hidden_fields(masking, row)), "custom_fields": [_spec_view(s) for s in specs.values()]}
 
     def filter_for(self, principal: Principal, visible: set[int] | None, **given: Any) -> ContactFilter:
         """A search as a user gives it, with the phone read whole when it is one."""
@@ -200,7 +210,7 @@ class ContactService:
         row = await self.visible_row(principal, contact_id)
         if not await list_rights.allowed(principal, row["list_id"], "edit"):
             raise Forbidden("You may not edit the contacts of this list.")
-        hidden = hidden_fields(self.masking(principal)) & set(body)
+        hidden = hidden_fields(self.masking(principal), row) & set(body)
         if hidden:
             raise Forbidden(f"{', '.join(sorted(hidden)).replace('_', ' ')} is hidden from you, so you cannot "
                             "change it.")

@@ -238,3 +238,35 @@ def test_masking_setting_is_validated(clients: dict[str, Api]) -> None:
                  {"masking": {"name": None}}):
         assert_error(admin.put("/admin/settings", json=body), 422, "invalid")
     assert admin.get("/admin/settings").json()["masking"] == before
+
+
+def test_a_masked_agent_reads_the_notes_masked_and_cannot_change_them(desk: Desk) -> None:
+    admin, agent = desk.admin, desk[AGENT]
+    customer, plain = _person(), _person()
+    phone = customer["phones"][0]
+    notes = (f"{customer['first_name']} {customer['last_name'].upper()} prefers calls on {phone[:3]} "
+             f"{phone[3:6]} {phone[6:]}, else {customer['email']}.")
+    cid = admin.post("/contacts", json={"list": "Customers", "notes": notes, **customer}).json()["id"]
+    plain_id = admin.post("/contacts", json={"list": "Customers", "notes": "Prefers mornings.", **plain}).json()["id"]
+    assert agent.patch(f"/contacts/{cid}", json={"company": "Noted Co"}).status_code == 200  # in my-contacts
+    secrets = _secrets(customer) + [f"{phone[3:6]} {phone[6:]}"]
+    assert admin.put("/admin/settings", json={"masking": {"phone": "partial", "email": "full",
+                                                          "name": "partial"}}).status_code == 200
+    try:
+        got = _clean(agent.get(f"/contacts/{cid}"), secrets, "contact")
+        first, last = customer["first_name"], customer["last_name"]
+        assert got["notes"] == f"{first[0]}{HIDDEN} {last[0].upper()}{HIDDEN} prefers calls on " \
+                               f"{phone[:4]}{HIDDEN}{phone[-2:]}, else {HIDDEN}."
+        assert "notes" in got["hidden"]
+        _clean(agent.get("/contacts", params={"company": "Noted Co"}), secrets, "search")
+        _clean(agent.get("/contacts", params={"list": "Customers", "page_size": 200}), secrets, "list")
+        _clean(agent.get("/my-contacts"), secrets, "my contacts")
+        assert_error(agent.patch(f"/contacts/{cid}", json={"notes": got["notes"] + " Also Sundays."}), 403)
+        assert admin.get(f"/contacts/{cid}").json()["notes"] == notes
+        # notes that hold nothing hidden read and change as before
+        seen = agent.get(f"/contacts/{plain_id}").json()
+        assert seen["notes"] == "Prefers mornings." and "notes" not in seen["hidden"]
+        assert agent.patch(f"/contacts/{plain_id}", json={"notes": "Evenings."}).json()["notes"] == "Evenings."
+        assert desk.sup.get(f"/contacts/{cid}").json()["notes"] == notes
+    finally:
+        admin.put("/admin/settings", json={"masking": NO_MASKING})

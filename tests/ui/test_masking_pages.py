@@ -25,7 +25,9 @@ async def test_a_masked_agent_sees_no_number_email_or_name_on_any_page(browsers:
     admin = await browsers.principal("admin")
     saved = await services.contacts.create(admin, {"list": "Customers", "first_name": "Ottavia", "last_name": "Lanza",
                                                    "email": "ottavia.lanza@example.com", "phones": [phone],
-                                                   "company": "Viaggi Sereni"})
+                                                   "company": "Viaggi Sereni", "notes": (
+                                                       f"Ottavia Lanza: call {phone[:3]} {phone[3:6]} {phone[6:9]} "
+                                                       f"{phone[9:]} or ottavia.lanza@example.com")})
     desk = await browsers.signed_in("agent1")
     await go_online(browsers, desk, "agent1")
     interaction_id = await receive(browsers, phone, "Hello, it's Ottavia Lanza, call me on " + phone, "Ottavia Lanza")
@@ -51,6 +53,7 @@ async def test_a_masked_agent_sees_no_number_email_or_name_on_any_page(browsers:
     await contacts.open(f"/contacts/{saved['id']}")
     await contacts.should_see("Viaggi Sereni", retries=50)
     assert_masked(contacts, phone, "the Contacts page with the contact opened")
+    assert element(contacts, f"contact-{saved['id']}-notes").props.get("readonly")  # edited masked, they'd be lost
     supervisor = await browsers.signed_in("supervisor", await browsers.new())
     await supervisor.open(f"/contacts/{saved['id']}")
     await supervisor.should_see("Viaggi Sereni", retries=50)
