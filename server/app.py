@@ -18,7 +18,9 @@ from server.actors.events import EventHub
 from server.actors.system import ActorSystem
 from server.api import admin, audit, auth, campaigns, contacts, interactions, me, outbound, supervisor, templates
 from server.api import admin_config
+from server.api.body_limits import BodyLimits
 from server.api.errors import answer_unknown_api_paths, install_error_handlers
+from server.api.security_headers import with_security_headers
 from server.config import Settings, stored_secret
 from server.connectors.webhooks import webhook_app
 from server.ui import mount_ui
@@ -49,7 +51,7 @@ from server.services.demo import ensure_demo_workspace
 from server.services.inbound import InboundService
 from server.services.interactions import InteractionService
 from server.services.outbound import OutboundService
-from server.services.settings import SettingsService
+from server.services.settings import MAX_ATTACHMENT_MB, SettingsService
 from server.services.simulator import SimulatorService
 from server.services.template_admin import TemplateAdminService
 from server.services.account_admin import AccountAdminService
@@ -191,22 +193,29 @@ def create_app(settings: Settings) -> FastAPI:
 
 class Entry:
     """The ASGI application uvicorn runs: provider webhooks (and provider downloads of our files) go
-    straight to their lean app (the hot path), everything else (REST API, health, lifespan, the web UI) to FastAPI."""
+    straight to their lean app (the hot path), everything else (REST API, health, lifespan, the web UI) to FastAPI.
+    Every HTTP request has its body's ceiling (BodyLimits) and every answer the security headers."""
 
     def __init__(self, api: FastAPI) -> None:
         self.api = api
         self.app = api  # how NiceGUI finds the uvicorn server that runs it
         self.webhooks = webhook_app(lambda: api.state.services)
+        self.limits = BodyLimits(self._attachment_mb)
+
+    def _attachment_mb(self) -> int:
+        services = getattr(self.api.state, "services", None)
+        return services.settings.get("attachments")["max_mb"] if services is not None else MAX_ATTACHMENT_MB
 
     @property
     def state(self) -> Any:
         return self.api.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(("/webhooks/", "/media/")):
-            await self.webhooks(scope, receive, send)
-        else:
+        if scope["type"] != "http":  # lifespan, the page socket
             await self.api(scope, receive, send)
+            return
+        app = self.webhooks if scope["path"].startswith(("/webhooks/", "/media/")) else self.api
+        await self.limits(app, scope, receive, with_security_headers(send))
 
 
 def create_entry(settings: Settings) -> Entry:

@@ -26,26 +26,17 @@ from server.errors import Invalid
 from server.persistence.models import Attachment
 from server.persistence.credentials import credentials_of
 
-MAX_BODY = 64 * 1024
-MAX_PROVIDER_BODY = 1024 * 1024  # a provider's batch of events
-
 
 def _bad_request(reason: str) -> JSONResponse:
     return JSONResponse({"error": {"code": "bad_request", "message": reason}}, status_code=400)
 
 
-async def _delivery(request: Request, provider: str, limit: int) -> tuple[Any, Any, bytes]:
-    """The services, the provider's account named in the path (404 if unknown) and the body, read as
-    a stream and refused (Invalid) as soon as it outgrows `limit`, never held whole when too big."""
+async def _delivery(request: Request, provider: str) -> tuple[Any, Any, bytes]:
+    """The services, the provider's account named in the path (404 if unknown) and the body (its size
+    is capped while it streams in: server/api/body_limits.py)."""
     services = request.app.state.services()
     account = await services.inbound.account(request.path_params["account_key"], provider)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Invalid(f"The body is larger than {limit // 1024} KB.")
-        chunks.append(chunk)
-    return services, account, b"".join(chunks)
+    return services, account, await request.body()
 
 
 async def _stored(services: Any, account: Any, results: list[Any], statuses: list[Any],
@@ -68,7 +59,7 @@ def _summary(results: list[Any], statuses: int, apart: int) -> dict[str, Any]:
 async def sandbox_inbound(request: Request) -> JSONResponse:
     """`{"id", "from", "text", "name"?}`: a customer's message through the sandbox provider."""
     try:
-        services, account, raw = await _delivery(request, "sandbox", MAX_BODY)
+        services, account, raw = await _delivery(request, "sandbox")
         body = json.loads(raw)
     except Invalid as error:
         return _bad_request(error.message)
@@ -99,7 +90,7 @@ async def meta_inbound(request: Request) -> JSONResponse:
     goes to the account that has its number (an app's numbers share one callback URL); one for a number no
     account of the app has is kept unrouted, never stored under another account."""
     try:
-        services, account, raw = await _delivery(request, "meta", MAX_PROVIDER_BODY)
+        services, account, raw = await _delivery(request, "meta")
     except Invalid as error:
         return _bad_request(error.message)
     meta.check_signature(credentials_of(account), raw, request.headers.get("x-hub-signature-256"))
@@ -113,7 +104,7 @@ async def meta_inbound(request: Request) -> JSONResponse:
 
 async def _twilio_request(request: Request) -> tuple[Any, Any, dict[str, str]]:
     """The account, services and form fields of a Twilio webhook whose signature checks out."""
-    services, account, raw = await _delivery(request, "twilio", MAX_PROVIDER_BODY)
+    services, account, raw = await _delivery(request, "twilio")
     try:
         fields = dict(parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=bool(raw)))
     except (UnicodeDecodeError, ValueError):
@@ -163,7 +154,7 @@ async def twilio_status(request: Request) -> Response:
 async def sinch_callback(request: Request) -> Response:
     """Sinch Conversation API callbacks: an inbound message or a delivery report, signed."""
     try:
-        services, account, raw = await _delivery(request, "sinch", MAX_PROVIDER_BODY)
+        services, account, raw = await _delivery(request, "sinch")
     except Invalid as error:
         return _bad_request(error.message)
     sinch.check_signature(credentials_of(account), raw, request.headers)
@@ -179,7 +170,7 @@ async def kaleyra_callback(request: Request) -> Response:
     """Kaleyra's callbacks (inbound messages and delivery states), authenticated by the account's secret: a
     POST with the event as its body, or a GET with the event as its query (a callback profile's method)."""
     try:
-        services, account, raw = await _delivery(request, "kaleyra", MAX_PROVIDER_BODY)
+        services, account, raw = await _delivery(request, "kaleyra")
     except Invalid as error:
         return _bad_request(error.message)
     kaleyra.check_secret(credentials_of(account), request.headers, request.query_params)

@@ -12,6 +12,8 @@ from tortoise.transactions import in_transaction
 from server.errors import Invalid
 from server.persistence.models import Setting
 
+MAX_ATTACHMENT_MB = 25  # the most an admin may allow (WhatsApp's own limits are lower for most kinds)
+
 DEFAULTS: dict[str, Any] = {
     "transfer": {"enabled": True, "to": "both"},
     "agent_timeout": 300,
@@ -48,7 +50,7 @@ def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
         if "enabled" in value and not isinstance(value["enabled"], bool):
             raise Invalid("attachments.enabled must be true or false.")
         if "max_mb" in value:
-            value["max_mb"] = _int(value["max_mb"], "attachments.max_mb", 1, 25)
+            value["max_mb"] = _int(value["max_mb"], "attachments.max_mb", 1, MAX_ATTACHMENT_MB)
         out["attachments"] = value
     if "masking" in changes:
         value = _object(changes, "masking", {"phone", "email", "name"})

@@ -121,7 +121,7 @@ def test_a_delivery_with_only_statuses_is_acknowledged(demo_server) -> None:
     assert r.status_code == 200 and r.json()["stored"] == 0
 
 
-def test_a_body_over_the_limit_is_refused_with_400(demo_server) -> None:
+def test_a_body_over_the_limit_is_refused_with_413(demo_server) -> None:
     payload = delivery(value("393471110009", "Big", {"type": "text", "text": {"body": "x" * (1024 * 1024)}}))
     r = signed_post(demo_server, payload)
-    assert r.status_code == 400 and "larger than 1024 KB" in r.json()["error"]["message"]
+    assert r.status_code == 413 and "larger than 1024 KB" in r.json()["error"]["message"]
