@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Query, Response
 
 from server.api.deps import CurrentUser, Services
+from server.api.params import RowId
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -83,13 +84,13 @@ async def create_custom_field(user: CurrentUser, services: Services, body: Any =
 
 
 @router.patch("/custom-fields/{field_id}")
-async def update_custom_field(field_id: int, user: CurrentUser, services: Services,
+async def update_custom_field(field_id: RowId, user: CurrentUser, services: Services,
                               body: Any = Body(...)) -> dict[str, Any]:
     return await services.contact_admin.update_field(user, field_id, body)
 
 
 @router.delete("/custom-fields/{field_id}", status_code=204)
-async def delete_custom_field(field_id: int, user: CurrentUser, services: Services) -> Response:
+async def delete_custom_field(field_id: RowId, user: CurrentUser, services: Services) -> Response:
     await services.contact_admin.delete_field(user, field_id)
     return Response(status_code=204)
 
@@ -126,6 +127,6 @@ async def create_trigger(user: CurrentUser, services: Services, body: Any = Body
 
 
 @router.delete("/triggers/{trigger_id}", status_code=204)
-async def delete_trigger(trigger_id: int, user: CurrentUser, services: Services) -> Response:
+async def delete_trigger(trigger_id: RowId, user: CurrentUser, services: Services) -> Response:
     await services.contact_admin.delete_trigger(user, trigger_id)
     return Response(status_code=204)

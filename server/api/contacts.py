@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Query, Request, Response
 
 from server.api.deps import CurrentUser, Services
+from server.api.params import RowId
 from server.services import contact_merge, list_rights
 
 router = APIRouter(tags=["contacts"])
@@ -58,36 +59,36 @@ async def create_contact(user: CurrentUser, services: Services, body: Any = Body
 
 
 @router.get("/contacts/{contact_id}")
-async def get_contact(contact_id: int, user: CurrentUser, services: Services) -> dict[str, Any]:
+async def get_contact(contact_id: RowId, user: CurrentUser, services: Services) -> dict[str, Any]:
     return await services.contacts.get(user, contact_id)
 
 
 @router.patch("/contacts/{contact_id}")
-async def update_contact(contact_id: int, user: CurrentUser, services: Services,
+async def update_contact(contact_id: RowId, user: CurrentUser, services: Services,
                          body: Any = Body(...)) -> dict[str, Any]:
     return await services.contacts.update(user, contact_id, body)
 
 
 @router.delete("/contacts/{contact_id}", status_code=204)
-async def delete_contact(contact_id: int, user: CurrentUser, services: Services) -> Response:
+async def delete_contact(contact_id: RowId, user: CurrentUser, services: Services) -> Response:
     await services.contacts.delete(user, contact_id)
     return Response(status_code=204)
 
 
 @router.post("/contacts/{contact_id}/merge")
-async def merge_contact(contact_id: int, user: CurrentUser, services: Services,
+async def merge_contact(contact_id: RowId, user: CurrentUser, services: Services,
                         body: dict[str, Any] = Body(...)) -> dict[str, Any]:
     return await contact_merge.merge(services.contacts, user, contact_id, body.get("other"))
 
 
 @router.post("/contacts/{contact_id}/duplicate", status_code=201)
-async def duplicate_contact(contact_id: int, user: CurrentUser, services: Services,
+async def duplicate_contact(contact_id: RowId, user: CurrentUser, services: Services,
                             body: dict[str, Any] = Body(...)) -> dict[str, Any]:
     return await contact_merge.duplicate(services.contacts, user, contact_id, body.get("list"))
 
 
 @router.get("/contacts/{contact_id}/journey")
-async def journey(contact_id: int, user: CurrentUser, services: Services) -> dict[str, Any]:
+async def journey(contact_id: RowId, user: CurrentUser, services: Services) -> dict[str, Any]:
     items = await services.contacts.journey(user, contact_id)
     return {"items": items, "total": len(items)}
 

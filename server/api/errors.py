@@ -1,15 +1,19 @@
 """The product's errors, mapped once to HTTP: `{"error": {"code", "message"}}` with the right status."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
+from starlette.routing import Match, Route
+from tortoise.exceptions import ValidationError
 
-from server.errors import ProductError
+from server.errors import ProductError, Throttled
+
+log = logging.getLogger(__name__)
 
 
 def error_body(status: int, code: str, message: str) -> JSONResponse:
@@ -26,7 +30,10 @@ def _describe(error: RequestValidationError) -> str:
 
 async def _product_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ProductError)
-    return error_body(error.status, error.code, error.message)
+    response = error_body(error.status, error.code, error.message)
+    if isinstance(error, Throttled):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 async def _validation_error(_: Request, error: Exception) -> JSONResponse:
@@ -36,13 +43,26 @@ async def _validation_error(_: Request, error: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
-    codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
              409: "conflict", 422: "invalid"}
     return error_body(error.status_code, codes.get(error.status_code, "error"), str(error.detail))
 
 
+async def _unstorable(_: Request, error: Exception) -> JSONResponse:
+    """A value the database's column cannot hold (tortoise checks lengths before any SQL): the caller's input."""
+    return error_body(422, "invalid", "A value is longer than its field allows.")
+
+
+async def _unexpected(request: Request, error: Exception) -> Response:
+    """A bug: logged (the server also logs the traceback), answered without details."""
+    log.error("unexpected %s on %s %s", type(error).__name__, request.method, request.url.path)
+    if request.url.path.startswith(("/api/", "/webhooks/", "/media/")):
+        return error_body(500, "internal", "Something went wrong on our side; it has been logged.")
+    return PlainTextResponse("Internal Server Error", status_code=500)
+
+
 ERROR_HANDLERS: dict[Any, Any] = {ProductError: _product_error, RequestValidationError: _validation_error,
-                                  HTTPException: _http_error}
+                                  HTTPException: _http_error, ValidationError: _unstorable, Exception: _unexpected}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -54,8 +74,9 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def answer_unknown_api_paths(app: FastAPI) -> None:
-    """Under /api/, a path no route serves answers in the error shape (404, or 405 when only the method is
-    wrong), instead of falling through to the web pages mounted at '/'. Call after the last API route."""
+    """Under /api/, a path no route serves answers in the error shape (404, or 405 with Allow when only the
+    method is wrong, whatever the method), instead of falling through to the web pages mounted at '/'.
+    Call after the last API route."""
     routes = list(app.router.routes)
 
     async def unknown(request: Request) -> JSONResponse:
@@ -67,5 +88,6 @@ def answer_unknown_api_paths(app: FastAPI) -> None:
             return response
         return error_body(404, "not_found", "There is no such API path.")
 
-    app.add_api_route("/api/{path:path}", unknown, methods=list(METHODS),
-                      include_in_schema=False)
+    route = Route("/api/{path:path}", unknown, include_in_schema=False)
+    route.methods = None  # every method: Starlette would take GET and HEAD only
+    app.router.routes.append(route)

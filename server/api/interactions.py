@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
 from server.api.deps import CurrentUser, Services
+from server.api.params import RowId, RowIdQuery
 from server.api.downloads import file_response, transcript_response
 from server.api.uploads import Upload
 from server.errors import Invalid
@@ -46,33 +47,33 @@ async def list_interactions(
 
 
 @router.get("/interactions/{interaction_id}")
-async def get_interaction(interaction_id: int, user: CurrentUser, services: Services) -> dict[str, Any]:
+async def get_interaction(interaction_id: RowId, user: CurrentUser, services: Services) -> dict[str, Any]:
     return await services.interactions.get(user, interaction_id)
 
 
 @router.patch("/interactions/{interaction_id}")
-async def edit_interaction(interaction_id: int, user: CurrentUser, services: Services,
+async def edit_interaction(interaction_id: RowId, user: CurrentUser, services: Services,
                            body: Any = Body(...)) -> dict[str, Any]:
     """`{"tags": [...], "disposition": ...}`: by its owner, supervisors and admins."""
     return await services.interactions.edit(user, interaction_id, body)
 
 
 @router.get("/interactions/{interaction_id}/messages")
-async def messages(interaction_id: int, user: CurrentUser, services: Services, before: int | None = None,
+async def messages(interaction_id: RowId, user: CurrentUser, services: Services, before: RowIdQuery = None,
                    limit: int = 100) -> dict[str, Any]:
     items = await services.interactions.messages(user, interaction_id, before=before, limit=limit)
     return {"items": items, "total": len(items)}
 
 
 @router.post("/interactions/{interaction_id}/messages", status_code=201)
-async def send(interaction_id: int, request: Request, user: CurrentUser, services: Services) -> dict[str, Any]:
+async def send(interaction_id: RowId, request: Request, user: CurrentUser, services: Services) -> dict[str, Any]:
     """`{"text"}`, `{"template", "variables"}`, or multipart/form-data with one file (and a `text` caption)."""
     if request.headers.get("content-type", "").startswith("multipart/"):
         upload = await Upload(request).open()
         return await services.interactions.send_file(user, interaction_id, upload)
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise Invalid("The body must be JSON, or a multipart form with a file.") from None
     if not isinstance(body, dict):
         raise Invalid("The body must be a JSON object.")
@@ -83,33 +84,34 @@ async def send(interaction_id: int, request: Request, user: CurrentUser, service
 
 
 @router.get("/interactions/{interaction_id}/messages/{message_id}/file")
-async def message_file(interaction_id: int, message_id: int, user: CurrentUser, services: Services) -> FileResponse:
+async def message_file(interaction_id: RowId, message_id: RowId, user: CurrentUser, services: Services) -> FileResponse:
     path, content_type, filename = await services.interactions.file_of(user, interaction_id, message_id)
     return file_response(path, content_type, filename)
 
 
 @router.post("/interactions/{interaction_id}/notes", status_code=201)
-async def note(interaction_id: int, body: Text, user: CurrentUser, services: Services) -> dict[str, Any]:
+async def note(interaction_id: RowId, body: Text, user: CurrentUser, services: Services) -> dict[str, Any]:
     return await services.interactions.add_note(user, interaction_id, body.text)
 
 
 @router.post("/interactions/{interaction_id}/read")
-async def read(interaction_id: int, user: CurrentUser, services: Services) -> dict[str, Any]:
+async def read(interaction_id: RowId, user: CurrentUser, services: Services) -> dict[str, Any]:
     return await services.interactions.mark_read(user, interaction_id)
 
 
 @router.post("/interactions/{interaction_id}/close")
-async def close(interaction_id: int, user: CurrentUser, services: Services,
+async def close(interaction_id: RowId, user: CurrentUser, services: Services,
                 body: CloseRequest | None = None) -> dict[str, Any]:
     return await services.interactions.close(user, interaction_id, body.disposition if body else None)
 
 
 @router.post("/interactions/{interaction_id}/transfer")
-async def transfer(interaction_id: int, body: TransferRequest, user: CurrentUser, services: Services) -> dict[str, Any]:
+async def transfer(interaction_id: RowId, body: TransferRequest, user: CurrentUser,
+                   services: Services) -> dict[str, Any]:
     return await services.interactions.transfer(user, interaction_id, agent=body.agent, queue=body.queue)
 
 
 @router.get("/interactions/{interaction_id}/transcript.pdf")
-async def transcript(interaction_id: int, user: CurrentUser, services: Services) -> Response:
+async def transcript(interaction_id: RowId, user: CurrentUser, services: Services) -> Response:
     """The PDF transcript, as this user may see it (SPEC L4); every download is recorded."""
     return transcript_response(interaction_id, await services.transcripts.pdf(user, interaction_id))

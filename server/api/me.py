@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from server.api.deps import CurrentUser, Services
+from server.api.params import RowId
 
 router = APIRouter(tags=["agent"])
 
@@ -39,10 +40,10 @@ async def offers(user: CurrentUser, services: Services) -> dict[str, Any]:
 
 
 @router.post("/interactions/{interaction_id}/accept")
-async def accept(interaction_id: int, user: CurrentUser, services: Services) -> dict[str, Any]:
+async def accept(interaction_id: RowId, user: CurrentUser, services: Services) -> dict[str, Any]:
     return await services.agents.accept(user, interaction_id)
 
 
 @router.post("/interactions/{interaction_id}/reject")
-async def reject(interaction_id: int, user: CurrentUser, services: Services) -> dict[str, Any]:
+async def reject(interaction_id: RowId, user: CurrentUser, services: Services) -> dict[str, Any]:
     return await services.agents.reject(user, interaction_id)

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Body
 
 from server.api.deps import CurrentUser, Services
+from server.api.params import RowId
 
 router = APIRouter(tags=["outbound"])
 
@@ -23,5 +24,5 @@ async def start(user: CurrentUser, services: Services, body: Any = Body(...)) ->
 
 
 @router.post("/interactions/{interaction_id}/recontact", status_code=201)
-async def recontact(interaction_id: int, user: CurrentUser, services: Services) -> dict[str, Any]:
+async def recontact(interaction_id: RowId, user: CurrentUser, services: Services) -> dict[str, Any]:
     return await services.interactions.recontact(user, interaction_id)

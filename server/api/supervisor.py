@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from server.api.deps import CurrentUser, Services
+from server.api.params import RowId
 
 router = APIRouter(prefix="/supervisor", tags=["supervisor"])
 
@@ -25,10 +26,10 @@ async def board(user: CurrentUser, services: Services) -> dict[str, Any]:
 
 
 @router.post("/interactions/{interaction_id}/notes", status_code=201)
-async def note_to_owner(interaction_id: int, body: NoteBody, user: CurrentUser, services: Services) -> dict[str, Any]:
+async def note_to_owner(interaction_id: RowId, body: NoteBody, user: CurrentUser, services: Services) -> dict[str, Any]:
     return await services.interactions.add_supervisor_note(user, interaction_id, body.text)
 
 
 @router.post("/interactions/{interaction_id}/return")
-async def return_to_queue(interaction_id: int, user: CurrentUser, services: Services) -> dict[str, Any]:
+async def return_to_queue(interaction_id: RowId, user: CurrentUser, services: Services) -> dict[str, Any]:
     return await services.interactions.return_to_queue(user, interaction_id)

@@ -32,7 +32,8 @@ def verify_subscription(credentials: dict[str, Any], params: dict[str, str]) -> 
     """Meta's GET handshake: echo `hub.challenge` when the verify token is ours."""
     expected = str(credentials.get("verify_token") or "")
     given = params.get("hub.verify_token", "")
-    if params.get("hub.mode") != "subscribe" or not expected or not hmac.compare_digest(given, expected):
+    if params.get("hub.mode") != "subscribe" or not expected \
+            or not hmac.compare_digest(given.encode(), expected.encode()):
         raise Forbidden("The verify token does not match this account.")
     return params.get("hub.challenge", "")
 
@@ -42,7 +43,7 @@ def check_signature(credentials: dict[str, Any], raw: bytes, header: str | None)
     if not secret or not header or not header.startswith("sha256="):
         raise Forbidden("The payload is not signed for this account.")
     expected = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(header.removeprefix("sha256="), expected):
+    if not hmac.compare_digest(header.removeprefix("sha256=").encode(), expected.encode()):
         raise Forbidden("The payload signature does not match.")
 
 

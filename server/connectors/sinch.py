@@ -44,7 +44,7 @@ def check_signature(credentials: Mapping[str, Any], raw: bytes, headers: Mapping
     nonce = headers.get("x-sinch-webhook-signature-nonce") or ""
     timestamp = headers.get("x-sinch-webhook-signature-timestamp") or ""
     if not secret or not given or not nonce or not timestamp or not hmac.compare_digest(
-            signature(secret, raw, nonce, timestamp), given):
+            signature(secret, raw, nonce, timestamp).encode(), given.encode()):
         raise Forbidden("The callback is not signed by Sinch for this account.")
 
 

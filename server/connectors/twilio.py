@@ -31,7 +31,8 @@ def signature(auth_token: str, url: str, fields: Mapping[str, str]) -> str:
 
 def check_signature(credentials: Mapping[str, object], url: str, fields: Mapping[str, str], given: str | None) -> None:
     token = str(credentials.get("auth_token") or "")
-    if not token or not given or not hmac.compare_digest(signature(token, url, fields), given):
+    if not token or not given \
+            or not hmac.compare_digest(signature(token, url, fields).encode(), given.encode()):
         raise Forbidden("The request is not signed by Twilio for this account.")
 
 

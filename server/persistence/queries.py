@@ -10,8 +10,10 @@ from typing import Any
 from tortoise import Tortoise
 from tortoise.expressions import Q, RawSQL
 
+from server.domain.masking import UNMASKED, Masking
 from server.domain.phone import USER_ID
 from server.persistence.db import dialect_sql
+from server.persistence.keys import by_name_or_id
 from server.persistence.models import (Account, Attachment, CannedAnswer, Disposition, Interaction, Message, Queue,
                                        Template, User)
 from server.persistence.text_fold import folded, text_vector
@@ -62,6 +64,9 @@ class InteractionFilter:
     phone: str | None = None
     message: str | None = None
     owner: str | None = None  # visibility: agents see only their own
+    masking: Masking = UNMASKED  # the viewer's: a field masked for them matches only whole
+    text_e164: str | None = None  # the quick search read as a whole number, if it is one
+    phone_e164: str | None = None  # `phone` read as a whole number, if it is one
     page: int = 1
     page_size: int = 25
 
@@ -78,9 +83,18 @@ def search_words(text: str, limit: int = 8) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)][:limit]
 
 
-def tsquery(words: list[str]) -> str:
-    """The PostgreSQL to_tsquery equivalent: prefix terms, folded like the index, joined with &."""
-    return " & ".join(folded(w).replace("'", "") + ":*" for w in words)
+def tsquery(words: list[str], masking: Masking = UNMASKED) -> str:
+    """The PostgreSQL to_tsquery equivalent: prefix terms (whole ones where `whole_word`), folded like the
+    index, joined with &."""
+    return " & ".join(folded(w).replace("'", "") + ("" if whole_word(w, masking) else ":*") for w in words)
+
+
+def whole_word(word: str, masking: Masking) -> bool:
+    """Whether a searched word must match a message's word whole: one that could be part of a number
+    (digits) or of a name or email masked for the viewer, so that no prefix probes a masked value."""
+    if any(c.isdigit() for c in word):
+        return masking.phone != "none"
+    return masking.name != "none" or masking.email != "none"
 
 
 def phone_digits(text: str) -> list[str]:
@@ -105,21 +119,29 @@ TEXT_HITS = 5_000
 PREFIX_WORDS = 64
 
 
-def _quick_search(text: str, fts: str | None, dialect: str) -> tuple[str, list[Any]]:
+def _quick_search(f: InteractionFilter, fts: str | None, dialect: str) -> tuple[str, list[Any]]:
     """Contact name (substring), phone in any format (digits), and customer-visible message text (the
-    full-text index, prefix per word), any of them. Notes are not searched: they are internal (SPEC L4), and
-    an agent's list would otherwise reveal what a supervisor noted."""
-    found = [_name_clause(text), _phone_clause(text), _user_id_clause(text), _message_clause(text, fts, dialect)]
+    full-text index, prefix per word), any of them; a field masked for the viewer only whole. Notes are not
+    searched: they are internal (SPEC L4), and an agent's list would otherwise reveal what a supervisor noted."""
+    text = f.text or ""
+    found = [_name_clause(text, f.masking), _phone_clause(text, f.text_e164, f.masking), _user_id_clause(text),
+             _message_clause(text, fts, dialect, f.masking)]
     parts = [clause for clause in found if clause]
     return "(" + " OR ".join(c for c, _ in parts) + ")", [v for _, more in parts for v in more]
 
 
-def _name_clause(text: str) -> tuple[str, list[Any]]:
+def _name_clause(text: str, masking: Masking) -> tuple[str, list[Any]]:
+    if masking.name != "none":  # the whole name, case and spacing aside
+        return "LOWER(TRIM(i.customer_name)) = ?", [" ".join(text.lower().split())]
     pattern = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return "LOWER(i.customer_name) LIKE ? ESCAPE '\\'", [f"%{pattern}%"]
 
 
-def _phone_clause(text: str) -> tuple[str, list[Any]] | None:
+def _phone_clause(text: str, e164: str | None, masking: Masking) -> tuple[str, list[Any]] | None:
+    """Digits anywhere in the number; for a viewer the number is masked for, the whole number only (`e164`,
+    `text` read with the workspace's region)."""
+    if masking.phone != "none":
+        return ("i.customer_phone = ?", [e164]) if e164 else None
     digits = phone_digits(text)
     if not digits:
         return None
@@ -131,7 +153,7 @@ def _user_id_clause(text: str) -> tuple[str, list[Any]] | None:
     return ("i.customer_phone = ?", [text.strip()]) if USER_ID.fullmatch(text.strip()) else None
 
 
-def _message_clause(text: str, fts: str | None, dialect: str) -> tuple[str, list[Any]] | None:
+def _message_clause(text: str, fts: str | None, dialect: str, masking: Masking) -> tuple[str, list[Any]] | None:
     """`fts`: the SQLite index expression for `text`'s words (None: no indexed word has those prefixes)."""
     words = search_words(text)
     if not words:
@@ -139,7 +161,7 @@ def _message_clause(text: str, fts: str | None, dialect: str) -> tuple[str, list
     if dialect == "postgres":
         return (f"i.id IN (SELECT m.interaction_id FROM messages m WHERE {text_vector('m.text')} @@ "
                 f"to_tsquery('simple', ?) AND m.direction != 'note' ORDER BY m.id DESC LIMIT {TEXT_HITS})",
-                [tsquery(words)])
+                [tsquery(words, masking)])
     if fts is None:
         return None
     return ("i.id IN (SELECT m.interaction_id FROM (SELECT rowid FROM messages_fts WHERE messages_fts "
@@ -147,19 +169,23 @@ def _message_clause(text: str, fts: str | None, dialect: str) -> tuple[str, list
             "WHERE m.direction != 'note')", [fts])
 
 
-async def _fts_expression(text: str | None) -> str | None:
+async def _fts_expression(text: str | None, masking: Masking = UNMASKED) -> str | None:
     """The index expression for the words of `text`, each matching the indexed words it begins, written so
     that the index walks its newest hits lazily instead of reading every hit first (a word in most of a
     million messages: 1.5 ms against 35 ms):
     - 2 to 4 letters: a prefix query, which the index's prefix index answers lazily (one letter: that word);
     - a word that is itself indexed with at least TEXT_HITS hits: that word (its newest hits are the page);
     - otherwise its prefix spelled out as the indexed words that have it ("parcel" OR "parcels"), read from
-      the index's vocabulary (which counts each word's hits, cheap for words that are not that common).
+      the index's vocabulary (which counts each word's hits, cheap for words that are not that common);
+    - a word that must match whole (`whole_word`): that word.
     None when some word begins no indexed word."""
     groups = []
     for word in search_words(text or ""):
         folded = fold(word)
         quoted = '"' + folded.replace('"', '""') + '"'
+        if whole_word(word, masking):
+            groups.append(quoted)
+            continue
         if len(folded) <= 4:  # one letter: that word only (a prefix of one letter would read everything)
             groups.append(quoted + "*" if len(folded) > 1 else quoted)
             continue
@@ -194,15 +220,15 @@ def _advanced_search(f: InteractionFilter, fts: str | None, dialect: str) -> tup
     clauses: list[str] = []
     values: list[Any] = []
     if f.name:
-        clause, more = _name_clause(f.name)
+        clause, more = _name_clause(f.name, f.masking)
         clauses.append(clause)
         values += more
     if f.phone:
-        found = _phone_clause(f.phone)
+        found = _phone_clause(f.phone, f.phone_e164, f.masking)
         clauses.append(found[0] if found else "1 = 0")  # not a number: nothing matches
         values += found[1] if found else []
     if f.message:
-        found = _message_clause(f.message, fts, dialect)
+        found = _message_clause(f.message, fts, dialect, f.masking)
         clauses.append(found[0] if found else "1 = 0")
         values += found[1] if found else []
     return clauses, values
@@ -239,10 +265,11 @@ async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]],
     dialect = Tortoise.get_connection("default").capabilities.dialect
     sqlite = dialect == "sqlite"
     if f.text:
-        clause, more = _quick_search(f.text, await _fts_expression(f.text) if sqlite else None, dialect)
+        clause, more = _quick_search(f, await _fts_expression(f.text, f.masking) if sqlite else None, dialect)
         where.append(clause)
         values += more
-    advanced, more = _advanced_search(f, await _fts_expression(f.message) if sqlite else None, dialect)
+    advanced, more = _advanced_search(f, await _fts_expression(f.message, f.masking) if sqlite else None,
+                                      dialect)
     where += advanced
     values += more
     clause = " AND ".join(where)
@@ -335,25 +362,20 @@ async def _with_attachments(rows: list[dict[str, Any]]) -> None:
         row["attachment"] = files.get(row["id"])
 
 
-def _by_name_or_id(field: str, ref: str | int) -> Q:
-    text = str(ref).strip()
-    return Q(**{field: text}) | Q(id=int(text)) if text.isdigit() else Q(**{field: text})
-
-
 async def find_user(ref: str | int) -> User | None:
-    return await User.filter(_by_name_or_id("username", ref)).first()
+    return await by_name_or_id(User, ref, "username")
 
 
 async def find_queue(ref: str | int) -> Queue | None:
-    return await Queue.filter(_by_name_or_id("name", ref)).first()
+    return await by_name_or_id(Queue, ref)
 
 
 async def find_account(ref: str | int) -> Account | None:
-    return await Account.filter(_by_name_or_id("key", ref)).first()
+    return await by_name_or_id(Account, ref, "key")
 
 
 async def find_disposition(ref: str | int) -> Disposition | None:
-    return await Disposition.filter(_by_name_or_id("name", ref)).first()
+    return await by_name_or_id(Disposition, ref)
 
 
 async def queue_names_of(username: str) -> list[str]:
@@ -361,7 +383,7 @@ async def queue_names_of(username: str) -> list[str]:
 
 
 async def find_template(ref: str | int) -> Template | None:
-    return await Template.filter(_by_name_or_id("name", ref)).first()
+    return await by_name_or_id(Template, ref)
 
 
 async def canned_answers(search: str = "") -> list[dict[str, Any]]:

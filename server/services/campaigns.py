@@ -20,6 +20,7 @@ from server.errors import Conflict, Invalid, NotFound
 from server.persistence import campaign_queries
 from server.persistence.models import Account, Campaign, CampaignRecipient, Contact, ContactList, ContactPhone, \
     CustomField, Tag, Template
+from server.persistence.keys import by_name_or_id
 from server.persistence.queries import raw
 from server.persistence.writes import utcnow
 from server.services.audit import record
@@ -39,9 +40,7 @@ async def _named(model: type[Model], key: Any, what: str, field: str = "name") -
     """A row named by its unique name or its id; unknown: 422, as any other invalid choice in the body."""
     if key is None or isinstance(key, bool) or not str(key).strip():
         raise Invalid(f"Choose the {what}.")
-    row = await model.get_or_none(**{field: str(key).strip()})
-    if row is None and str(key).strip().isdigit():
-        row = await model.get_or_none(id=int(key))
+    row = await by_name_or_id(model, key, field)
     if row is None:
         raise Invalid(f"There is no {what} {key!r}.")
     return row

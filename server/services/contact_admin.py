@@ -14,6 +14,7 @@ from server.domain.contact_fields import checked_definition
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.persistence.models import (Account, Contact, ContactList, ContactTrigger, CustomField, ListPermission,
                                        Queue, Tag, User)
+from server.persistence.keys import by_name_or_id
 from server.persistence.queries import raw
 from server.services.audit import record
 from server.services.auth import Principal
@@ -25,12 +26,16 @@ async def named(model: type[Model], key: Any, what: str, field: str = "name") ->
     """A row named by its unique name (or key) or by its id, whichever the caller gives."""
     if key is None or isinstance(key, bool) or not str(key).strip():
         raise Invalid(f"Name the {what}.")
-    row = await model.get_or_none(**{field: str(key).strip()})
-    if row is None and str(key).isdigit():
-        row = await model.get_or_none(id=int(key))
+    row = await by_name_or_id(model, key, field)
     if row is None:
-        raise NotFound(f"There is no {what} {key!r}.")
+        raise NotFound(f"There is no {what} {_shown(key)}.")
     return row
+
+
+def _shown(key: Any) -> str:
+    """A caller's key as an error message quotes it: cut short."""
+    text = str(key)
+    return repr(text if len(text) <= 80 else text[:80] + "...")
 
 
 def _text(value: Any, what: str, limit: int) -> str:

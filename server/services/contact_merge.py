@@ -6,6 +6,7 @@ from typing import Any
 from server.errors import Forbidden, Invalid, NotFound, ProductError
 from server.persistence.contact_saves import DuplicateContact
 from server.persistence.contact_writes import MergeContacts
+from server.persistence.keys import row_id
 from server.persistence.models import ContactList, CustomField, Tag
 from server.services import list_rights
 from server.services.auth import Principal
@@ -14,9 +15,9 @@ from server.services.contacts import ContactService, contact_view, hidden_fields
 
 async def merge(contacts: ContactService, principal: Principal, survivor_id: int, other: Any) -> dict[str, Any]:
     """`other` (an id) goes into `survivor_id`. Both must be visible and editable: the other is deleted."""
-    if isinstance(other, bool) or not isinstance(other, (int, str)) or not str(other).isdigit():
+    other_id = row_id(other)
+    if other_id is None:
         raise Invalid("other must be the id of the contact to merge into this one.")
-    other_id = int(other)
     if other_id == survivor_id:
         raise Invalid("A contact cannot be merged with itself.")
     for contact_id in (survivor_id, other_id):

@@ -15,6 +15,7 @@ from server.errors import Forbidden, Invalid, NotFound, ProductError
 from server.persistence.contact_queries import ContactFilter, contact_rows, field_specs, find_contacts
 from server.persistence.contact_saves import ContactChange, SaveContact
 from server.persistence.contact_writes import DeleteContact
+from server.persistence.keys import by_name_or_id
 from server.persistence.models import ContactList, ContactPhone, CustomField, Interaction, Tag
 from server.persistence.writer import Writer
 from server.services import list_rights
@@ -158,9 +159,7 @@ class ContactService:
         """The list the caller names (by name or id), if they have `right` on it."""
         if name_or_id in (None, ""):
             raise Invalid("Choose a list.")
-        found = await ContactList.get_or_none(name=str(name_or_id))
-        if found is None and str(name_or_id).isdigit():
-            found = await ContactList.get_or_none(id=int(name_or_id))
+        found = await by_name_or_id(ContactList, name_or_id)
         if found is None or not await list_rights.allowed(principal, found.id, "view"):
             raise Invalid(f"There is no list {name_or_id!r}.")
         if not await list_rights.allowed(principal, found.id, right):

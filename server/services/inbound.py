@@ -19,6 +19,7 @@ from server.connectors.media_fetch import MediaFetcher
 from server.domain.phone import customer_address, normalize_phone, user_id_address
 from server.errors import Invalid, NotFound
 from server.persistence.customer_changes import ApplyCustomerChange, StoreUnrouted
+from server.persistence.keys import storable
 from server.persistence.models import Account
 from server.persistence.writer import Writer
 from server.persistence.writes import ApplyStatuses, InboundResult, StoreInbound, utcnow
@@ -51,7 +52,7 @@ class InboundService:
     async def account(self, key: str, provider: str) -> Account:
         account = self._accounts.get(key)
         if account is None:
-            account = await Account.get_or_none(key=key)
+            account = await Account.get_or_none(key=key) if storable(Account, "key", key) else None
             if account is None or account.provider != provider:
                 raise NotFound(f"There is no {provider} account {key!r}.")
             self._accounts[key] = account

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from server.actors.system import ActorSystem
 from server.domain.routing import Strategy
 from server.errors import Conflict, Invalid
+from server.persistence.keys import by_name_or_id
 from server.persistence.models import Account, Interaction, Queue, QueueMember, QueueSupervisor, Transfer, User
 from server.persistence.routing_state import load_agent_rows, open_interactions_of, rules_of
 from server.services.audit import record
@@ -81,9 +82,7 @@ async def checked_members(value: Any) -> list[User]:
     unknown: list[str] = []
     for key in value:
         text = str(key).strip().lower()
-        user = await User.get_or_none(username=text)
-        if user is None and text.isdigit():
-            user = await User.get_or_none(id=int(text))
+        user = await by_name_or_id(User, text, "username")
         if user is None:
             unknown.append(str(key))
         elif user.disabled:
