@@ -20,6 +20,7 @@ from server.api import admin, audit, auth, campaigns, contacts, interactions, me
 from server.api import admin_config
 from server.api.body_limits import BodyLimits
 from server.api.errors import answer_unknown_api_paths, install_error_handlers
+from server.api.nul_guard import RefuseNul
 from server.api.security_headers import with_security_headers
 from server.config import Settings, stored_secret
 from server.connectors.webhooks import webhook_app
@@ -176,6 +177,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="WhatsApp contact center", version="0.1.0", lifespan=lifespan)
     app.state.ready = False
     install_error_handlers(app)
+    app.add_middleware(RefuseNul)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
