@@ -41,6 +41,22 @@ class Unavailable(ProductError):
     status, code = 503, "unavailable"
 
 
+class Throttled(ProductError):
+    """Too many attempts: the next may succeed after `retry_after` seconds (HTTP: the Retry-After header)."""
+
+    status, code = 429, "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code)
+        self.retry_after = retry_after
+
+
+class Busy(Throttled):
+    """Too much of this work is under way or waiting on the server; a retry after `retry_after` may pass."""
+
+    status, code = 503, "busy"
+
+
 class ProviderError(ProductError):
     """A provider's API refused or failed a request made for the user (a bad gateway, from our side)."""
 
