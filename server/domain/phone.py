@@ -30,6 +30,16 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def whole_number(text: str, default_region: str | None = None) -> str | None:
+    """`text` read as one whole phone number in E.164, if it is one (a search that may hold a number)."""
+    if not any(c.isdigit() for c in text):
+        return None
+    try:
+        return normalize_phone(text, default_region)
+    except Invalid:
+        return None
+
+
 def customer_address(raw: str) -> str:
     """How a customer's WhatsApp id is kept: in E.164 when phonenumbers accepts it, else as the digits
     WhatsApp gave (a number it knows better than phonenumbers' metadata, such as Mexico's older 13-digit

@@ -9,7 +9,7 @@ from typing import Any
 
 from server.domain.contact_fields import FIELD_NAME, STANDARD_FIELDS, FieldSpec, checked_standard
 from server.domain.masking import Masking, masking_for
-from server.domain.phone import normalize_phone
+from server.domain.phone import normalize_phone, whole_number
 from server.domain.tags import GREY, shown_colors
 from server.errors import Forbidden, Invalid, NotFound, ProductError
 from server.persistence.contact_queries import ContactFilter, contact_rows, field_specs, find_contacts
@@ -109,14 +109,9 @@ class ContactService:
     def filter_for(self, principal: Principal, visible: set[int] | None, **given: Any) -> ContactFilter:
         """A search as a user gives it, with the phone read whole when it is one."""
         return ContactFilter(visible_lists=None if visible is None else frozenset(visible),
-                             masking=self.masking(principal), text_e164=self._maybe_phone(given.get("text") or ""),
-                             phone_e164=self._maybe_phone(given.get("phone") or ""), **given)
-
-    def _maybe_phone(self, text: str) -> str | None:
-        try:
-            return normalize_phone(text, self.settings.default_region) if any(c.isdigit() for c in text) else None
-        except Invalid:
-            return None
+                             masking=self.masking(principal),
+                             text_e164=whole_number(given.get("text") or "", self.settings.default_region),
+                             phone_e164=whole_number(given.get("phone") or "", self.settings.default_region), **given)
 
     async def find(self, principal: Principal, *, list_name: str | None = None, tags: list[str] | tuple[str, ...] = (),
                    mine: bool = False, q: str | None = None, custom: dict[str, str] | None = None, page: int = 1,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,6 +22,7 @@ from server.connectors.outbox import Outbox
 from server.connectors.sending import Senders
 from server.domain.canned import NAME_PARTS, fill, placeholder_values
 from server.domain.masking import Masking, masking_for
+from server.domain.phone import whole_number
 from server.domain.recontact import SYSTEM_SENDER, recontact_variables
 from server.domain.templates import render as render_template
 from server.domain.window import window_closed_reason, window_closes_at, window_open
@@ -135,16 +137,20 @@ class InteractionService:
                 for r in rows]
 
     async def list(self, principal: Principal, f: queries.InteractionFilter) -> tuple[list[dict[str, Any]], int]:
-        """Agents see their own interactions only; supervisors and admins see all."""
+        """Agents see their own interactions only; supervisors and admins see all. A field masked for the
+        viewer is searched whole only (the full number or name): parts would probe it one guess at a time."""
+        masking = self.masking(principal)
+        region = self.settings.default_region
+        f = replace(f, masking=masking, text_e164=whole_number(f.text or "", region),
+                    phone_e164=whole_number(f.phone or "", region))
         if not principal.sees_everything:
-            f = queries.InteractionFilter(**{**f.__dict__, "owner": principal.username})
+            f = replace(f, owner=principal.username)
         rows, total = await queries.list_interactions(f)
         ids = [r["id"] for r in rows]
         unread = await queries.unread_counts(ids)
         last = await queries.last_messages(ids)
         unmanaged = await queries.unmanaged_counts(rows)
         tags = await queries.interaction_tags(ids)
-        masking = self.masking(principal)
         views = []
         for row in rows:
             view = interaction_view(row, unread.get(row["id"], 0), masking=masking, tags=tags.get(row["id"], []),

@@ -270,3 +270,22 @@ def test_a_masked_agent_reads_the_notes_masked_and_cannot_change_them(desk: Desk
         assert desk.sup.get(f"/contacts/{cid}").json()["notes"] == notes
     finally:
         admin.put("/admin/settings", json={"masking": NO_MASKING})
+
+
+def test_my_contacts_finds_a_masked_value_by_the_whole_value_only(desk: Desk) -> None:
+    admin, agent = desk.admin, desk[AGENT]
+    customer = _person()
+    phone = customer["phones"][0]
+    cid = agent.post("/contacts", json={"list": "Customers", **customer}).json()["id"]
+    assert admin.put("/admin/settings", json={"masking": {"phone": "partial", "email": "partial",
+                                                          "name": "partial"}}).status_code == 200
+    try:
+        for params in ({"q": phone}, {"phone": phone}, {"q": customer["email"]}, {"email": customer["email"]},
+                       {"first_name": customer["first_name"]}, {"q": customer["last_name"]}):
+            assert cid in _ids(agent.get("/my-contacts", params=params)), params
+        for params in ({"q": phone[:9]}, {"phone": phone[3:10]}, {"q": customer["email"][:6]},
+                       {"email": customer["email"][:-4]}, {"first_name": customer["first_name"][:4]},
+                       {"q": customer["last_name"][:5]}):
+            assert cid not in _ids(agent.get("/my-contacts", params=params)), params
+    finally:
+        admin.put("/admin/settings", json={"masking": NO_MASKING})

@@ -128,3 +128,23 @@ async def test_tags_and_disposition_are_edited_from_the_opened_row(browsers: Bro
     await eventually(lambda: user.notify.contains("Saved."))
     saved = await browsers.services.interactions.get(await browsers.principal("agent2"), mine)
     assert saved["tags"] == ["Support", "VIP"] and saved["disposition"] == "Follow-up needed"
+
+
+async def test_a_masked_agent_finds_a_conversation_by_the_whole_number_only(browsers: Browsers) -> None:
+    await browsers.services.settings.update({"masking": {"phone": "partial", "name": "full"}})
+    desk = await browsers.signed_in("agent3")
+    await go_online(browsers, desk, "agent3")
+    phone = new_phone()
+    mine = await accepted(browsers, desk, phone, "hello", "Teodora Salvi")
+    agent = await browsers.signed_in("agent3", await browsers.new())
+    await agent.open("/interactions")
+    await eventually(lambda: rows(agent))
+    for probe, found in ((phone[:9], []), ("Teo", []), (phone, [mine]), ("teodora salvi", [mine])):
+        element(agent, "list-search").set_value(probe)
+        agent.find(marker="list-go").click()
+        await eventually(lambda: [r["id"] for r in rows(agent)] == found)
+        await eventually(lambda: element(agent, "list-count").text.endswith(f"of {len(found)}"))
+    element(agent, "list-search").set_value("")
+    element(agent, "list-phone").set_value(phone[3:10])
+    agent.find(marker="list-go").click()
+    await eventually(lambda: rows(agent) == [])
