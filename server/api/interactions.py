@@ -15,6 +15,7 @@ from server.errors import Invalid
 from server.services.interaction_filters import build_filter
 
 router = APIRouter(tags=["interactions"])
+BINARY = {"type": "string", "format": "binary"}
 
 
 class Text(BaseModel):
@@ -83,7 +84,8 @@ async def send(interaction_id: RowId, request: Request, user: CurrentUser, servi
     return await services.interactions.send_text(user, interaction_id, body.get("text"))
 
 
-@router.get("/interactions/{interaction_id}/messages/{message_id}/file")
+@router.get("/interactions/{interaction_id}/messages/{message_id}/file", response_class=FileResponse,
+            responses={200: {"description": "The file", "content": {"*/*": {"schema": BINARY}}}})
 async def message_file(interaction_id: RowId, message_id: RowId, user: CurrentUser, services: Services) -> FileResponse:
     path, content_type, filename = await services.interactions.file_of(user, interaction_id, message_id)
     return file_response(path, content_type, filename)
@@ -111,7 +113,8 @@ async def transfer(interaction_id: RowId, body: TransferRequest, user: CurrentUs
     return await services.interactions.transfer(user, interaction_id, agent=body.agent, queue=body.queue)
 
 
-@router.get("/interactions/{interaction_id}/transcript.pdf")
+@router.get("/interactions/{interaction_id}/transcript.pdf", response_class=Response,
+            responses={200: {"description": "The transcript", "content": {"application/pdf": {"schema": BINARY}}}})
 async def transcript(interaction_id: RowId, user: CurrentUser, services: Services) -> Response:
     """The PDF transcript, as this user may see it (SPEC L4); every download is recorded."""
     return transcript_response(interaction_id, await services.transcripts.pdf(user, interaction_id))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Response
 from server.api.deps import CurrentUser, Services
 
 router = APIRouter(tags=["templates"])
+PROVIDER_ERROR = {"description": "Meta refused or failed the request"}  # in the error shape (server/api/openapi.py)
 
 
 def _items(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -52,7 +53,7 @@ async def delete_template(key: str, user: CurrentUser, services: Services) -> Re
     return Response(status_code=204)
 
 
-@router.post("/admin/templates/{key}/submit")
+@router.post("/admin/templates/{key}/submit", responses={502: PROVIDER_ERROR})
 async def submit_template(key: str, user: CurrentUser, services: Services,
                           body: Any = Body(...)) -> dict[str, Any]:
     """`{"account", "examples"?}`: to the Meta account's review; one example value per body variable."""
@@ -66,6 +67,6 @@ async def set_content_sid(key: str, user: CurrentUser, services: Services,
     return await services.templates.set_content_sid(user, key, _field(body, "account"), _field(body, "sid"))
 
 
-@router.post("/admin/accounts/{account}/templates/sync")
+@router.post("/admin/accounts/{account}/templates/sync", responses={502: PROVIDER_ERROR})
 async def sync_templates(account: str, user: CurrentUser, services: Services) -> dict[str, Any]:
     return await services.templates.sync_meta(user, account)
