@@ -21,6 +21,7 @@ from server.api import admin_config
 from server.api.body_limits import BodyLimits
 from server.api.errors import answer_unknown_api_paths, install_error_handlers
 from server.api.nul_guard import RefuseNul
+from server.api.openapi import document_answers
 from server.api.security_headers import with_security_headers
 from server.config import Settings, stored_secret
 from server.connectors.webhooks import webhook_app
@@ -189,6 +190,7 @@ def create_app(settings: Settings) -> FastAPI:
                    audit):
         app.include_router(module.router, prefix="/api/v1")
     answer_unknown_api_paths(app)
+    document_answers(app)
     mount_ui(app, lambda: app.state.services, settings.storage_secret, settings.data_dir)
     return app
 

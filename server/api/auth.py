@@ -15,7 +15,7 @@ class Login(BaseModel):
     password: str
 
 
-@router.post("/auth/login")
+@router.post("/auth/login", responses={429: {"description": "Too many failed attempts: wait as Retry-After says"}})
 async def login(body: Login, services: Services) -> dict[str, Any]:
     token, principal = await services.auth.login(body.username, body.password)
     return {"token": token, "username": principal.username, "role": principal.role}
