@@ -16,8 +16,10 @@ class Login(BaseModel):
 
 
 @router.post("/auth/login", responses={429: {"description": "Too many failed attempts: wait as Retry-After says"}})
-async def login(body: Login, services: Services) -> dict[str, Any]:
-    token, principal = await services.auth.login(body.username, body.password)
+async def login(body: Login, request: Request, services: Services) -> dict[str, Any]:
+    """429 `too_many_attempts` with Retry-After after too many failed attempts for the user or the address."""
+    address = request.client.host if request.client else None
+    token, principal = await services.auth.login(body.username, body.password, address)
     return {"token": token, "username": principal.username, "role": principal.role}
 
 

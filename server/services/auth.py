@@ -1,17 +1,18 @@
-"""Login, bearer tokens and the signed-in principal. Tokens are stored hashed; passwords with argon2."""
+"""Login, bearer tokens and the signed-in principal. Tokens are stored hashed; passwords with argon2, checked on
+the password pool (server/services/passwords.py); sign-in attempts are throttled per user and per address."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from server.errors import Forbidden, Unauthorized
 from server.persistence.keys import storable
 from server.persistence.models import AuthSession, User
+from server.services.login_throttle import LoginThrottle
+from server.services.passwords import PASSWORDS, PasswordPool
 
 _hasher = PasswordHasher()
 ROLES = ("admin", "supervisor", "agent")
@@ -35,6 +36,7 @@ class Principal:
 
 
 def hash_password(password: str) -> str:
+    """On the caller's thread: for seeding and scripts. The server uses `passwords.hash_new_password`."""
     return _hasher.hash(password)
 
 
@@ -43,14 +45,23 @@ def _token_hash(token: str) -> str:
 
 
 class AuthService:
-    def __init__(self) -> None:
+    def __init__(self, passwords: PasswordPool = PASSWORDS, throttle: LoginThrottle | None = None) -> None:
         self._cache: dict[str, Principal] = {}
+        self._passwords = passwords
+        self._throttle = throttle or LoginThrottle()
 
-    async def login(self, username: str, password: str) -> tuple[str, Principal]:
+    async def login(self, username: str, password: str, address: str | None = None) -> tuple[str, Principal]:
+        """A new session for the user. `address`: the client's, throttled as well as the username.
+
+        Throttled (429) after too many failed attempts, Busy (503) when too many sign-ins are waiting.
+        Every attempt checks a password, an unknown or disabled user's too, so that none answers sooner."""
         name = (username or "").strip().lower()
+        attempt = self._throttle.begin(name, address)
         user = await User.get_or_none(username=name) if storable(User, "username", name) else None
-        if user is None or user.disabled or not await asyncio.to_thread(_verify, user.password_hash, password or ""):
+        matches = await self._passwords.verify(user.password_hash if user is not None else None, password or "")
+        if user is None or user.disabled or not matches:
             raise Unauthorized("Wrong username or password.", code="bad_credentials")
+        self._throttle.succeeded(attempt)
         token = secrets.token_urlsafe(32)
         await AuthSession.create(token_hash=_token_hash(token), user=user)
         principal = Principal(user.id, user.username, user.role, user.full_name)
@@ -84,10 +95,3 @@ class AuthService:
         key = _token_hash(token)
         self._cache.pop(key, None)
         await AuthSession.filter(token_hash=key).delete()
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False

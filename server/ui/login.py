@@ -13,10 +13,11 @@ async def login_page(next_path: str = "/") -> RedirectResponse | None:
     if await context.principal() is not None:
         return RedirectResponse(_safe(next_path))
     apply_theme()
+    address = ui.context.client.ip or None  # throttled as well as the username
 
     async def sign_in() -> None:
         try:
-            token, _ = await context.services().auth.login(username.value, password.value)
+            token, _ = await context.services().auth.login(username.value, password.value, address)
         except ProductError as error:
             problem.set_text(error.message)
             problem.set_visibility(True)
