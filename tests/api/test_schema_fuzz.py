@@ -7,6 +7,7 @@ would end the other roles' sessions; nothing is excluded from any pass.
 """
 from __future__ import annotations
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -82,3 +83,13 @@ def test_supervisor(case: schemathesis.Case, demo_server: ServerProcess, supervi
 @FUZZ
 def test_admin(case: schemathesis.Case, demo_server: ServerProcess, admin: dict[str, str]) -> None:
     _fuzz(case, demo_server, admin)
+
+
+def test_the_document_names_the_error_shape_and_the_pdf(demo_server: ServerProcess) -> None:
+    document = httpx.get(f"{demo_server.base}/openapi.json").json()
+    transcript = document["paths"]["/api/v1/interactions/{interaction_id}/transcript.pdf"]["get"]["responses"]
+    assert list(transcript["200"]["content"]) == ["application/pdf"]
+    for status in ("401", "403", "404", "422"):
+        assert transcript[status]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "429" in document["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert "HTTPValidationError" not in document["components"]["schemas"]
