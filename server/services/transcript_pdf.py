@@ -157,15 +157,19 @@ def _visual_lines(text: str) -> list[str]:
     return [get_display(arabic_reshaper.reshape(line)) if any(_rtl(c) for c in line) else line for line in lines]
 
 
+_registering = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def fonts() -> FontSet:
-    """Loaded once per process; raises TranscriptFontsMissing when no font file is found."""
-    return FontSet()
+    """Loaded once per process; raises TranscriptFontsMissing when no font file is found. Registering is
+    the one step that changes reportlab's shared state (its font registry): one thread at a time. Drawing
+    needs no lock: each document keeps its own state (a TrueType font's subsets are kept per document)."""
+    with _registering:
+        return FontSet()
 
 
 # --- the document ----------------------------------------------------------------------------------
-
-_render_lock = threading.Lock()  # reportlab and the font cache keep module-level state: one drawing at a time
 
 DELIVERY = {"queued": "queued", "sent": "sent", "delivered": "delivered", "read": "read", "failed": "failed",
             "received": "received"}
@@ -335,15 +339,16 @@ def _history(f: FontSet, styles: _Styles, history: list[dict[str, Any]]) -> list
 
 
 def render_transcript(interaction: dict[str, Any], messages: list[dict[str, Any]], *, viewer: str = "",
-                      notes_included: bool = True, generated_at: datetime | None = None) -> bytes:
+                      notes_included: bool = True, left_out: bool = False,
+                      generated_at: datetime | None = None) -> bytes:
     """The PDF (bytes) of an interaction view (with `history` and `tags`) and its message views, oldest
-    first. Raises TranscriptFontsMissing when no font file is installed."""
-    with _render_lock:
-        return _render(interaction, messages, viewer, notes_included, generated_at)
+    first; `left_out`: older messages were left out (the PDF says so). Safe to call from several threads at
+    once. Raises TranscriptFontsMissing when no font file is installed."""
+    return _render(interaction, messages, viewer, notes_included, left_out, generated_at)
 
 
 def _render(interaction: dict[str, Any], messages: list[dict[str, Any]], viewer: str, notes_included: bool,
-            generated_at: datetime | None) -> bytes:
+            left_out: bool, generated_at: datetime | None) -> bytes:
     f = fonts()
     styles = _Styles(f)
     generated = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
@@ -358,6 +363,9 @@ def _render(interaction: dict[str, Any], messages: list[dict[str, Any]], viewer:
         *_history(f, styles, interaction.get("history") or []),
         Paragraph(f.markup(f"Messages ({len(messages)})", bold=True), styles.h2),
     ]
+    if left_out:
+        story.append(Paragraph(f.markup(f"Only the latest {len(messages)} messages are shown: older ones are left "
+                                        "out of this transcript (the conversation keeps them all)."), styles.small))
     if not messages:
         story.append(Paragraph(f.markup("No messages."), styles.small))
     story.extend(message_flowable(f, styles, m) for m in messages)

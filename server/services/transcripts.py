@@ -4,6 +4,8 @@ recorded (TranscriptDownload)."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -15,6 +17,11 @@ from server.services.interactions import InteractionService
 from server.services.transcript_pdf import render_transcript
 
 PAGE = 500  # the messages API's largest page
+# A huge conversation is cut to its latest messages, so that no transcript takes minutes to draw: about 3 s
+# for 2,000 ordinary messages on our 2-core machines; the text budget bounds long messages the same way.
+MAX_MESSAGES = 2_000
+MAX_TEXT = 600_000  # characters of message text
+RENDERERS = 3  # transcripts drawn at once, on threads of their own: a long one holds none of the others
 
 
 def notes_visible(principal: Principal, interaction: dict[str, Any]) -> bool:
@@ -29,6 +36,7 @@ def notes_visible(principal: Principal, interaction: dict[str, Any]) -> bool:
 class TranscriptService:
     def __init__(self, interactions: InteractionService) -> None:
         self.interactions = interactions
+        self._renderers = ThreadPoolExecutor(max_workers=RENDERERS, thread_name_prefix="transcript")
 
     async def pdf(self, principal: Principal, interaction_id: int) -> bytes:
         """The transcript as the principal may see it (404 unknown, 403 another agent's); the download is
@@ -36,25 +44,32 @@ class TranscriptService:
         even a double click's, hands the transcript out again)."""
         view = await self.interactions.get(principal, interaction_id)  # visibility, masking, routing history
         view["tags"] = sorted(await Tag.filter(interactions__id=interaction_id).values_list("name", flat=True))
-        messages = await self._all_messages(principal, interaction_id)
         include_notes = notes_visible(principal, view)
-        if not include_notes:
-            messages = [m for m in messages if m["direction"] != "note"]
-        pdf = await asyncio.to_thread(render_transcript, view, messages,
-                                      viewer=principal.full_name or principal.username, notes_included=include_notes)
+        messages, left_out = await self._latest_messages(principal, interaction_id, include_notes)
+        pdf = await asyncio.get_running_loop().run_in_executor(self._renderers, partial(
+            render_transcript, view, messages, viewer=principal.full_name or principal.username,
+            notes_included=include_notes, left_out=left_out))
         async with in_transaction():  # the download and its audit entry: both or neither
             await TranscriptDownload.create(interaction_id=interaction_id, user_id=principal.id)
             await record(principal, "transcript.download", f"interaction {interaction_id}", None, {"format": "pdf"})
         return pdf
 
-    async def _all_messages(self, principal: Principal, interaction_id: int) -> list[dict[str, Any]]:
-        """Every message, oldest first, each in the messages API's (masked) view."""
-        pages: list[list[dict[str, Any]]] = []
+    async def _latest_messages(self, principal: Principal, interaction_id: int,
+                               include_notes: bool) -> tuple[list[dict[str, Any]], bool]:
+        """The latest messages within MAX_MESSAGES and MAX_TEXT, oldest first, each in the messages API's
+        (masked) view; and whether older ones were left out."""
+        kept: list[dict[str, Any]] = []
+        text = 0
         before = None
         while True:
             page = await self.interactions.messages(principal, interaction_id, before=before, limit=PAGE)
-            pages.append(page)
+            for message in reversed(page):
+                if message["direction"] == "note" and not include_notes:
+                    continue
+                text += len(message["text"] or "")
+                if len(kept) == MAX_MESSAGES or (kept and text > MAX_TEXT):
+                    return kept[::-1], True
+                kept.append(message)
             if len(page) < PAGE:
-                break
+                return kept[::-1], False
             before = page[0]["id"]
-        return [m for page in reversed(pages) for m in page]

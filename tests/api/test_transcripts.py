@@ -7,7 +7,8 @@ import io
 import httpx
 from pypdf import PdfReader
 
-from tests.api.conftest import Desk, assert_error, eventually, new_phone
+from server.services.transcripts import MAX_MESSAGES
+from tests.api.conftest import Desk, assert_error, eventually, new_id, new_phone
 from tests.stored import rows
 
 
@@ -86,3 +87,18 @@ def test_masked_agents_never_get_the_number_or_name_in_the_pdf(desk: Desk) -> No
 
 def test_anonymous_is_401(desk: Desk) -> None:
     assert httpx.get(desk.server.base + "/api/v1/interactions/1/transcript.pdf").status_code == 401
+
+
+def test_a_huge_conversation_gives_its_latest_messages_and_says_it_is_cut(desk: Desk) -> None:
+    desk.online("agent3")
+    phone = new_phone()
+    interaction_id = desk.open_for("agent3", phone, "message number 0")
+    with httpx.Client(base_url=desk.server.base, timeout=20) as webhook:
+        for n in range(1, MAX_MESSAGES + 1):
+            r = webhook.post("/webhooks/sandbox/sandbox", json={"id": new_id(), "from": phone,
+                                                                "text": f"message number {n}"})
+            assert r.status_code == 200, r.text
+    text = pdf_text(desk["agent3"].get(f"/interactions/{interaction_id}/transcript.pdf"))
+    assert f"Only the latest {MAX_MESSAGES} messages are shown" in text
+    assert "message number 1\n" in text and "message number 0\n" not in text
+    desk.close("agent3", interaction_id)

@@ -2,7 +2,14 @@
 paging, a row opened."""
 from __future__ import annotations
 
+import asyncio
+import io
+import threading
+
+from pypdf import PdfReader
+
 from server.persistence.models import TranscriptDownload
+from server.services import transcript_pdf, transcripts
 from tests.ui.conftest import Browsers, accepted, element, eventually, go_online, new_phone, receive
 
 
@@ -148,3 +155,44 @@ async def test_a_masked_agent_finds_a_conversation_by_the_whole_number_only(brow
     element(agent, "list-phone").set_value(phone[3:10])
     agent.find(marker="list-go").click()
     await eventually(lambda: rows(agent) == [])
+
+
+async def test_a_long_transcript_being_drawn_does_not_hold_a_short_one(browsers: Browsers, monkeypatch) -> None:
+    desk = await browsers.signed_in("agent2")
+    await go_online(browsers, desk, "agent2")
+    long_id = await accepted(browsers, desk, new_phone(), "a very long conversation")
+    short_id = await accepted(browsers, desk, new_phone(), "a short one")
+    drawing, finish = threading.Event(), threading.Event()
+    draw = transcript_pdf._render
+
+    def held_while_long(interaction, *args):
+        if interaction["id"] == long_id:
+            drawing.set()
+            finish.wait(120)
+        return draw(interaction, *args)
+
+    monkeypatch.setattr(transcript_pdf, "_render", held_while_long)
+    long = asyncio.create_task(desk.http_client.get(f"/desk/transcripts/{long_id}.pdf"))
+    try:
+        await eventually(drawing.is_set)
+        short = await asyncio.wait_for(desk.http_client.get(f"/desk/transcripts/{short_id}.pdf"), 30)
+        assert short.status_code == 200 and short.content.startswith(b"%PDF")
+        assert not long.done()  # the long one is still being drawn
+    finally:
+        finish.set()
+    assert (await long).status_code == 200
+
+
+async def test_a_huge_conversation_gives_its_latest_messages_and_says_it_is_cut(browsers: Browsers,
+                                                                                monkeypatch) -> None:
+    monkeypatch.setattr(transcripts, "MAX_MESSAGES", 3)
+    desk = await browsers.signed_in("agent1")
+    await go_online(browsers, desk, "agent1")
+    phone = new_phone()
+    interaction_id = await accepted(browsers, desk, phone, "message number 1")
+    for n in range(2, 6):
+        await receive(browsers, phone, f"message number {n}")
+    pdf = await desk.http_client.get(f"/desk/transcripts/{interaction_id}.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Only the latest 3 messages are shown" in text
+    assert [n for n in range(1, 6) if f"message number {n}" in text] == [3, 4, 5]

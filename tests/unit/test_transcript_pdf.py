@@ -3,6 +3,7 @@ internal notes are marked, delivery states and attachments are shown, missing fo
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pypdf import PdfReader
@@ -129,3 +130,21 @@ def test_no_font_file_is_a_clear_error(monkeypatch, tmp_path) -> None:
         monkeypatch.undo()
         fonts.cache_clear()
     assert render_transcript(interaction(), []).startswith(b"%PDF")
+
+
+def test_a_cut_transcript_says_so() -> None:
+    text = text_of(render_transcript(interaction(), [message(1, "the latest one")], left_out=True))
+    assert "Only the latest 1 messages are shown" in text and "the latest one" in text
+    assert "Only the latest" not in text_of(render_transcript(interaction(), [message(1, "all there is")]))
+
+
+def test_transcripts_drawn_at_once_read_as_drawn_one_by_one() -> None:
+    """The renderer keeps no drawing state of its own between threads (fonts are registered once)."""
+    fonts.cache_clear()
+    views = [(interaction(id=n), [message(i, f"{SCRIPTS[k]} {n}-{i}") for i, k in enumerate(SCRIPTS)])
+             for n in range(6)]
+    alone = [text_of(render_transcript(view, messages)) for view, messages in views]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        together = list(pool.map(lambda args: text_of(render_transcript(*args)), views))
+    assert [t.split("Generated")[1].split("\n", 1)[1] for t in together] == \
+        [t.split("Generated")[1].split("\n", 1)[1] for t in alone]
