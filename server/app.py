@@ -131,7 +131,7 @@ async def start_services(settings: Settings) -> Services:
     settle_garbage_collector()
     inbound = InboundService(system, writer, media)
     interactions = InteractionService(system, writer, workspace, senders, outbox, files)
-    auth = AuthService()
+    auth = AuthService(workspace)
     return Services(settings, writer, hub, system, auth, workspace, AgentService(system, workspace), interactions,
                     inbound, AdminService(workspace, auth, system, board, hub), ContactAdminService(), CatalogService(),
                     ContactService(workspace, writer), outbox, media, files, http, SimulatorService(inbound, workspace),

@@ -31,6 +31,8 @@ class AuthSession(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="sessions",
                                                                     on_delete=fields.CASCADE)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Refreshed at most about once a minute while the session is used; null: not used since it was created.
+    last_used_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "auth_sessions"

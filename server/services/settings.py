@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "max_tabs": 20,
     "default_region": "",  # ISO 3166 code that phone numbers typed without a country code belong to
     "simulator": {"enabled": False},  # the customer simulator, a testing tool (on in the demo workspace)
+    # A sign-in ends after this long without use (a lunch break is fine), and in any case after a long shift.
+    "sessions": {"idle_minutes": 120, "max_hours": 12},
 }
 
 
@@ -65,6 +67,13 @@ def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
         if "enabled" in value and not isinstance(value["enabled"], bool):
             raise Invalid("simulator.enabled must be true or false.")
         out["simulator"] = value
+    if "sessions" in changes:
+        value = _object(changes, "sessions", {"idle_minutes", "max_hours"})
+        if "idle_minutes" in value:
+            value["idle_minutes"] = _int(value["idle_minutes"], "sessions.idle_minutes", 5, 24 * 60)
+        if "max_hours" in value:
+            value["max_hours"] = _int(value["max_hours"], "sessions.max_hours", 1, 30 * 24)
+        out["sessions"] = value
     if "default_region" in changes:
         region = changes["default_region"]
         if not isinstance(region, str) or (region and region.upper() not in phonenumbers.SUPPORTED_REGIONS):

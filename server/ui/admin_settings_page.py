@@ -1,6 +1,6 @@
 """The Settings page (SPEC A2): transfer on or off and to whom, the agent timeout, attachments on or off and
 their largest size, tabs per agent, masking of phone, email and name, and the default region of national
-numbers, and whether the customer simulator may be used. Save sends only what was changed; the settings service checks it and the page shows its refusal."""
+numbers, whether the customer simulator may be used, and when sign-ins end. Save sends only what was changed; the settings service checks it and the page shows its refusal."""
 from __future__ import annotations
 
 from typing import Any
@@ -19,7 +19,8 @@ MASKING = {"none": "Shown", "partial": "Partly hidden", "full": "Hidden"}
 # (setting, part or "" for a setting that is one value) of every field of the form
 FIELDS = [("transfer", "enabled"), ("transfer", "to"), ("agent_timeout", ""), ("attachments", "enabled"),
           ("attachments", "max_mb"), ("max_tabs", ""), ("masking", "phone"), ("masking", "email"),
-          ("masking", "name"), ("default_region", ""), ("simulator", "enabled")]
+          ("masking", "name"), ("default_region", ""), ("simulator", "enabled"), ("sessions", "idle_minutes"),
+          ("sessions", "max_hours")]
 
 
 async def settings_page() -> RedirectResponse | None:
@@ -81,6 +82,11 @@ class SettingsPage:
                 self._field(ui.input("Default region (e.g. IT, US; empty: none)").props(
                     "outlined dense").classes("w-[320px]"), "default_region", "")
                 ui.label("The country of numbers typed without a country code.").classes("xc-muted text-sm")
+            with self._section("Sign-in sessions"):
+                self._field(ui.number("Signed out after idle (minutes, 5-1440)").props("outlined dense").classes(
+                    "w-[260px]"), "sessions", "idle_minutes")
+                self._field(ui.number("Signed out after at most (hours, 1-720)").props("outlined dense").classes(
+                    "w-[260px]"), "sessions", "max_hours")
             with self._section("Testing"):
                 self._field(ui.switch("Customer simulator"), "simulator", "enabled")
                 ui.label("Administrators play customers of sandbox accounts on /simulator: they read and write "

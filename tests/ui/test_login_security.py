@@ -50,7 +50,7 @@ async def test_every_sign_in_checks_a_password_known_user_or_not(browsers: Brows
     from server.services.auth import AuthService
 
     passwords = _RecordingPasswords()
-    auth = AuthService(passwords=passwords)
+    auth = AuthService(browsers.services.settings, passwords=passwords)
     admin = await browsers.principal("admin")
     await browsers.services.admin.update_user(admin, "agent2", {"disabled": True})
     for username in ("nobody-here", "agent1", "agent2"):
