@@ -289,3 +289,26 @@ def test_my_contacts_finds_a_masked_value_by_the_whole_value_only(desk: Desk) ->
             assert cid not in _ids(agent.get("/my-contacts", params=params)), params
     finally:
         admin.put("/admin/settings", json={"masking": NO_MASKING})
+
+
+def test_a_masked_agent_searches_the_notes_as_they_read_them(desk: Desk) -> None:
+    """A search in the notes matches what the agent is shown: a part of a masked detail finds nothing."""
+    admin, agent = desk.admin, desk[AGENT]
+    customer = _person()
+    phone = customer["phones"][0]
+    notes = f"Ask for {customer['first_name']}, who prefers calls on {phone} after six."
+    cid = admin.post("/contacts", json={"list": "Customers", "notes": notes, **customer}).json()["id"]
+    parts = [{"notes": phone[3:9]}, {"notes": customer["first_name"][:5]}, {"notes": f"calls on {phone[:6]}"}]
+    assert admin.put("/admin/settings", json={"masking": {"phone": "partial", "email": "partial",
+                                                          "name": "partial"}}).status_code == 200
+    try:
+        for params in parts:
+            assert cid not in _ids(agent.get("/contacts", params=params)), params
+            assert cid in _ids(desk.sup.get("/contacts", params=params)), params
+        found = agent.get("/contacts", params={"notes": "PREFERS calls", "page_size": 1})
+        assert cid in _ids(found) and found.json()["total"] >= 1
+        assert cid in _ids(agent.get("/contacts", params={"notes": f"{phone[-2:]} after six"}))
+    finally:
+        admin.put("/admin/settings", json={"masking": NO_MASKING})
+    for params in parts:
+        assert cid in _ids(agent.get("/contacts", params=params)), params
