@@ -44,7 +44,7 @@ async def _as_merged(contacts: ContactService, principal: Principal, after: dict
            "created_at": None, "updated_at": None}
     masking = contacts.masking(principal)
     defined = set(await CustomField.filter(list_id=after["list_id"]).values_list("name", flat=True))
-    return {**contact_view(row, masking, defined), "can_edit": False, "hidden": sorted(hidden_fields(masking)),
+    return {**contact_view(row, masking, defined), "can_edit": False, "hidden": sorted(hidden_fields(masking, row)),
             "custom_fields": []}
 
 
