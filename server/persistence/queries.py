@@ -22,7 +22,7 @@ INTERACTION_FIELDS = ("id", "status", "owner__username", "first_agent__username"
                       "account__provider", "customer_phone", "customer_name", "contact_id", "created_at",
                       "accepted_at", "closed_at", "disposition_id", "disposition__name", "read_marker",
                       "returned_unread", "contact__first_name", "contact__last_name", "contact__email",
-                      "last_inbound_at", "account__window_hours")
+                      "last_inbound_at", "account__window_hours", "contact__list_id")
 
 
 async def raw(sql: str, values: list[Any] | None = None) -> list[dict[str, Any]]:

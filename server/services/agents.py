@@ -13,6 +13,7 @@ from server.domain.masking import masking_for
 from server.errors import Conflict, Forbidden, NotFound
 from server.persistence import queries
 from server.persistence.models import Queue, User
+from server.services import list_rights
 from server.services.auth import Principal
 from server.services.settings import SettingsService
 from server.services.views import contact_view, iso
@@ -70,9 +71,12 @@ class AgentService:
             return []
         rows = await queries.interaction_rows([o.interaction_id for o in view.offers])
         masking = masking_for(principal.role, self.settings.get("masking"))
+        lists = await list_rights.list_ids(principal, "view") if any(r["contact_id"] for r in rows.values()) \
+            else None
         now = time.time()
         return [{"interaction_id": o.interaction_id, "kind": o.kind, "queue": o.queue,
-                 "contact": contact_view(rows[o.interaction_id], masking) if o.interaction_id in rows else None,
+                 "contact": contact_view(rows[o.interaction_id], masking, lists) if o.interaction_id in rows
+                 else None,
                  "expires_at": iso(o.deadline), "expires_in": max(0, round(o.deadline - now))}
                 for o in view.offers]
 

@@ -89,7 +89,7 @@ class InteractionService:
         last = (await queries.last_messages([interaction_id])).get(interaction_id)
         tags = (await queries.interaction_tags([interaction_id])).get(interaction_id, [])
         view = interaction_view(row, unread, masking=self.masking(principal), tags=tags, last_message=last,
-                                transfer=transfer)
+                                transfer=transfer, lists=await list_rights.list_ids(principal, "view"))
         view["history"] = await self.history(interaction_id)
         return view
 
@@ -151,10 +151,11 @@ class InteractionService:
         last = await queries.last_messages(ids)
         unmanaged = await queries.unmanaged_counts(rows)
         tags = await queries.interaction_tags(ids)
+        lists = await list_rights.list_ids(principal, "view")
         views = []
         for row in rows:
             view = interaction_view(row, unread.get(row["id"], 0), masking=masking, tags=tags.get(row["id"], []),
-                                    last_message=last.get(row["id"]))
+                                    last_message=last.get(row["id"]), lists=lists)
             view["unmanaged"] = unmanaged.get((row["account__key"], row["customer_phone"]), 0)
             views.append(view)
         return views, total

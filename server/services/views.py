@@ -25,15 +25,18 @@ def customer_details(row: dict[str, Any], prefix: str = "") -> tuple[list[str], 
             [row.get(f"{prefix}contact__email") or ""])
 
 
-def contact_view(row: dict[str, Any], masking: Masking = UNMASKED) -> dict[str, Any]:
+def contact_view(row: dict[str, Any], masking: Masking = UNMASKED, lists: set[int] | None = None) -> dict[str, Any]:
+    """The customer of an interaction row. `lists`: the contact lists the viewer may see (None: every one); a
+    contact saved in another list is not named, as reading it answers that there is none."""
     phone = row.get("customer_phone") or ""
-    return {"id": row.get("contact_id"), "name": masking.of_name(row.get("customer_name") or "") or "",
+    contact_id = row.get("contact_id") if lists is None or row.get("contact__list_id") in lists else None
+    return {"id": contact_id, "name": masking.of_name(row.get("customer_name") or "") or "",
             "phone": masking.of_phone(phone), "phone_kind": address_kind(phone) if phone else None}
 
 
 def interaction_view(row: dict[str, Any], unread: int, *, masking: Masking = UNMASKED, tags: list[str] | None = None,
-                     last_message: dict[str, Any] | None = None,
-                     transfer: dict[str, Any] | None = None) -> dict[str, Any]:
+                     last_message: dict[str, Any] | None = None, transfer: dict[str, Any] | None = None,
+                     lists: set[int] | None = None) -> dict[str, Any]:
     return {
         "id": row["id"],
         "status": row["status"],
@@ -43,7 +46,7 @@ def interaction_view(row: dict[str, Any], unread: int, *, masking: Masking = UNM
         "queue": row["queue__name"],
         "account": row["account__key"],
         "provider": row["account__provider"],
-        "contact": contact_view(row, masking),
+        "contact": contact_view(row, masking, lists),
         "created_at": iso(row["created_at"]),
         "accepted_at": iso(row["accepted_at"]),
         "closed_at": iso(row["closed_at"]),

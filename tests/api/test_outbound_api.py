@@ -55,3 +55,20 @@ def test_the_check_names_no_contact_of_a_list_the_agent_may_not_see(desk: Desk) 
     assert desk.admin.get(f"/contacts/{hidden_id}").status_code == 200
     seen = desk["agent4"].get("/outbound/check", params={"account": "sandbox", "phone": shown}).json()
     assert seen["contact_id"] == shown_id
+
+
+def test_a_conversation_names_no_contact_of_a_list_the_agent_may_not_see(desk: Desk) -> None:
+    hidden = f"Hidden {new_phone()}"
+    assert desk.admin.post("/admin/lists", json={"name": hidden}).status_code == 201
+    phone = new_phone()
+    hidden_id = desk.admin.post("/contacts", json={"list": hidden, "phones": [phone]}).json()["id"]
+    desk.online("agent5")
+    interaction_id = desk.inbound(phone, "hello")
+    offer = desk["agent5"].wait_for_offer(interaction_id)
+    assert offer["contact"]["id"] is None
+    desk.accept("agent5", interaction_id)
+    assert desk.get(interaction_id, "agent5")["contact"]["id"] is None
+    listed = desk["agent5"].get("/interactions", params={"status": "open"}).json()["items"]
+    assert [i["contact"]["id"] for i in listed if i["id"] == interaction_id] == [None]
+    assert desk.get(interaction_id, "admin")["contact"]["id"] == hidden_id
+    desk.close("agent5", interaction_id)
