@@ -13,7 +13,8 @@ from server.errors import Conflict, Forbidden, Invalid
 from server.persistence.models import User
 from server.persistence.routing_state import load_agent_rows, open_interactions_of
 from server.services.audit import record
-from server.services.auth import ROLES, AuthService, Principal, hash_password
+from server.services.auth import ROLES, AuthService, Principal
+from server.services.passwords import hash_new_password
 from server.services.board import BoardService
 from server.services.contact_admin import named
 from server.services.settings import SettingsService
@@ -60,9 +61,10 @@ class AdminService:
             raise Invalid(f"role must be one of {', '.join(ROLES)}.")
         if len(full_name) > 128:
             raise Invalid("full_name is limited to 128 characters.")
+        password_hash = await hash_new_password(password)
         try:
             async with in_transaction():
-                user = await User.create(username=username, password_hash=hash_password(password), role=role,
+                user = await User.create(username=username, password_hash=password_hash, role=role,
                                          full_name=full_name, capacity=capacity)
                 await record(principal, "user.create", f"user {username}", None, user_view(user))
         except IntegrityError:
@@ -101,7 +103,7 @@ class AdminService:
         if "password" in body:
             if not isinstance(body["password"], str) or len(body["password"]) < MIN_PASSWORD:
                 raise Invalid(f"password: at least {MIN_PASSWORD} characters.")
-            changes["password_hash"] = hash_password(body["password"])
+            changes["password_hash"] = await hash_new_password(body["password"])
         async with in_transaction():
             await User.filter(id=user.id).update(**changes)
             user = await User.get(id=user.id)

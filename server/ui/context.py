@@ -6,12 +6,13 @@ page (`attempt`, `run`) first checks the browser's session again, as the REST AP
 and a page whose user was signed out or changed role is told and sent away at once (`AccountChanged`)."""
 from __future__ import annotations
 
+import contextvars
 import itertools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from nicegui import app, background_tasks, storage, ui
+from nicegui import Client, app, background_tasks, storage, ui
 
 from server.actors.events import AccountChanged, Event
 from server.errors import ProductError, Unauthorized
@@ -30,9 +31,10 @@ def services() -> Any:
     return _services()
 
 
-async def principal() -> Principal | None:
-    """The signed-in user of this browser, or None (no session, or it ended)."""
-    session = token()
+async def principal(client: Client | None = None) -> Principal | None:
+    """The signed-in user of this browser (of `client`'s page, by default the current one), or None (no
+    session, or it ended)."""
+    session = token(client)
     if not session:
         return None
     try:
@@ -44,7 +46,7 @@ async def principal() -> Principal | None:
 
 async def page_principal() -> Principal | None:
     """The signed-in user a page is being built for, or None. The page's actions are allowed only while the
-    browser's session still belongs to this user with this role."""
+    browser's session still belongs to this user with this role (`still_allowed`)."""
     found = await principal()
     if found is not None:
         client = ui.context.client
@@ -56,58 +58,79 @@ async def page_principal() -> Principal | None:
 
 _page_users: dict[str, Principal | None] = {}  # per client: who its page was built for; None once signed out
 SIGNED_OUT = "You were signed out: an administrator changed your account."
+SESSION_ENDED = "Your session has ended; sign in again."
+ACCOUNT_CHANGED = "Your account changed; the page was reloaded."
 
 
 def _account_changed(event: Event) -> None:
     if not isinstance(event, AccountChanged):
         return
     if event.signed_out:
-        _send_to_sign_in(SIGNED_OUT)
+        _send_to_sign_in(ui.context.client, SIGNED_OUT)
     else:
-        ui.navigate.reload()  # rebuilt for the user's new role
+        _reload(ui.context.client, ACCOUNT_CHANGED)
 
 
-def _send_to_sign_in(notice: str) -> None:
-    client = ui.context.client
+def _send_to_sign_in(client: Client, notice: str) -> None:
     _page_users[client.id] = None
-    ui.notify(notice, type="warning", position="top")
     path = client.page.path if "{" not in client.page.path else "/"
-    ui.navigate.to(f"/login?next_path={path}")
+    with client:
+        ui.notify(notice, type="warning", position="top")
+        ui.navigate.to(f"/login?next_path={path}")
+
+
+def _reload(client: Client, notice: str) -> None:
+    """Rebuilt for the user's new role."""
+    with client:
+        ui.notify(notice, type="info", position="top")
+        ui.navigate.reload()
 
 
 async def still_allowed() -> bool:
     """Whether this page may act now: its browser's session is still valid and still the same user with the
-    same role as when the page was built. If not, the page is told and sent away, and nothing is done."""
-    client = ui.context.client
+    same role as when the page was built (the check the REST API makes for every request). If not, the page is
+    told and sent away, and nothing is done."""
+    client = _acting_client()
     if client.id not in _page_users:
         return True  # a page for anyone, such as the sign-in page
     built_for = _page_users[client.id]
-    if built_for is None:
-        return False
-    current = await principal()
+    current = await principal(client) if built_for is not None else None
     if current is None:
-        _send_to_sign_in("Your session has ended; sign in again.")
+        _send_to_sign_in(client, SESSION_ENDED)
         return False
     if (current.id, current.role) != (built_for.id, built_for.role):
-        ui.notify("Your account changed; the page was reloaded.", type="warning", position="top")
-        ui.navigate.reload()
+        _reload(client, ACCOUNT_CHANGED)
         return False
     return True
 
 
-def token() -> str:
-    """This browser's session token. Inside a page it is read through the page's own request: handlers of
-    elements built after an event from the hub run with no request, and NiceGUI's simulated browsers (tests)
-    share one context."""
-    request = _page_request()
+_client_of_action: contextvars.ContextVar[Client] = contextvars.ContextVar("client_of_action")
+
+
+def _acting_client() -> Client:
+    """The page an action runs for. An action may remove the element it started from (a form rebuilt after a
+    save) and then act again: its page is the one it first acted for (kept per task)."""
+    try:
+        client = ui.context.client
+    except RuntimeError:
+        return _client_of_action.get()
+    _client_of_action.set(client)
+    return client
+
+
+def token(client: Client | None = None) -> str:
+    """This browser's session token (of `client`'s page, by default the current one). Inside a page it is
+    read through the page's own request: handlers of elements built after an event from the hub run with no
+    request, and NiceGUI's simulated browsers (tests) share one context."""
+    request = _page_request(client)
     if request is not None:
         storage.request_contextvar.set(request)
     return str(app.storage.user.get("token") or "")
 
 
-def _page_request() -> Any:
+def _page_request(client: Client | None) -> Any:
     try:
-        return ui.context.client.request
+        return (client or ui.context.client).request
     except RuntimeError:  # not inside a page (a plain route), or a page built without a request
         return None
 

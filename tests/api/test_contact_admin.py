@@ -419,7 +419,7 @@ def test_disabling_a_user_ends_their_session(admin: Api, demo_server: ServerProc
     finally:
         leaver.client.close()
         spare.client.close()
-    assert_error(admin.patch("/admin/users/admin", json={"disabled": True}), 422, "invalid")
+    assert_error(admin.patch("/admin/users/admin", json={"disabled": True}), 403, "forbidden")
     assert admin.get("/me").status_code == 200
     for body in ({"disabled": "yes"}, {"role": "boss"}, {"password": "short"}, {"username": "x"}, {}):
         assert_error(admin.patch(f"/admin/users/{username}", json=body), 422, "invalid")
@@ -440,6 +440,25 @@ def test_a_role_change_applies_at_once(admin: Api, demo_server: ServerProcess) -
         assert user.get(f"/contacts/{hidden['id']}").status_code == 200
         assert user.get("/admin/lists").status_code == 200
         assert admin.patch(f"/admin/users/{username}", json={"role": "agent"}).status_code == 200
-        assert_error(user.get(f"/contacts/{hidden['id']}"), 404, "not_found")
+        assert_error(user.get(f"/contacts/{hidden['id']}"), 401)  # a lower role ends every session
+        assert_error(user.get("/admin/lists"), 401)
+        again = Api(demo_server.base, username, password="climber-pass")
+        try:
+            assert_error(again.get(f"/contacts/{hidden['id']}"), 404, "not_found")
+            assert_error(again.get("/admin/lists"), 403, "forbidden")
+        finally:
+            again.client.close()
     finally:
         user.client.close()
+
+
+def test_nobody_changes_their_own_role_state_or_rights(admin: Api) -> None:
+    """An administrator cannot enable, disable, promote, demote or widen themself; another one can."""
+    before = next(u for u in admin.get("/admin/users").json()["items"] if u["username"] == "admin")
+    assert_error(admin.patch("/admin/users/admin", json={"role": "agent"}), 403, "forbidden")
+    assert_error(admin.patch("/admin/users/admin", json={"disabled": False}), 403, "forbidden")
+    assert_error(admin.put("/admin/lists/Customers/permissions",
+                           json={"user": "admin", "view": True, "add": True, "edit": True}), 403, "forbidden")
+    assert admin.get("/me").json()["role"] == "admin"
+    assert next(u for u in admin.get("/admin/users").json()["items"] if u["username"] == "admin") == before
+    assert not any(p["user"] == "admin" for p in admin.get("/admin/lists/Customers/permissions").json()["items"])

@@ -13,7 +13,7 @@ import pytest
 from server.errors import Conflict, Forbidden, Invalid
 from server.persistence.db import close_database, open_database
 from server.persistence.models import (Account, Contact, ContactList, ContactPhone, ContactTrigger, Interaction,
-                                       Queue, Template)
+                                       ListPermission, Queue, Template)
 from server.services.auth import Principal
 from tests.actors.harness import Core
 from tests.actors.test_races import inbound, wait_until
@@ -43,6 +43,8 @@ def core(tmp_path):
         leads = await ContactList.create(name="Leads")
         for account in await Account.all():
             await ContactTrigger.create(account=account, list=leads)
+        for agent in core.agents:  # a contact in a list they may not view is no contact to them
+            await ListPermission.create(list=leads, user_id=agent.id, can_view=True)
         await close_database()
 
     core.call(accounts())

@@ -1,0 +1,85 @@
+"""An open page acts only while its user may (issue: an admin demoted and disabled while their users page
+stayed open created a new admin from it and re-enabled themself). Every action of a page checks the browser's
+session again, and a user whose account an administrator changed is told at once and sent away."""
+from __future__ import annotations
+
+from server.persistence.models import AuthSession, User
+from server.services.auth import hash_password
+from server.ui.context import SESSION_ENDED, SIGNED_OUT
+from tests.ui.conftest import Browsers, element, eventually
+
+
+async def _second_admin(browsers: Browsers, username: str) -> int:
+    """An administrator who signs in with the demo password (shorter than the admin pages allow)."""
+    user = await User.create(username=username, password_hash=hash_password("demo"), role="admin")
+    return user.id
+
+
+async def _new_admin_dialog(user, username: str):
+    """Fills the "New user" dialog for an administrator named `username`; returns its Save button, unclicked."""
+    user.find(marker="users-new").click()
+    await user.should_see(marker="user-save", retries=50)
+    user.find(marker="user-username").type(username)
+    user.find(marker="user-password").type("mallory-pass-1")
+    element(user, "user-role").set_value("admin")
+    return user.find(marker="user-save")
+
+
+async def test_a_demoted_and_disabled_admin_cannot_act_from_a_page_left_open(browsers: Browsers) -> None:
+    boss_id = await _second_admin(browsers, "boss")
+    boss = await browsers.signed_in("boss")
+    await boss.open("/admin/users")
+    await boss.should_see(marker="users-table", retries=50)
+    save = await _new_admin_dialog(boss, "mallory")
+    table = boss.find(marker="users-table")  # the page's elements, as a browser that ignores navigation keeps them
+
+    admin = await browsers.principal("admin")
+    await browsers.services.admin.update_user(admin, "boss", {"role": "agent"})
+    await browsers.services.admin.update_user(admin, "boss", {"disabled": True})
+    await eventually(lambda: boss.notify.contains(SIGNED_OUT))
+    assert await AuthSession.filter(user_id=boss_id).count() == 0
+
+    save.click()  # from the page built while boss was an admin
+    table.trigger("enable", {"username": "boss"})
+    table.trigger("edit", {"username": "boss"})
+    await eventually(lambda: boss.notify.messages.count(SESSION_ENDED) >= 2)  # Save and Enable, refused
+    assert not await User.exists(username="mallory")
+    found = await User.get(id=boss_id)
+    assert (found.role, found.disabled) == ("agent", True)
+
+
+async def test_a_page_whose_session_ended_elsewhere_refuses_the_next_action(browsers: Browsers) -> None:
+    """No event needed: the action itself checks the session (here ended as when signing out elsewhere)."""
+    boss_id = await _second_admin(browsers, "chief")
+    chief = await browsers.signed_in("chief")
+    await chief.open("/admin/users")
+    await chief.should_see(marker="users-table", retries=50)
+    save = await _new_admin_dialog(chief, "mallory2")
+    await browsers.services.auth.forget_user(boss_id, end_sessions=True)
+
+    save.click()
+    await eventually(lambda: chief.notify.contains(SESSION_ENDED))
+    await chief.should_see("Sign in", retries=50)  # sent to the sign-in page
+    assert not await User.exists(username="mallory2")
+
+
+async def test_a_new_role_rebuilds_open_pages_and_a_lower_one_signs_out(browsers: Browsers) -> None:
+    agent = await browsers.signed_in("agent2")
+    await agent.should_see(marker="user-menu", retries=50)
+    admin = await browsers.principal("admin")
+    await browsers.services.admin.update_user(admin, "agent2", {"role": "supervisor"})
+
+    async def board_offered() -> bool:
+        """The desk was rebuilt for the new role: its menu now leads to the board."""
+        agent.find(marker="user-menu").click()
+        try:
+            await agent.should_see(marker="to-supervisor", retries=1)
+            return True
+        except AssertionError:
+            return False
+
+    assert await eventually(board_offered, timeout=10)
+    await browsers.services.admin.update_user(admin, "agent2", {"role": "agent"})
+    await eventually(lambda: agent.notify.contains(SIGNED_OUT))
+    await agent.should_see("Sign in", retries=50)
+
