@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -67,6 +68,27 @@ def as_text(value: Any) -> str:
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+# A JSON escape of NUL that is not itself escaped (preceded by an even number of backslashes).
+_JSON_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+REPLACEMENT = "\ufffd"
+
+
+def nul_free_json(raw: bytes) -> bytes:
+    """A provider's JSON body with every NUL character in its strings made U+FFFD. Databases refuse NUL
+    (PostgreSQL in text and JSON columns), and one odd character must not cost the message. Cheap when there
+    is none (the hot path); call it after the signature was checked on the body as it came."""
+    if b"\\u0000" not in raw:
+        return raw
+    return _JSON_NUL.sub(rb"\1\\ufffd", raw)
+
+
+def nul_free_fields(fields: dict[str, str]) -> dict[str, str]:
+    """Form or query fields with every NUL character made U+FFFD (see `nul_free_json`)."""
+    if not any("\x00" in value for value in fields.values()):
+        return fields
+    return {key: value.replace("\x00", REPLACEMENT) for key, value in fields.items()}
 
 
 def raw_json(item: Any) -> str:

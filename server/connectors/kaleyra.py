@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, unquote
 import httpx
 
 from server.connectors.delivery import (UNREADABLE, InboundMedia, InboundMessage, StatusUpdate, Unrouted, as_object,
-                                       as_text, digest_id, epoch, raw_json)
+                                       as_text, digest_id, epoch, nul_free_fields, nul_free_json, raw_json)
 from server.connectors.sending import Outgoing, SendFailed, answer_field, json_error, refused, request
 from server.errors import Forbidden, Invalid
 from server.persistence.models import Account
@@ -61,11 +61,11 @@ def read_event(event: dict[str, Any]) -> tuple[list[InboundMessage], list[Status
 def _fields(raw: bytes, content_type: str) -> dict[str, Any]:
     if content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
         try:
-            return dict(parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=bool(raw)))
+            return nul_free_fields(dict(parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=bool(raw))))
         except ValueError:  # UnicodeDecodeError included
             raise Invalid("The body is not form-encoded.") from None
     try:
-        body = json.loads(raw)
+        body = json.loads(nul_free_json(raw))
     except (ValueError, RecursionError):
         raise Invalid("The body is not JSON.") from None
     if not isinstance(body, dict):

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from server.api.downloads import file_response
 from server.api.errors import ERROR_HANDLERS
 from server.connectors import kaleyra, meta, sinch, twilio
-from server.connectors.delivery import Unrouted, raw_json
+from server.connectors.delivery import Unrouted, nul_free_fields, nul_free_json, raw_json
 from server.errors import Invalid
 from server.persistence.models import Attachment
 from server.persistence.credentials import credentials_of
@@ -60,7 +60,7 @@ async def sandbox_inbound(request: Request) -> JSONResponse:
     """`{"id", "from", "text", "name"?}`: a customer's message through the sandbox provider."""
     try:
         services, account, raw = await _delivery(request, "sandbox")
-        body = json.loads(raw)
+        body = json.loads(nul_free_json(raw))
     except Invalid as error:
         return _bad_request(error.message)
     except (ValueError, UnicodeDecodeError):
@@ -95,7 +95,7 @@ async def meta_inbound(request: Request) -> JSONResponse:
         return _bad_request(error.message)
     meta.check_signature(credentials_of(account), raw, request.headers.get("x-hub-signature-256"))
     try:
-        changes = meta.parse(raw)
+        changes = meta.parse(nul_free_json(raw))
     except Invalid as error:
         return _bad_request(error.message)
     received = await services.inbound.receive_meta(account, changes)
@@ -115,7 +115,7 @@ async def _twilio_request(request: Request) -> tuple[Any, Any, dict[str, str]]:
     twilio.check_signature(credentials_of(account), url, fields or {}, request.headers.get("x-twilio-signature"))
     if fields is None:
         raise Invalid("The body is not form-encoded.")
-    return services, account, fields
+    return services, account, nul_free_fields(fields)
 
 
 async def twilio_inbound(request: Request) -> Response:
@@ -159,7 +159,7 @@ async def sinch_callback(request: Request) -> Response:
         return _bad_request(error.message)
     sinch.check_signature(credentials_of(account), raw, request.headers)
     try:
-        messages, statuses, unrouted = sinch.parse(raw)
+        messages, statuses, unrouted = sinch.parse(nul_free_json(raw))
     except Invalid as error:
         return _bad_request(error.message)
     results = await services.inbound.receive_all(account, messages, unrouted)
@@ -177,7 +177,7 @@ async def kaleyra_callback(request: Request) -> Response:
     try:
         if request.method == "GET":
             messages, statuses, unrouted = kaleyra.read_event(
-                {k: v for k, v in request.query_params.items() if k != "secret"})
+                nul_free_fields({k: v for k, v in request.query_params.items() if k != "secret"}))
         else:
             messages, statuses, unrouted = kaleyra.parse(raw, request.headers.get("content-type", ""))
     except Invalid as error:

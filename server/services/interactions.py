@@ -46,8 +46,15 @@ MAX_TEXT = 4096
 def _text(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Invalid(f"The {what} cannot be empty.")
+    return _storable(value, what)
+
+
+def _storable(value: str, what: str) -> str:
+    """A text a message can hold: WhatsApp's length, and no NUL (which databases refuse)."""
     if len(value) > MAX_TEXT:
         raise Invalid(f"The {what} is limited to {MAX_TEXT} characters.")
+    if "\x00" in value:
+        raise Invalid(f"The {what} cannot hold a NUL character.")
     return value
 
 
@@ -246,11 +253,9 @@ class InteractionService:
         stored = await self.files.write(upload.chunks(), limit, lambda: too_large(kind, limit))
         if recorded:
             stored, content_type = await self._voice_note(stored), "audio/ogg"
-        caption = upload.fields.get("text", "")
-        if len(caption) > MAX_TEXT:
-            raise Invalid(f"The caption is limited to {MAX_TEXT} characters.")
+        caption = _storable(upload.fields.get("text", ""), "caption")
         filename = "voice-message.ogg" if recorded else (upload.filename or kind).replace("/", "_").replace(
-            "\\", "_")[-255:]
+            "\\", "_").replace("\x00", "_")[-255:]
         return await self._queue_out(principal, interaction_id, caption, kind=kind, attachment={
             "content_type": content_type, "filename": filename, "size": stored.size, "sha256": stored.sha256})
 

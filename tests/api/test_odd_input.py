@@ -4,12 +4,15 @@ characters, non-ASCII signatures and verify tokens, deeply nested JSON; and any 
 JSON (405 with Allow on a known path, 404 on an unknown one), never the web page."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from urllib.parse import quote
 
 import httpx
 import pytest
 
-from tests.api.conftest import Desk, assert_error
+from tests.api.conftest import Desk, assert_error, new_phone
 from tests.serverproc import ServerProcess
 
 LONG = "x" * 1001  # longer than any name column
@@ -94,3 +97,59 @@ def test_any_method_on_an_unknown_api_path_answers_404(demo_server: ServerProces
     r = httpx.request(method, f"{demo_server.base}/api/v1/no-such-thing")
     assert r.headers["content-type"] == "application/json"
     assert_error(r, 404, "not_found")
+
+
+def _signed_meta(base: str, body: dict) -> httpx.Response:
+    raw = json.dumps(body).encode()  # "\u0000" escapes, as Meta writes any control character
+    signature = "sha256=" + hmac.new(b"demo-app-secret", raw, hashlib.sha256).hexdigest()
+    return httpx.post(f"{base}/webhooks/meta/meta-demo", content=raw, timeout=20,
+                      headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature})
+
+
+def test_a_nul_character_from_a_provider_costs_nothing_but_itself(desk: Desk) -> None:
+    """PostgreSQL refuses NUL in text and JSON: a customer's message holding one is stored with U+FFFD in its
+    place (on both databases), never refused, never a 500."""
+    phone = new_phone()
+    sandbox = httpx.post(f"{desk.server.base}/webhooks/sandbox/sandbox",
+                         json={"id": f"nul-{phone}", "from": phone, "text": "before\x00after", "name": "Nul\x00l"})
+    assert sandbox.status_code == 200, sandbox.text
+    other = new_phone()
+    wa_id = other.lstrip("+")
+    meta = _signed_meta(desk.server.base, {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
+        "field": "messages", "value": {
+            "messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550100001",
+                                                          "phone_number_id": "100000000000001"},
+            "contacts": [{"profile": {"name": "Meta\x00Customer"}, "wa_id": wa_id}],
+            "messages": [{"from": wa_id, "id": f"wamid.nul{wa_id}", "timestamp": "1764100000",
+                          "type": "text", "text": {"body": "one\x00two"}}]}}]}]})
+    assert meta.status_code == 200 and meta.json()["stored"] == 1, meta.text
+    texts = {}
+    for interaction_id in (sandbox.json()["interaction_id"], _interaction_of(desk, other)):
+        [message] = desk.admin.get(f"/interactions/{interaction_id}/messages").json()["items"]
+        texts[interaction_id] = message["text"]
+    assert sorted(texts.values()) == ["before\ufffdafter", "one\ufffdtwo"]
+    desk.drain()
+
+
+def _interaction_of(desk: Desk, phone: str) -> int:
+    found = desk.admin.get("/interactions", params={"q": phone}).json()["items"]
+    assert len(found) == 1, found
+    return found[0]["id"]
+
+
+def test_a_nul_character_in_what_an_agent_sends_is_refused(desk: Desk) -> None:
+    desk.online("agent1")
+    interaction_id = desk.open_for("agent1")
+    agent = desk["agent1"]
+    assert_error(agent.post(f"/interactions/{interaction_id}/messages", json={"text": "a\x00b"}), 422)
+    caption = agent.post(f"/interactions/{interaction_id}/messages", files={"file": ("a.txt", b"hello", "text/plain")},
+                         data={"text": "cap\x00tion"})
+    assert_error(caption, 422)
+    form = (b'--b0\r\nContent-Disposition: form-data; name="file"; filename="na\x00me.txt"\r\n'
+            b"Content-Type: text/plain\r\n\r\nhello\r\n--b0--\r\n")  # a raw NUL, as no library would send it
+    named = agent.post(f"/interactions/{interaction_id}/messages", content=form,
+                       headers={"Content-Type": "multipart/form-data; boundary=b0"})
+    assert named.status_code == 201, named.text
+    messages = desk.admin.get(f"/interactions/{interaction_id}/messages").json()["items"]
+    assert [m["direction"] for m in messages] == ["in", "out"]
+    assert messages[1]["attachment"]["filename"] == "na_me.txt"
