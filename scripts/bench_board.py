@@ -38,7 +38,7 @@ from bench_ui import chromium  # noqa: E402
 from figures import pct  # noqa: E402
 from server.persistence.db import close_database, open_database  # noqa: E402
 from server.persistence.models import User  # noqa: E402
-from server.services.auth import hash_password  # noqa: E402
+from server.services.passwords import hash_password  # noqa: E402
 from tests.serverproc import ServerProcess  # noqa: E402
 
 ADMIN, PASSWORD = "board-admin", "bench-password"

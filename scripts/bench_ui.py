@@ -49,7 +49,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from figures import pct  # noqa: E402
 from server.persistence.db import close_database, open_database  # noqa: E402
 from server.persistence.models import Account, Interaction, Message, Queue, QueueMember, User  # noqa: E402
-from server.services.auth import hash_password  # noqa: E402
+from server.services.passwords import hash_password  # noqa: E402
 from tests.serverproc import Api, ServerProcess  # noqa: E402
 
 OFFER_TARGET_P95 = 0.200  # seconds

@@ -36,7 +36,7 @@ from seed_people import MobileNumbers, People, SeedDataError, locale_for  # noqa
 from server.config import Settings  # noqa: E402
 from server.persistence import bulk_seed  # noqa: E402
 from server.persistence.db import close_database, open_database  # noqa: E402
-from server.services.auth import hash_password  # noqa: E402
+from server.services.passwords import hash_password  # noqa: E402
 
 DEFAULT_COUNTRIES = "IT,US,GB,DE,IN,BR"
 MAX_COUNT = 10_000_000

@@ -28,19 +28,20 @@ class BodyLimits:
     def __init__(self, attachment_mb: Callable[[], int]) -> None:
         self._attachment_mb = attachment_mb
 
-    def ceiling(self, path: str) -> tuple[int, str]:
-        """The most bytes a body to `path` may have, and how a refusal says it."""
+    def ceiling(self, scope: Scope) -> tuple[int, str]:
+        """The most bytes the request's body may have, and how a refusal says it."""
+        path = scope["path"]
         if path.startswith("/webhooks/"):
             limit = SMALL if path.startswith("/webhooks/sandbox/") else PROVIDER
             return limit, f"The body is larger than {limit // KIB} KB."
-        if _UPLOADS.fullmatch(path):
+        if _UPLOADS.fullmatch(path) and _header(scope, b"content-type").startswith(b"multipart/"):
             mb = self._attachment_mb()
             return mb * MIB + MULTIPART_OVERHEAD, f"The file is larger than {mb} MB."
         limit = SMALL if path.startswith("/api/v1/auth/") else DEFAULT
         return limit, f"The body is larger than {limit // KIB} KB."
 
     async def __call__(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
-        limit, reason = self.ceiling(scope["path"])
+        limit, reason = self.ceiling(scope)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _refuse(send, reason)
@@ -75,11 +76,16 @@ class _Refused(BaseException):
     own and answers or logs it: the route stops, and the 413 already sent is the answer."""
 
 
-def _content_length(scope: Scope) -> int | None:
+def _header(scope: Scope, wanted: bytes) -> bytes:
     for name, value in scope["headers"]:
-        if name == b"content-length":
-            return int(value) if value.isdigit() else None
-    return None
+        if name == wanted:
+            return value
+    return b""
+
+
+def _content_length(scope: Scope) -> int | None:
+    value = _header(scope, b"content-length")
+    return int(value) if value.isdigit() else None
 
 
 async def _refuse(send: Send, reason: str) -> None:

@@ -3,15 +3,13 @@ name, message or search of ours needs one. A request whose path, query or JSON b
 the contract's error shape before any route reads it (a JSON body is watched as it streams, never held)."""
 from __future__ import annotations
 
-import re
-
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.domain.nul import JSON_ESCAPED_NUL
+
 MESSAGE = "Text may not contain NUL characters."
-# A JSON `\u0000` escape: preceded by an even run of backslashes (an odd run escapes the escape's backslash).
-_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _CARRY = 64  # bytes of a chunk kept to find an escape cut across two chunks
 
 
@@ -51,7 +49,7 @@ class RefuseNul:
             message = await receive()
             if message["type"] == "http.request":
                 seen = tail + message.get("body", b"")
-                if _ESCAPED_NUL.search(seen):
+                if JSON_ESCAPED_NUL.search(seen):
                     raise HTTPException(422, MESSAGE)  # the route's body reading ends in the error handler
                 tail = seen[-_CARRY:]
             return message

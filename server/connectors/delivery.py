@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+
+from server.domain.nul import JSON_ESCAPED_NUL, REPLACEMENT
 
 UNREADABLE = "unsupported"  # the kind of a message the desk cannot show; its raw payload is kept
 # Kinds that change an earlier message (`refers_to`) instead of adding one.
@@ -70,18 +71,13 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-# A JSON escape of NUL that is not itself escaped (preceded by an even number of backslashes).
-_JSON_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
-REPLACEMENT = "\ufffd"
-
-
 def nul_free_json(raw: bytes) -> bytes:
     """A provider's JSON body with every NUL character in its strings made U+FFFD. Databases refuse NUL
     (PostgreSQL in text and JSON columns), and one odd character must not cost the message. Cheap when there
     is none (the hot path); call it after the signature was checked on the body as it came."""
     if b"\\u0000" not in raw:
         return raw
-    return _JSON_NUL.sub(rb"\1\\ufffd", raw)
+    return JSON_ESCAPED_NUL.sub(rb"\1\\ufffd", raw)
 
 
 def nul_free_fields(fields: dict[str, str]) -> dict[str, str]:

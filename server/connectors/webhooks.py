@@ -58,12 +58,10 @@ def _summary(results: list[Any], statuses: int, apart: int) -> dict[str, Any]:
 
 async def sandbox_inbound(request: Request) -> JSONResponse:
     """`{"id", "from", "text", "name"?}`: a customer's message through the sandbox provider."""
+    services, account, raw = await _delivery(request, "sandbox")
     try:
-        services, account, raw = await _delivery(request, "sandbox")
         body = json.loads(nul_free_json(raw))
-    except Invalid as error:
-        return _bad_request(error.message)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _bad_request("The body is not JSON.")
     if not isinstance(body, dict):
         return _bad_request("The body must be a JSON object.")
@@ -89,10 +87,7 @@ async def meta_inbound(request: Request) -> JSONResponse:
     """Meta's events: the signature is checked on the raw body before anything is read from it. Each change
     goes to the account that has its number (an app's numbers share one callback URL); one for a number no
     account of the app has is kept unrouted, never stored under another account."""
-    try:
-        services, account, raw = await _delivery(request, "meta")
-    except Invalid as error:
-        return _bad_request(error.message)
+    services, account, raw = await _delivery(request, "meta")
     meta.check_signature(credentials_of(account), raw, request.headers.get("x-hub-signature-256"))
     try:
         changes = meta.parse(nul_free_json(raw))
@@ -153,10 +148,7 @@ async def twilio_status(request: Request) -> Response:
 
 async def sinch_callback(request: Request) -> Response:
     """Sinch Conversation API callbacks: an inbound message or a delivery report, signed."""
-    try:
-        services, account, raw = await _delivery(request, "sinch")
-    except Invalid as error:
-        return _bad_request(error.message)
+    services, account, raw = await _delivery(request, "sinch")
     sinch.check_signature(credentials_of(account), raw, request.headers)
     try:
         messages, statuses, unrouted = sinch.parse(nul_free_json(raw))
@@ -169,10 +161,7 @@ async def sinch_callback(request: Request) -> Response:
 async def kaleyra_callback(request: Request) -> Response:
     """Kaleyra's callbacks (inbound messages and delivery states), authenticated by the account's secret: a
     POST with the event as its body, or a GET with the event as its query (a callback profile's method)."""
-    try:
-        services, account, raw = await _delivery(request, "kaleyra")
-    except Invalid as error:
-        return _bad_request(error.message)
+    services, account, raw = await _delivery(request, "kaleyra")
     kaleyra.check_secret(credentials_of(account), request.headers, request.query_params)
     try:
         if request.method == "GET":

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from server.domain.nul import refuse_nul
 from server.errors import Invalid
 
 KINDS = ("text", "number", "date", "choice")
@@ -42,7 +43,7 @@ class FieldSpec:
             raise Invalid(f"{label} takes one of: {', '.join(self.choices)}.")
         if len(value) > MAX_TEXT_VALUE:
             raise Invalid(f"{label} is limited to {MAX_TEXT_VALUE} characters.")
-        return value
+        return refuse_nul(value, label)
 
 
 def _number(raw: Any, label: str) -> int | float:
@@ -130,7 +131,7 @@ def checked_standard(changes: dict[str, Any]) -> dict[str, str]:
         value = changes[field] if changes[field] is not None else ""
         if not isinstance(value, str) or len(value.strip()) > limit:
             raise Invalid(f"{field} must be text of at most {limit} characters.")
-        values[field] = value.strip()
+        values[field] = refuse_nul(value.strip(), field)
     if values.get("email") and not EMAIL.match(values["email"]):
         raise Invalid(f"{values['email']!r} is not a valid email address.")
     return values

@@ -13,7 +13,7 @@ from server.errors import Conflict, Forbidden, Invalid
 from server.persistence.models import User
 from server.persistence.routing_state import load_agent_rows, open_interactions_of
 from server.services.audit import record
-from server.services.auth import ROLES, AuthService, Principal
+from server.services.auth import RANK, ROLES, AuthService, Principal
 from server.services.passwords import hash_new_password
 from server.services.board import BoardService
 from server.services.contact_admin import named
@@ -22,7 +22,6 @@ from server.services.settings import SettingsService
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8
 MAX_CAPACITY = 100
-RANK = {"agent": 0, "supervisor": 1, "admin": 2}  # what a role may do grows with its rank
 
 
 def user_view(user: User) -> dict[str, Any]:

@@ -9,18 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from argon2 import PasswordHasher
 from tortoise.expressions import Q
 
-from server.errors import Forbidden, Unauthorized
+from server.errors import Busy, Forbidden, Unauthorized
 from server.persistence.keys import storable
 from server.persistence.models import AuthSession, User
 from server.services.login_throttle import LoginThrottle
 from server.services.passwords import PASSWORDS, PasswordPool
 from server.services.settings import SettingsService
 
-_hasher = PasswordHasher()
 ROLES = ("admin", "supervisor", "agent")
+RANK = {"agent": 0, "supervisor": 1, "admin": 2}  # what a role may do grows with its rank
 
 
 @dataclass(frozen=True)
@@ -38,11 +37,6 @@ class Principal:
     def require_admin(self) -> None:
         if self.role != "admin":
             raise Forbidden("Only administrators may do this.")
-
-
-def hash_password(password: str) -> str:
-    """On the caller's thread: for seeding and scripts. The server uses `passwords.hash_new_password`."""
-    return _hasher.hash(password)
 
 
 def _token_hash(token: str) -> str:
@@ -89,7 +83,12 @@ class AuthService:
         name = (username or "").strip().lower()
         attempt = self._throttle.begin(name, address)
         user = await User.get_or_none(username=name) if storable(User, "username", name) else None
-        matches = await self._passwords.verify(user.password_hash if user is not None else None, password or "")
+        try:
+            matches = await self._passwords.verify(user.password_hash if user is not None else None,
+                                                   password or "")
+        except Busy:
+            self._throttle.withdrawn(attempt)  # refused unchecked: no one's failure
+            raise
         if user is None or user.disabled or not matches:
             raise Unauthorized("Wrong username or password.", code="bad_credentials")
         self._throttle.succeeded(attempt)
@@ -101,9 +100,10 @@ class AuthService:
         self._cache[_token_hash(token)] = _Session(principal, now, now, now)
         return token, principal
 
-    async def authenticate(self, token: str | None) -> Principal:
+    async def authenticate(self, token: str | None, *, touch: bool = True) -> Principal:
         """The session's user; Unauthorized `session_ended` once it is gone, idle too long or past its lifetime
-        (and then its row is deleted). Its last use is stored at most once per REFRESH."""
+        (and then its row is deleted). A use (`touch`: a request or a person's action, not a page's own
+        background work) counts against the idle timeout, and is stored at most once per REFRESH."""
         if not token:
             raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
         key = _token_hash(token)
@@ -111,8 +111,12 @@ class AuthService:
         session = self._cache.get(key)
         if session is None or session.expired(now, limits):  # expired here: another node may have seen it used
             session = await self._load(key, now, limits)
+        if not touch:
+            return session.principal
         if now - session.stored >= REFRESH:
-            await AuthSession.filter(token_hash=key).update(last_used_at=now)
+            if not await AuthSession.filter(token_hash=key).update(last_used_at=now):  # signed out meanwhile
+                self._cache.pop(key, None)
+                raise Unauthorized(SESSION_ENDED, code="session_ended")
             session.stored = now
         session.used = now
         return session.principal

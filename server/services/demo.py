@@ -4,7 +4,7 @@ from __future__ import annotations
 from server.persistence.models import (Account, CannedAnswer, ContactList, ContactTrigger, Disposition,
                                        ListPermission, Queue, QueueMember, QueueSupervisor, Setting, Tag, Template,
                                        User)
-from server.services.auth import hash_password
+from server.services.passwords import hash_password
 from server.services.settings import DEFAULTS
 
 DEMO_PASSWORD = "demo"

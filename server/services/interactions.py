@@ -26,6 +26,7 @@ from server.domain.phone import whole_number
 from server.domain.recontact import SYSTEM_SENDER, recontact_variables
 from server.domain.templates import render as render_template
 from server.domain.window import window_closed_reason, window_closes_at, window_open
+from server.domain.nul import refuse_nul
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.persistence import queries
 from server.persistence.files import MediaFiles, StoredFile
@@ -53,9 +54,7 @@ def _storable(value: str, what: str) -> str:
     """A text a message can hold: WhatsApp's length, and no NUL (which databases refuse)."""
     if len(value) > MAX_TEXT:
         raise Invalid(f"The {what} is limited to {MAX_TEXT} characters.")
-    if "\x00" in value:
-        raise Invalid(f"The {what} cannot hold a NUL character.")
-    return value
+    return refuse_nul(value, f"The {what}")
 
 
 class FileUpload(Protocol):

@@ -46,17 +46,27 @@ class LoginThrottle:
             minutes = math.ceil(wait / 60)
             raise Throttled(f"Too many sign-in attempts. Try again in {minutes} minute{'s' * (minutes != 1)}.",
                             retry_after=math.ceil(wait))
-        _record(self._users, user, now)
+        _record(self._users, user, PER_USER, now)
         if address is not None:
-            _record(self._addresses, address, now)
+            _record(self._addresses, address, PER_ADDRESS, now)
         return Attempt(user, address, now)
 
     def succeeded(self, attempt: Attempt) -> None:
         """The password was right: the user starts afresh, and the address is not charged for it."""
         self._users.pop(attempt.user, None)
-        stamps = self._addresses.get(attempt.address) if attempt.address is not None else None
-        if stamps is not None and attempt.at in stamps:
-            stamps.remove(attempt.at)
+        _forget(self._addresses, attempt.address, attempt.at)
+
+    def withdrawn(self, attempt: Attempt) -> None:
+        """The attempt was refused before its password was checked (the server was busy): it counts for
+        nobody."""
+        _forget(self._users, attempt.user, attempt.at)
+        _forget(self._addresses, attempt.address, attempt.at)
+
+
+def _forget(windows: dict[str, deque[float]], key: str | None, at: float) -> None:
+    stamps = windows.get(key) if key is not None else None
+    if stamps is not None and at in stamps:
+        stamps.remove(at)
 
 
 def _wait(windows: dict[str, deque[float]], key: str, limit: int, now: float) -> float:
@@ -69,11 +79,17 @@ def _wait(windows: dict[str, deque[float]], key: str, limit: int, now: float) ->
     return stamps[0] + WINDOW - now if len(stamps) >= limit else 0.0
 
 
-def _record(windows: dict[str, deque[float]], key: str, now: float) -> None:
-    if key not in windows and len(windows) >= MAX_KEYS:
-        for stale in [k for k, stamps in windows.items() if not stamps or stamps[-1] <= now - WINDOW]:
+def _record(windows: dict[str, deque[float]], key: str, limit: int, now: float) -> None:
+    """Add an attempt; the dict is kept in order of last attempt, so that memory is bounded by forgetting
+    the keys left alone longest, and not one held at its limit while others are not (a flood of made-up
+    names must not free the name under attack)."""
+    stamps = windows.pop(key, None)
+    if stamps is None and len(windows) >= MAX_KEYS:
+        for stale in [k for k, kept in windows.items() if not kept or kept[-1] <= now - WINDOW]:
             del windows[stale]
-        if len(windows) >= MAX_KEYS:  # all recent: forget the oldest keys rather than grow
-            for old in list(windows)[:MAX_KEYS // 10]:
+        if len(windows) >= MAX_KEYS:  # all recent: forget the longest quiet ones rather than grow
+            quiet = [k for k, kept in windows.items() if len(kept) < limit][:MAX_KEYS // 10]
+            for old in quiet or list(windows)[:MAX_KEYS // 10]:  # all held: still bounded
                 del windows[old]
-    windows.setdefault(key, deque()).append(now)
+    windows[key] = stamps if stamps is not None else deque()
+    windows[key].append(now)

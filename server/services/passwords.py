@@ -31,7 +31,8 @@ class PasswordPool:
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """Whether `password` matches; with no hash (an unknown user) a dummy is checked, and the answer is no."""
         if password_hash is None:
-            return await self._run(lambda: _matches(self._dummy.result(), password) and False)
+            await self._run(lambda: _matches(self._dummy.result(), password))  # as long as a real check
+            return False
         return await self._run(lambda: _matches(password_hash, password))
 
     async def hash(self, password: str) -> str:
@@ -55,6 +56,11 @@ def _matches(password_hash: str, password: str) -> bool:
 
 
 PASSWORDS = PasswordPool()
+
+
+def hash_password(password: str) -> str:
+    """On the caller's thread: for seeding and scripts. The server uses `hash_new_password`."""
+    return _hasher.hash(password)
 
 
 async def hash_new_password(password: str) -> str:

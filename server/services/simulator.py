@@ -11,6 +11,7 @@ import random
 from typing import Any
 from uuid import uuid4
 
+from server.domain.nul import refuse_nul
 from server.domain.phone import normalize_phone
 from server.errors import Forbidden, Invalid, NotFound
 from server.persistence import queries
@@ -39,13 +40,17 @@ class SimulatorService:
         self.inbound = inbound
         self.settings = settings
 
+    def available_to(self, principal: Principal) -> bool:
+        return principal.role == "admin" and self.settings.get("simulator")["enabled"]
+
     def check_allowed(self, principal: Principal) -> None:
         """Refuses anyone but an administrator, and everyone while the simulator is switched off."""
+        if self.available_to(principal):
+            return
         if principal.role != "admin":
             raise Forbidden("Only administrators can use the customer simulator.")
-        if not self.settings.get("simulator")["enabled"]:
-            raise Forbidden("The customer simulator is switched off; an administrator can switch it on in "
-                            "Settings.", code="simulator_off")
+        raise Forbidden("The customer simulator is switched off; an administrator can switch it on in Settings.",
+                        code="simulator_off")
 
     async def accounts(self, principal: Principal) -> list[str]:
         """Keys of the sandbox accounts, in order."""
@@ -60,6 +65,7 @@ class SimulatorService:
             raise Invalid("The message cannot be empty.")
         if len(text) > MAX_TEXT:
             raise Invalid(f"The message is limited to {MAX_TEXT} characters.")
+        refuse_nul(text + (name or ""), "The message")
         account = await self._account(account_key)
         sender = normalize_phone(phone)
         log.info("simulator: %s writes as a customer through %s", principal.username, account.key)

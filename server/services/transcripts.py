@@ -10,6 +10,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from server.errors import Busy
 from server.persistence.models import Tag, TranscriptDownload
 from server.services.audit import record
 from server.services.auth import Principal
@@ -22,6 +23,7 @@ PAGE = 500  # the messages API's largest page
 MAX_MESSAGES = 2_000
 MAX_TEXT = 600_000  # characters of message text
 RENDERERS = 3  # transcripts drawn at once, on threads of their own: a long one holds none of the others
+WAITING = 6  # more may wait for a renderer (each holds its messages meanwhile); past that, Busy
 
 
 def notes_visible(principal: Principal, interaction: dict[str, Any]) -> bool:
@@ -37,11 +39,21 @@ class TranscriptService:
     def __init__(self, interactions: InteractionService) -> None:
         self.interactions = interactions
         self._renderers = ThreadPoolExecutor(max_workers=RENDERERS, thread_name_prefix="transcript")
+        self._in_hand = 0  # transcripts being gathered, waiting or drawn; only touched on the event loop
 
     async def pdf(self, principal: Principal, interaction_id: int) -> bytes:
         """The transcript as the principal may see it (404 unknown, 403 another agent's); the download is
         recorded once the PDF is made, in the audit trail too (one entry per PDF served: a second download,
-        even a double click's, hands the transcript out again)."""
+        even a double click's, hands the transcript out again). Busy (503) while too many are in hand."""
+        if self._in_hand >= RENDERERS + WAITING:
+            raise Busy("Many transcripts are being made right now; try again in a moment.", retry_after=5)
+        self._in_hand += 1
+        try:
+            return await self._pdf(principal, interaction_id)
+        finally:
+            self._in_hand -= 1
+
+    async def _pdf(self, principal: Principal, interaction_id: int) -> bytes:
         view = await self.interactions.get(principal, interaction_id)  # visibility, masking, routing history
         view["tags"] = sorted(await Tag.filter(interactions__id=interaction_id).values_list("name", flat=True))
         include_notes = notes_visible(principal, view)

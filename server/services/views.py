@@ -25,18 +25,19 @@ def customer_details(row: dict[str, Any], prefix: str = "") -> tuple[list[str], 
             [row.get(f"{prefix}contact__email") or ""])
 
 
-def contact_view(row: dict[str, Any], masking: Masking = UNMASKED, lists: set[int] | None = None) -> dict[str, Any]:
-    """The customer of an interaction row. `lists`: the contact lists the viewer may see (None: every one); a
-    contact saved in another list is not named, as reading it answers that there is none."""
+def contact_view(row: dict[str, Any], masking: Masking, lists: set[int] | None) -> dict[str, Any]:
+    """The customer of an interaction row. `lists`: the contact lists the viewer may see (None: every one, for
+    administrators; `list_rights.list_ids`); a contact saved in another list is not named, as reading it
+    answers that there is none."""
     phone = row.get("customer_phone") or ""
     contact_id = row.get("contact_id") if lists is None or row.get("contact__list_id") in lists else None
     return {"id": contact_id, "name": masking.of_name(row.get("customer_name") or "") or "",
             "phone": masking.of_phone(phone), "phone_kind": address_kind(phone) if phone else None}
 
 
-def interaction_view(row: dict[str, Any], unread: int, *, masking: Masking = UNMASKED, tags: list[str] | None = None,
-                     last_message: dict[str, Any] | None = None, transfer: dict[str, Any] | None = None,
-                     lists: set[int] | None = None) -> dict[str, Any]:
+def interaction_view(row: dict[str, Any], unread: int, *, masking: Masking, lists: set[int] | None,
+                     tags: list[str] | None = None, last_message: dict[str, Any] | None = None,
+                     transfer: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "id": row["id"],
         "status": row["status"],

@@ -121,7 +121,7 @@ class BoardPage:
             self.agent_table.bind_filter_from(self.search, "value")
             self.agent_table.on("rowClick", self._agent_clicked)
         await self._redraw(time.monotonic(), agents=True)
-        ui.timer(TICK, self._tick)
+        self.timer = ui.timer(TICK, self._tick)
 
     def _filter_changed(self) -> None:
         self.shown_version, self.agents_drawn_at = -1, 0.0  # redraw at the next tick
@@ -131,6 +131,9 @@ class BoardPage:
         changed = self.service.version != self.shown_version
         agents = (changed and now - self.agents_drawn_at >= BATCH) or now - self.agents_drawn_at >= AGENT_CLOCK
         if agents or (changed and now - self.queues_drawn_at >= BATCH) or now - self.queues_drawn_at >= QUEUE_CLOCK:
+            if not await context.still_allowed(by_person=False):  # signed out meanwhile: nothing more is shown
+                self.timer.cancel()
+                return
             await self._redraw(now, agents)
 
     async def _redraw(self, now: float, agents: bool) -> None:

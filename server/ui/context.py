@@ -7,6 +7,7 @@ and a page whose user was signed out or changed role is told and sent away at on
 from __future__ import annotations
 
 import contextvars
+import inspect
 import itertools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -16,7 +17,7 @@ from nicegui import Client, app, background_tasks, storage, ui
 
 from server.actors.events import AccountChanged, Event
 from server.errors import ProductError, Unauthorized
-from server.services.auth import Principal
+from server.services.auth import SESSION_ENDED, Principal
 
 log = logging.getLogger(__name__)
 _services: Callable[[], Any] = lambda: None  # noqa: E731
@@ -31,14 +32,15 @@ def services() -> Any:
     return _services()
 
 
-async def principal(client: Client | None = None) -> Principal | None:
+async def principal(client: Client | None = None, *, by_person: bool = True) -> Principal | None:
     """The signed-in user of this browser (of `client`'s page, by default the current one), or None (no
-    session, or it ended)."""
+    session, or it ended). Work a page does by itself (on an event, or on a timer: not `by_person`) does not
+    keep the session from idling."""
     session = token(client)
     if not session:
         return None
     try:
-        return await services().auth.authenticate(session)
+        return await services().auth.authenticate(session, touch=by_person and not _on_event.get())
     except Unauthorized:
         app.storage.user.pop("token", None)
         return None
@@ -58,7 +60,6 @@ async def page_principal() -> Principal | None:
 
 _page_users: dict[str, Principal | None] = {}  # per client: who its page was built for; None once signed out
 SIGNED_OUT = "You were signed out: an administrator changed your account."
-SESSION_ENDED = "Your session has ended; sign in again."
 ACCOUNT_CHANGED = "Your account changed; the page was reloaded."
 
 
@@ -86,15 +87,16 @@ def _reload(client: Client, notice: str) -> None:
         ui.navigate.reload()
 
 
-async def still_allowed() -> bool:
+async def still_allowed(*, by_person: bool = True) -> bool:
     """Whether this page may act now: its browser's session is still valid and still the same user with the
     same role as when the page was built (the check the REST API makes for every request). If not, the page is
     told and sent away, and nothing is done."""
     client = _acting_client()
-    if client.id not in _page_users:
-        return True  # a page for anyone, such as the sign-in page
-    built_for = _page_users[client.id]
-    current = await principal(client) if built_for is not None else None
+    if client is None:  # its page was taken down before it first acted
+        log.warning("an action of a page that is gone was not done")
+        return False
+    built_for = _page_users.get(client.id)  # None: built for nobody (a page without `page_principal`), or ended
+    current = await principal(client, by_person=by_person) if built_for is not None else None
     if current is None:
         _send_to_sign_in(client, SESSION_ENDED)
         return False
@@ -104,10 +106,11 @@ async def still_allowed() -> bool:
     return True
 
 
-_client_of_action: contextvars.ContextVar[Client] = contextvars.ContextVar("client_of_action")
+_client_of_action: contextvars.ContextVar[Client | None] = contextvars.ContextVar("client_of_action", default=None)
+_on_event: contextvars.ContextVar[bool] = contextvars.ContextVar("on_event", default=False)
 
 
-def _acting_client() -> Client:
+def _acting_client() -> Client | None:
     """The page an action runs for. An action may remove the element it started from (a form rebuilt after a
     save) and then act again: its page is the one it first acted for (kept per task)."""
     try:
@@ -150,8 +153,12 @@ def subscribe(topic: str, handler: Callable[[Event], Any]) -> Callable[[], None]
 
     def deliver(event: Event) -> None:
         if not client._deleted:
-            with client:
-                handler(event)
+            marked = _on_event.set(True)  # inherited by the work the handler starts
+            try:
+                with client:
+                    handler(event)
+            finally:
+                _on_event.reset(marked)
 
     number = next(_numbers)
     mine[number] = services().hub.subscribe(topic, deliver)
@@ -196,8 +203,6 @@ async def attempt(action: Awaitable[Any]) -> Any:
     logged) becomes a notice, and None."""
     try:
         if not await still_allowed():
-            if isinstance(action, Coroutine):
-                action.close()
             return None
         return await action
     except ProductError as error:
@@ -205,4 +210,7 @@ async def attempt(action: Awaitable[Any]) -> Any:
     except Exception as error:
         log.exception("a user action failed")
         notify_error(error)
+    finally:
+        if isinstance(action, Coroutine) and inspect.getcoroutinestate(action) == inspect.CORO_CREATED:
+            action.close()  # refused before it began
     return None

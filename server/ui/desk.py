@@ -115,7 +115,7 @@ class Desk:
             if self.principal.role == "admin":
                 ui.menu_item("Administration", on_click=lambda: ui.navigate.to("/admin/users")).mark("to-admin")
                 ui.menu_item("Campaigns", on_click=lambda: ui.navigate.to("/admin/campaigns")).mark("to-campaigns")
-                if self.services.settings.get("simulator")["enabled"]:
+                if self.services.simulator.available_to(self.principal):
                     ui.menu_item("Customer simulator", on_click=lambda: ui.navigate.to("/simulator", new_tab=True))
             ui.menu_item("Sign out", on_click=lambda: ui.navigate.to("/logout")).mark("logout")
 

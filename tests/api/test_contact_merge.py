@@ -56,7 +56,7 @@ def _conversation(desk: Desk, phone: str, name: str = "") -> int:
 
 
 def _linked_to(desk: Desk, interaction_id: int) -> int | None:
-    return desk.get(interaction_id)["contact"]["id"]
+    return desk.get(interaction_id, "admin")["contact"]["id"]
 
 
 @pytest.fixture(scope="module")

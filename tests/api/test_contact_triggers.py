@@ -80,7 +80,7 @@ def _conversation(desk: Desk, phone: str, name: str = "", text: str = "hello") -
     interaction_id = desk.inbound(phone, text, name=name)
     desk.accept("agent1", interaction_id)
     desk.close("agent1", interaction_id)
-    return interaction_id, desk.get(interaction_id)["contact"]["id"]
+    return interaction_id, desk.get(interaction_id, "admin")["contact"]["id"]
 
 
 def _spaced(e164: str) -> str:
@@ -180,7 +180,7 @@ def test_an_unknown_number_creates_one_contact_in_the_trigger_list(desk: Desk) -
     assert made["list"] == target and made["phones"] == [phone]
     assert (made["first_name"], made["last_name"]) == ("Maria del Carmen", "Ruiz")
     assert (made["email"], made["company"], made["tags"]) == ("", "", [])
-    assert desk.get(interaction_id)["contact"]["id"] == made["id"]
+    assert desk.get(interaction_id, "admin")["contact"]["id"] == made["id"]
     desk.close("agent1", interaction_id)
     again, contact_id = _conversation(desk, phone, name="Maria Ruiz")
     assert contact_id == made["id"] and again != interaction_id
@@ -213,7 +213,7 @@ def test_a_burst_from_unknown_numbers_creates_one_contact_each(desk: Desk) -> No
         [made] = _holders(admin, phone)
         assert made["list"] == "Customers" and made["last_name"] == phone[-4:]
         desk.accept("agent1", interaction_id)
-        assert desk.get(interaction_id)["contact"]["id"] == made["id"]
+        assert desk.get(interaction_id, "admin")["contact"]["id"] == made["id"]
         desk.close("agent1", interaction_id)
 
 
@@ -234,7 +234,7 @@ def test_without_a_trigger_no_contact_is_created(desk: Desk) -> None:
     assert contact_id == known["id"]
     # saving the customer afterwards links the earlier conversation to the new contact (its journey)
     saved = _contact(admin, first_name="Saved", last_name="Later", phones=[phone])
-    assert desk.get(interaction_id)["contact"]["id"] == saved["id"]
+    assert desk.get(interaction_id, "admin")["contact"]["id"] == saved["id"]
     assert [i["id"] for i in admin.get(f"/contacts/{saved['id']}/journey").json()["items"]] == [interaction_id]
 
 

@@ -64,6 +64,9 @@ def test_odd_names_in_bodies_and_queries_are_refused(desk: Desk) -> None:
 def test_deeply_nested_json_is_refused(desk: Desk) -> None:
     for path in ("/auth/login", "/interactions/1/messages", "/admin/lists"):
         _error_4xx(desk.admin.post(path, content=DEEP, headers={"Content-Type": "application/json"}))
+    shallower = "[" * 30_000 + "]" * 30_000  # within the sandbox webhook's 64 KB
+    _error_4xx(httpx.post(f"{desk.server.base}/webhooks/sandbox/sandbox", content=shallower,
+                          headers={"Content-Type": "application/json"}))
 
 
 @pytest.mark.parametrize("path", ["/webhooks/sandbox/" + LONG, "/webhooks/meta/" + LONG, "/webhooks/sandbox/a%00b"],

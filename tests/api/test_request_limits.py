@@ -80,8 +80,10 @@ def test_a_json_body_of_an_ordinary_size_still_works(demo_server: ServerProcess)
     assert httpx.post(demo_server.base + "/api/v1/auth/login", json=padded).status_code == 200
 
 
-def test_an_api_json_body_over_the_ceiling_is_refused(desk: Desk) -> None:
-    r = desk["agent1"].post("/interactions/1/notes", content=b'{"text": "' + b"x" * (2 * MIB) + b'"}',
+@pytest.mark.parametrize("path", ["/interactions/1/notes", "/interactions/1/messages"])
+def test_an_api_json_body_over_the_ceiling_is_refused(desk: Desk, path: str) -> None:
+    """The send route takes files up to the attachment limit, but a JSON text only up to the JSON ceiling."""
+    r = desk["agent1"].post(path, content=b'{"text": "' + b"x" * (2 * MIB) + b'"}',
                             headers={"Content-Type": "application/json"})
     assert_error(r, 413, "too_large")
 

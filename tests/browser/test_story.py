@@ -1,6 +1,6 @@
 """The agent desktop and the customer simulator in real headless Chromium windows (SPEC D1-D10, W6).
 
-One story in three browser windows (agent1, agent2, and a supervisor playing the customer on /simulator),
+One story in three browser windows (agent1, agent2, and an administrator playing the customer on /simulator),
 told in order by the tests of this module (each step builds on the previous one; run with -x):
 
  1. sign in (a wrong password shows a readable error), pause with a reason, go online;
@@ -219,7 +219,7 @@ def test_1_sign_in_and_go_online(story: Story) -> None:
 def test_2_the_customer_writes_and_the_offer_pops_up(story: Story) -> None:
     customer = story.customer
     customer.driver.set_window_size(1000, 1000)  # the phone is tall
-    customer.login("supervisor", next_path="/simulator")
+    customer.login("admin", next_path="/simulator")
     customer.type_into(customer.css("input[aria-label=\"Customer's name\"]"), MARIO)
     customer.find(By.XPATH, f"//div[contains(@class, 'xc-sim-header')]//div[text()={xpath_literal(MARIO)}]")
     phone_write(customer, "Hello, my order has not arrived")

@@ -450,7 +450,7 @@ def test_any_mix_of_valid_and_invalid_messages_stores_exactly_the_valid_ones(dem
             body = f"{len(expected)} {good['text']['body']}"
             messages.append({**good, "text": {"body": body}, "from": customer.number,
                              "id": f"wamid.{uuid.uuid4().hex}", "timestamp": str(int(time.time()))})
-            expected.append(body)
+            expected.append(body.replace("\x00", "\ufffd"))  # NUL, which no database column takes, is replaced
         elif isinstance(bad, dict):
             messages.append({k: v for k, v in bad.items() if k != "no_from"} | {"id": f"wamid.{uuid.uuid4().hex}"})
         else:

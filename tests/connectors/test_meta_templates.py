@@ -16,7 +16,7 @@ from server.api import templates as template_routes
 from server.api.errors import install_error_handlers
 from server.errors import Conflict, Forbidden, Invalid
 from server.persistence.models import Account, AuditEntry, Campaign, ContactList, Queue, Template, User
-from server.services.auth import hash_password
+from server.services.passwords import hash_password
 from tests.connectors.fake_meta_templates import FakeTemplateGraph, meta_template
 from tests.connectors.fake_providers import Answer
 from tests.connectors.provider_core import provider_core

@@ -183,6 +183,37 @@ async def test_a_long_transcript_being_drawn_does_not_hold_a_short_one(browsers:
     assert (await long).status_code == 200
 
 
+async def test_transcripts_past_the_waiting_line_are_refused_busy(browsers: Browsers, monkeypatch) -> None:
+    """Each transcript in hand holds its messages: past the renderers and a short line, the next is refused
+    with 503 busy (and Retry-After) instead of piling up; once they are done, transcripts are made again."""
+    monkeypatch.setattr(transcripts, "RENDERERS", 1)
+    monkeypatch.setattr(transcripts, "WAITING", 1)
+    desk = await browsers.signed_in("agent2")
+    await go_online(browsers, desk, "agent2")
+    interaction_id = await accepted(browsers, desk, new_phone(), "a conversation")
+    drawing, finish = threading.Event(), threading.Event()
+    draw = transcript_pdf._render
+
+    def held(interaction, *args):
+        drawing.set()
+        finish.wait(120)
+        return draw(interaction, *args)
+
+    monkeypatch.setattr(transcript_pdf, "_render", held)
+    path = f"/desk/transcripts/{interaction_id}.pdf"
+    first = asyncio.create_task(desk.http_client.get(path))
+    try:
+        await eventually(drawing.is_set)
+        second = asyncio.create_task(desk.http_client.get(path))  # waits in line
+        await eventually(lambda: browsers.services.transcripts._in_hand == 2)
+        refused = await desk.http_client.get(path)
+        assert refused.status_code == 503 and refused.json()["error"]["code"] == "busy", refused.text
+    finally:
+        finish.set()
+    assert (await first).status_code == 200 and (await second).status_code == 200
+    assert (await desk.http_client.get(path)).status_code == 200
+
+
 async def test_a_huge_conversation_gives_its_latest_messages_and_says_it_is_cut(browsers: Browsers,
                                                                                 monkeypatch) -> None:
     monkeypatch.setattr(transcripts, "MAX_MESSAGES", 3)

@@ -4,7 +4,7 @@ session again, and a user whose account an administrator changed is told at once
 from __future__ import annotations
 
 from server.persistence.models import AuthSession, User
-from server.services.auth import hash_password
+from server.services.passwords import hash_password
 from server.ui.context import SESSION_ENDED, SIGNED_OUT
 from tests.ui.conftest import Browsers, element, eventually
 
@@ -83,3 +83,23 @@ async def test_a_new_role_rebuilds_open_pages_and_a_lower_one_signs_out(browsers
     await eventually(lambda: agent.notify.contains(SIGNED_OUT))
     await agent.should_see("Sign in", retries=50)
 
+
+
+async def test_the_pages_file_routes_answer_404_for_ids_no_row_can_have(browsers: Browsers) -> None:
+    agent = await browsers.signed_in("agent1")
+    for path in (f"/desk/files/{2**63}/1", f"/desk/files/1/{2**31}", f"/desk/transcripts/{2**63}.pdf",
+                 "/desk/transcripts/-5.pdf"):
+        answer = await agent.http_client.get(path)
+        assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found", (path, answer.text)
+
+
+async def test_a_board_left_open_stops_showing_live_data_once_its_session_ended(browsers: Browsers) -> None:
+    """The board redraws by itself; it checks the session before each redraw, so a board whose session ended
+    (idle, past its lifetime, or ended by an administrator) shows nothing more and goes to sign in."""
+    watcher = await browsers.signed_in("supervisor")
+    await watcher.open("/supervisor")
+    await watcher.should_see(marker="board-queues", retries=50)
+    supervisor = await User.get(username="supervisor")
+    await browsers.services.auth.forget_user(supervisor.id, end_sessions=True)  # no event: ended as by expiry
+    await eventually(lambda: watcher.notify.contains(SESSION_ENDED), timeout=10)
+    await watcher.should_see("Sign in", retries=50)

@@ -85,6 +85,31 @@ async def test_a_cached_session_ends_at_its_lifetime_however_busy(browsers: Brow
         await auth.authenticate(token)
 
 
+async def test_a_pages_own_work_does_not_keep_its_session_from_idling(browsers: Browsers) -> None:
+    """A desk left open on a busy queue checks its session for every event it shows (`touch=False`): that is
+    no use by a person, so the session still ends after the idle time."""
+    clock = Clock()
+    auth = AuthService(browsers.services.settings, clock=clock)
+    token, _ = await auth.login("agent1", "demo")
+    for _ in range(12):
+        clock.now += timedelta(minutes=10)
+        assert (await auth.authenticate(token, touch=False)).username == "agent1"
+    clock.now += timedelta(minutes=10)
+    with pytest.raises(Unauthorized):
+        await auth.authenticate(token, touch=False)  # 130 minutes since the last use by a person
+    assert await _row(token) is None
+
+
+async def test_a_session_deleted_elsewhere_ends_at_its_next_written_use(browsers: Browsers) -> None:
+    clock = Clock()
+    auth = AuthService(browsers.services.settings, clock=clock)
+    token, _ = await auth.login("agent1", "demo")
+    await AuthSession.filter(token_hash=_token_hash(token)).delete()  # e.g. signed out by another process
+    clock.now += timedelta(minutes=2)
+    with pytest.raises(Unauthorized):
+        await auth.authenticate(token)
+
+
 async def test_expired_sessions_are_deleted_when_someone_signs_in(browsers: Browsers) -> None:
     _, old = await _signed_in_then_uncached(browsers, "agent2")
     await AuthSession.filter(token_hash=_token_hash(old)).update(

@@ -189,6 +189,8 @@ def test_bad_reports_and_limits_are_refused(core):
         core.call(core.sim.conversation(core.admin, "sim", PHONE, limit=0))
     with pytest.raises(Invalid):
         core.call(core.sim.conversation(core.admin, "sim", "bad"))
+    with pytest.raises(Invalid, match="NUL"):
+        core.call(core.sim.send(core.admin, "sim", PHONE, "a\x00b"))
 
 
 def test_new_customers_get_valid_italian_mobile_numbers():
