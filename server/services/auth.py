@@ -135,7 +135,11 @@ class AuthService:
         return session
 
     async def _delete_expired(self, now: datetime) -> None:
+        """Sessions past their limits leave the database and this process's memory (those not used again
+        would stay there otherwise)."""
         limits = self._settings.get("sessions")
+        for key in [key for key, session in self._cache.items() if session.expired(now, limits)]:
+            del self._cache[key]
         idle_since = now - timedelta(minutes=limits["idle_minutes"])
         await AuthSession.filter(Q(created_at__lt=now - timedelta(hours=limits["max_hours"]))
                                  | Q(last_used_at__lt=idle_since)

@@ -3,34 +3,32 @@ stayed open created a new admin from it and re-enabled themself). Every action o
 session again, and a user whose account an administrator changed is told at once and sent away."""
 from __future__ import annotations
 
+from typing import Any
+
 from server.persistence.models import AuthSession, User
 from server.services.passwords import hash_password
 from server.ui.context import SESSION_ENDED, SIGNED_OUT
 from tests.ui.conftest import Browsers, element, eventually
 
 
-async def _second_admin(browsers: Browsers, username: str) -> int:
-    """An administrator who signs in with the demo password (shorter than the admin pages allow)."""
-    user = await User.create(username=username, password_hash=hash_password("demo"), role="admin")
-    return user.id
-
-
-async def _new_admin_dialog(user, username: str):
-    """Fills the "New user" dialog for an administrator named `username`; returns its Save button, unclicked."""
+async def _admin_filling_a_new_admin(browsers: Browsers, admin: str, new: str) -> tuple[int, Any, Any]:
+    """A second administrator (signing in with the demo password), on /admin/users with the "New user"
+    dialog filled for an administrator named `new`: their id, and their page's simulated browser and Save
+    button, unclicked."""
+    admin_id = (await User.create(username=admin, password_hash=hash_password("demo"), role="admin")).id
+    user = await browsers.signed_in(admin)
+    await user.open("/admin/users")
+    await user.should_see(marker="users-table", retries=50)
     user.find(marker="users-new").click()
     await user.should_see(marker="user-save", retries=50)
-    user.find(marker="user-username").type(username)
+    user.find(marker="user-username").type(new)
     user.find(marker="user-password").type("mallory-pass-1")
     element(user, "user-role").set_value("admin")
-    return user.find(marker="user-save")
+    return admin_id, user, user.find(marker="user-save")
 
 
 async def test_a_demoted_and_disabled_admin_cannot_act_from_a_page_left_open(browsers: Browsers) -> None:
-    boss_id = await _second_admin(browsers, "boss")
-    boss = await browsers.signed_in("boss")
-    await boss.open("/admin/users")
-    await boss.should_see(marker="users-table", retries=50)
-    save = await _new_admin_dialog(boss, "mallory")
+    boss_id, boss, save = await _admin_filling_a_new_admin(browsers, "boss", "mallory")
     table = boss.find(marker="users-table")  # the page's elements, as a browser that ignores navigation keeps them
 
     admin = await browsers.principal("admin")
@@ -50,11 +48,7 @@ async def test_a_demoted_and_disabled_admin_cannot_act_from_a_page_left_open(bro
 
 async def test_a_page_whose_session_ended_elsewhere_refuses_the_next_action(browsers: Browsers) -> None:
     """No event needed: the action itself checks the session (here ended as when signing out elsewhere)."""
-    boss_id = await _second_admin(browsers, "chief")
-    chief = await browsers.signed_in("chief")
-    await chief.open("/admin/users")
-    await chief.should_see(marker="users-table", retries=50)
-    save = await _new_admin_dialog(chief, "mallory2")
+    boss_id, chief, save = await _admin_filling_a_new_admin(browsers, "chief", "mallory2")
     await browsers.services.auth.forget_user(boss_id, end_sessions=True)
 
     save.click()
