@@ -50,7 +50,7 @@ async def _http_error(_: Request, error: Exception) -> JSONResponse:
 
 async def _unstorable(_: Request, error: Exception) -> JSONResponse:
     """A value the database's column cannot hold (tortoise checks lengths before any SQL): the caller's input."""
-    return error_body(422, "invalid", "A value is longer than its field allows.")
+    return error_body(422, "invalid", "A value does not fit its field (too long, or not of its kind).")
 
 
 async def _unexpected(request: Request, error: Exception) -> Response:

@@ -25,7 +25,9 @@ from server.services.views import iso
 
 MAX_PHONES = 10
 MAX_PAGE = 100_000
-NOTES_SEARCHED = 2_000  # a masked viewer's notes search reads the newest this many stored matches
+# A masked viewer's notes search reads the newest this many stored matches (and counts only among them): a
+# bound on the work one search may cost; more matches than that ask for a narrower search.
+NOTES_SEARCHED = 2_000
 MASKED_BY = {"first_name": "name", "last_name": "name", "email": "email", "phones": "phone"}
 
 
