@@ -70,6 +70,9 @@ class InteractionActor(PooledActor):
                 self.life.inbound()
                 self._notify_owner()
                 self.system.hub.publish(MessageAdded(self.life.id, message_id, "in"))
+            case mail.SupervisorNote(recipient):
+                if self.life.status is Status.OPEN and self.life.note_for(recipient):
+                    self._notify_owner()
             case mail.Assigned(owner):
                 self.life.assign(owner)
                 self._notify_owner()

@@ -181,6 +181,13 @@ class Inbound:
 
 
 @dataclass(frozen=True)
+class SupervisorNote:
+    """A supervisor's note for `recipient` was stored: unread for them if they own the interaction."""
+
+    recipient: str
+
+
+@dataclass(frozen=True)
 class Assigned:
     owner: str
 

@@ -72,11 +72,13 @@ class ActorSystem:
         now = self.now()
         owned: dict[str, list[int]] = {}
         unread: dict[str, dict[int, int]] = {}
+        lives = {row.id: InteractionLife(row.id, row.queue, owner=row.owner, unread_count=row.unread_count,
+                                         returned_unread=row.returned_unread, transfer=row.transfer,
+                                         unread_notes=row.unread_notes) for row in state.interactions}
         for row in state.interactions:
             if row.owner:
                 owned.setdefault(row.owner, []).append(row.id)
-                life_unread = max(row.unread_count, 1 if row.returned_unread else 0)
-                unread.setdefault(row.owner, {})[row.id] = life_unread
+                unread.setdefault(row.owner, {})[row.id] = lives[row.id].unread
         desks = {agent.username: AgentDesk(agent.username, agent.capacity, state=agent.state, reason=agent.reason,
                                            open_ids=tuple(owned.get(agent.username, ())), now=now,
                                            weights=agent.queues, own_capacity=agent.own_capacity)
@@ -88,9 +90,8 @@ class ActorSystem:
             self._desks[agent.username] = AgentSessionActor.start(
                 self.pool, self, desks[agent.username], list(agent.queues), unread.get(agent.username))
         for row in state.interactions:
-            life = InteractionLife(row.id, row.queue, owner=row.owner, unread_count=row.unread_count,
-                                   returned_unread=row.returned_unread, transfer=row.transfer)
-            self._interactions[row.id] = InteractionActor.start(self.pool, self, life, row.last_inbound_id)
+            self._interactions[row.id] = InteractionActor.start(self.pool, self, lives[row.id],
+                                                                row.last_inbound_id)
         for queue in state.queues:
             self._queue_names[queue.id] = queue.name
             self._queues[queue.name] = QueueActor.start(self.pool, self, QueueRouting(queue.name, queue.rules),

@@ -47,31 +47,42 @@ class ReturnedToQueue:
 class InteractionLife:
     def __init__(self, interaction_id: int, queue: str, *, owner: str | None = None,
                  status: Status = Status.OPEN, unread_count: int = 0, returned_unread: bool = False,
-                 transfer: PendingTransfer | None = None) -> None:
+                 transfer: PendingTransfer | None = None, unread_notes: list[str] | None = None) -> None:
         self.id = interaction_id
         self.queue = queue
         self.owner = owner
         self.status = status
         self.unread_count = unread_count  # inbound messages since the owner last read
         self.returned_unread = returned_unread  # a transfer timed out: flagged until read
+        # recipients of supervisors' notes since the owner last read: each counts for its recipient only
+        self.unread_notes: list[str] = list(unread_notes or [])
         self.transfer = transfer
         self._generation = transfer.generation if transfer else 0
         self._transferred_to: str | None = None  # winner of the last transfer, to answer late accepts
 
     @property
     def unread(self) -> int:
-        return max(self.unread_count, 1 if self.returned_unread else 0)
+        notes = sum(1 for recipient in self.unread_notes if recipient == self.owner)
+        return max(self.unread_count + notes, 1 if self.returned_unread else 0)
 
     def inbound(self) -> int:
         self._require_open()
         self.unread_count += 1
         return self.unread
 
+    def note_for(self, recipient: str) -> bool:
+        """A supervisor wrote a note for `recipient` (SPEC S2): unread for them while they own it, as a
+        customer's message is. Returns whether the owner's unread count changed."""
+        self._require_open()
+        self.unread_notes.append(recipient)
+        return recipient == self.owner
+
     def read(self, by: str) -> bool:
         """Only the owner's reading clears the count (a supervisor watching changes nothing)."""
         if by != self.owner or self.unread == 0:
             return False
         self.unread_count = 0
+        self.unread_notes.clear()
         self.returned_unread = False
         return True
 

@@ -37,14 +37,21 @@ async def interaction_rows(ids: list[int]) -> dict[int, dict[str, Any]]:
     return {row["id"]: row for row in rows}
 
 
+# A message `m` of interaction `i` that is unread while past its read marker: the customer's, or a
+# supervisor's note for the owner (a note for anyone else, or an agent's own note, is not).
+UNREAD_MESSAGE = ("(m.direction = 'in' OR (m.direction = 'note' AND m.recipient = "
+                  "(SELECT u.username FROM users u WHERE u.id = i.owner_id)))")
+
+
 async def unread_counts(ids: list[int]) -> dict[int, int]:
-    """Inbound messages after the read marker, or at least 1 when a transfer came back unread."""
+    """Unread messages (UNREAD_MESSAGE) after the read marker, or at least 1 when a transfer came back
+    unread."""
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
     rows = await raw(
         "SELECT i.id AS id, i.returned_unread AS returned, "
-        "(SELECT COUNT(*) FROM messages m WHERE m.interaction_id = i.id AND m.direction = 'in' "
+        f"(SELECT COUNT(*) FROM messages m WHERE m.interaction_id = i.id AND {UNREAD_MESSAGE} "
         " AND m.id > i.read_marker) AS n "
         f"FROM interactions i WHERE i.id IN ({marks})", list(ids))
     return {r["id"]: max(r["n"], 1 if r["returned"] else 0) for r in rows}
@@ -260,7 +267,7 @@ async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]],
         values.append(f.created_to)
     if f.unread is not None:
         unread = ("(i.status = 'open' AND (i.returned_unread OR EXISTS (SELECT 1 FROM messages m "
-                  "WHERE m.interaction_id = i.id AND m.direction = 'in' AND m.id > i.read_marker)))")
+                  f"WHERE m.interaction_id = i.id AND {UNREAD_MESSAGE} AND m.id > i.read_marker)))")
         where.append(unread if f.unread else f"NOT {unread}")
     dialect = Tortoise.get_connection("default").capabilities.dialect
     sqlite = dialect == "sqlite"

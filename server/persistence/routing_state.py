@@ -46,6 +46,7 @@ class OpenInteraction:
     returned_unread: bool
     transfer: PendingTransfer | None
     last_inbound_id: int = 0
+    unread_notes: list[str] = field(default_factory=list)  # recipients of supervisors' notes not yet read
 
 
 @dataclass
@@ -73,6 +74,7 @@ async def load_routing_state() -> RoutingState:
     rows = await Interaction.filter(status="open").order_by("id").values(
         "id", "queue_id", "owner__username", "returned_unread", "created_at", "first_agent_id")
     unread, last_inbound = await _unread_counts()
+    notes = await _unread_notes()
     transfers = await _pending_transfers()
     interactions = []
     queue_states = {qid: QueueState(qid, q.name, rules_of(q), members.get(qid, [])) for qid, q in queues.items()}
@@ -90,7 +92,8 @@ async def load_routing_state() -> RoutingState:
             owners.add(owner)
         interactions.append(OpenInteraction(row["id"], queues[row["queue_id"]].name, owner,
                                             unread.get(row["id"], 0), row["returned_unread"],
-                                            transfers.get(row["id"]), last_inbound.get(row["id"], 0)))
+                                            transfers.get(row["id"]), last_inbound.get(row["id"], 0),
+                                            notes.get(row["id"], [])))
     for queue in queue_states.values():  # in line as they (last) joined it
         queue.waiting.sort(key=lambda interaction_id: (queue.waiting_since[interaction_id], interaction_id))
     agents = []
@@ -145,6 +148,19 @@ async def _unread_counts() -> tuple[dict[int, int], dict[int, int]]:
         "FROM messages m JOIN interactions i ON i.id = m.interaction_id "
         "WHERE i.status = 'open' AND m.direction = 'in' GROUP BY m.interaction_id")
     return {row["id"]: int(row["n"]) for row in rows}, {row["id"]: row["last"] for row in rows}
+
+
+async def _unread_notes() -> dict[int, list[str]]:
+    """For each open interaction: the recipients of supervisors' notes after its read marker."""
+    connection = Tortoise.get_connection("default")
+    rows = await connection.execute_query_dict(
+        "SELECT m.interaction_id AS id, m.recipient AS recipient "
+        "FROM messages m JOIN interactions i ON i.id = m.interaction_id "
+        "WHERE i.status = 'open' AND m.direction = 'note' AND m.recipient IS NOT NULL AND m.id > i.read_marker")
+    found: dict[int, list[str]] = defaultdict(list)
+    for row in rows:
+        found[row["id"]].append(row["recipient"])
+    return found
 
 
 async def _pending_transfers() -> dict[int, PendingTransfer]:

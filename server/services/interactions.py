@@ -333,7 +333,8 @@ class InteractionService:
 
     async def add_supervisor_note(self, principal: Principal, interaction_id: int, text: Any) -> dict[str, Any]:
         """A supervisor watching a live interaction (SPEC S2) writes to its owner: a note that only the owner
-        sees (and supervisors); it changes no read state and never reaches the customer."""
+        sees (and supervisors), unread for the owner until they read the conversation, as a customer's message
+        is; it never reaches the customer."""
         if not principal.sees_everything:
             raise Forbidden("Only supervisors and administrators can write to an agent from the board.")
         text = _text(text, "note")
@@ -346,6 +347,9 @@ class InteractionService:
         sender = f"{principal.full_name or principal.username} (supervisor)"
         message_id = await self.writer.submit(StoreAgentMessage(
             interaction_id, "note", text, sender, "internal", recipient=owner))
+        ref = self.system.interaction(interaction_id)
+        if ref is not None:  # unread for its recipient, as a customer's message is
+            ref.tell(mail.SupervisorNote(owner))
         self.system.hub.publish(MessageAdded(interaction_id, message_id, "note"))
         return await self._message(principal, interaction_id, message_id)
 

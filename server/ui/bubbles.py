@@ -25,7 +25,7 @@ def bubble_classes(message: dict[str, Any]) -> str:
 def bubble_html(message: dict[str, Any], file_url: str | None) -> str:
     parts = []
     if message["direction"] == "note":
-        label = f"Note for {message['to']} only" if message.get("to") else "Internal note"
+        label = f"Supervisor's note for {message['to']} only" if message.get("to") else "Internal note"
         parts.append(f"<div style='font-size:11px;font-weight:600;color:#8a6d00'>🔒 {escape(label)} · "
                      f"{escape(message['sender'])}</div>")
     attachment = message.get("attachment")

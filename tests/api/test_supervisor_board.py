@@ -115,7 +115,7 @@ def test_a_supervisor_note_reaches_only_the_owner_and_changes_nothing_else(desk:
     assert note["direction"] == "note" and note["to"] == "agent4" and note["sender"] == "Sam Supervisor (supervisor)"
     owner_sees = desk["agent4"].get(f"/interactions/{interaction_id}/messages").json()["items"]
     assert [m["text"] for m in owner_sees if m["direction"] == "note"] == ["Offer the refund"]
-    assert desk.get(interaction_id, "agent4")["unread"] == unread_before
+    assert desk.get(interaction_id, "agent4")["unread"] == unread_before + 1  # unread for its owner
 
     # Transferred on, the next owner does not see what was meant for agent4; supervisors still do.
     r = desk["agent4"].post(f"/interactions/{interaction_id}/transfer", json={"agent": "agent5"})
