@@ -6,9 +6,12 @@ reads the database, so it cannot leak an unmasked detail.
 
 Text in any script: reportlab's built-in fonts stop at Latin-1, so TrueType fonts from Debian's packages are
 registered (DejaVuSans from fonts-dejavu-core for Latin, Cyrillic, Greek, Arabic and many symbols; Droid Sans
-Fallback from fonts-droid-fallback for Chinese, Japanese and Korean). Every text is split into runs by the
-first registered font that has each character; a character that none has (a color emoji, for one) is shown
-as a visible replacement (□) and invisible joiners and variation selectors that no font has are dropped.
+Fallback from fonts-droid-fallback for Chinese, Japanese and Korean; Symbola from fonts-symbola for emoji, drawn
+in black and white: reportlab draws TrueType outlines, not the color bitmaps of Noto Color Emoji). Every text
+is split into runs by the first registered font that has each character; a character that none has (an emoji
+newer than Unicode 9, for one) is shown as a visible replacement (□). What only modifies an emoji (joiners,
+variation selectors, skin tones, tag letters) is dropped: reportlab draws no emoji sequences, so each emoji of
+a sequence shows on its own; other invisible marks that no font has are dropped too.
 Arabic and Hebrew lines are shaped (arabic-reshaper) and put in visual order (python-bidi) when those
 packages are installed; without them the letters show unjoined, in logical order.
 """
@@ -49,9 +52,10 @@ PRIMARY_BOLD = ("TranscriptSans-Bold", [FONT_DIR / "dejavu" / "DejaVuSans-Bold.t
 FALLBACKS = [
     ("TranscriptCJK", [FONT_DIR / "droid" / "DroidSansFallbackFull.ttf",
                        FONT_DIR / "wqy" / "wqy-microhei.ttc"]),
+    ("TranscriptEmoji", [FONT_DIR / "ancient-scripts" / "Symbola_hint.ttf"]),
 ]
 REPLACEMENT = "□"
-DEBIAN_PACKAGES = "fonts-dejavu-core fonts-droid-fallback"
+DEBIAN_PACKAGES = "fonts-dejavu-core fonts-droid-fallback fonts-symbola"
 
 
 class TranscriptFontsMissing(Unavailable):
@@ -121,7 +125,7 @@ class FontSet:
             for char in line:
                 if char == "\t":
                     char = " "
-                elif unicodedata.category(char) == "Cc":
+                elif unicodedata.category(char) == "Cc" or _emoji_modifier(char):
                     continue
                 name = self.font_of(char, bold)
                 if name is None:
@@ -139,11 +143,17 @@ class FontSet:
         return "".join(out)
 
 
-def _invisible(char: str) -> bool:
-    """Joiners, variation selectors, skin-tone modifiers and combining marks: nothing to show on their own."""
+def _emoji_modifier(char: str) -> bool:
+    """The zero-width joiner, variation selectors, skin tones and tag letters: parts of an emoji sequence that
+    a font with a glyph for them (Symbola has some) would draw as a box or a swatch beside the emoji."""
     code = ord(char)
-    return (unicodedata.category(char) in ("Mn", "Me", "Cf") or 0xFE00 <= code <= 0xFE0F
-            or 0x1F3FB <= code <= 0x1F3FF or 0xE0000 <= code <= 0xE007F)
+    return (code == 0x200D or 0xFE00 <= code <= 0xFE0F or 0x1F3FB <= code <= 0x1F3FF
+            or 0xE0000 <= code <= 0xE007F)
+
+
+def _invisible(char: str) -> bool:
+    """Combining marks and format characters: nothing to show on their own."""
+    return unicodedata.category(char) in ("Mn", "Me", "Cf")
 
 
 def _rtl(char: str) -> bool:
