@@ -48,6 +48,7 @@ from server.services.contact_admin import ContactAdminService
 from server.services.contacts import ContactService
 from server.services.agents import AgentService
 from server.services.auth import AuthService
+from server.services.presence import PresenceService
 from server.services.campaigns import CampaignService
 from server.services.demo import ensure_demo_workspace
 from server.services.inbound import InboundService
@@ -96,6 +97,7 @@ class Services:
     queue_admin: QueueAdminService
     account_admin: AccountAdminService
     catalog_admin: CatalogAdminService
+    presence: PresenceService
 
 
 async def start_services(settings: Settings) -> Services:
@@ -132,14 +134,16 @@ async def start_services(settings: Settings) -> Services:
     inbound = InboundService(system, writer, media)
     interactions = InteractionService(system, writer, workspace, senders, outbox, files)
     auth = AuthService(workspace)
-    return Services(settings, writer, hub, system, auth, workspace, AgentService(system, workspace), interactions,
+    agents = AgentService(system, workspace)
+    return Services(settings, writer, hub, system, auth, workspace, agents, interactions,
                     inbound, AdminService(workspace, auth, system, board, hub), ContactAdminService(), CatalogService(),
                     ContactService(workspace, writer), outbox, media, files, http, SimulatorService(inbound, workspace),
                     TranscriptService(interactions), OutboundService(system, writer, workspace, interactions),
                     CampaignService(runner),
                     TemplateAdminService(MetaTemplates(http, settings.send_retry_delays[:1])),  # admins wait: one retry
                     board, audit_trail=AuditTrailService(), queue_admin=QueueAdminService(system),
-                    account_admin=AccountAdminService(inbound), catalog_admin=CatalogAdminService())
+                    account_admin=AccountAdminService(inbound), catalog_admin=CatalogAdminService(),
+                    presence=PresenceService(auth, agents, workspace))
 
 
 def settle_garbage_collector() -> None:

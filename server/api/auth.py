@@ -25,5 +25,6 @@ async def login(body: Login, request: Request, services: Services) -> dict[str, 
 
 @router.post("/auth/logout")
 async def logout(request: Request, _: CurrentUser, services: Services) -> dict[str, Any]:
-    await services.auth.logout(bearer_token(request) or "")
+    """Ends this session; an agent goes offline at once (their offers go to others)."""
+    await services.presence.sign_out(bearer_token(request) or "")
     return {"status": "signed_out"}

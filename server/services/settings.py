@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "simulator": {"enabled": False},  # the customer simulator, a testing tool (on in the demo workspace)
     # A sign-in ends after this long without use (a lunch break is fine), and in any case after a long shift.
     "sessions": {"idle_minutes": 120, "max_hours": 12},
+    # An agent whose last desk page went (closed, or the browser lost) goes offline after this long.
+    "presence": {"grace_seconds": 30},
 }
 
 
@@ -74,6 +76,11 @@ def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
         if "max_hours" in value:
             value["max_hours"] = _int(value["max_hours"], "sessions.max_hours", 1, 30 * 24)
         out["sessions"] = value
+    if "presence" in changes:
+        value = _object(changes, "presence", {"grace_seconds"})
+        if "grace_seconds" in value:
+            value["grace_seconds"] = _int(value["grace_seconds"], "presence.grace_seconds", 5, 600)
+        out["presence"] = value
     if "default_region" in changes:
         region = changes["default_region"]
         if not isinstance(region, str) or (region and region.upper() not in phonenumbers.SUPPORTED_REGIONS):

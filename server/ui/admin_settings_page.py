@@ -1,6 +1,6 @@
 """The Settings page (SPEC A2): transfer on or off and to whom, the agent timeout, attachments on or off and
-their largest size, tabs per agent, masking of phone, email and name, and the default region of national
-numbers, whether the customer simulator may be used, and when sign-ins end. Save sends only what was changed; the settings service checks it and the page shows its refusal."""
+their largest size, tabs per agent, when an agent without a desk page goes offline, masking of phone, email
+and name, and the default region of national numbers, whether the customer simulator may be used, and when sign-ins end. Save sends only what was changed; the settings service checks it and the page shows its refusal."""
 from __future__ import annotations
 
 from typing import Any
@@ -20,7 +20,7 @@ MASKING = {"none": "Shown", "partial": "Partly hidden", "full": "Hidden"}
 FIELDS = [("transfer", "enabled"), ("transfer", "to"), ("agent_timeout", ""), ("attachments", "enabled"),
           ("attachments", "max_mb"), ("max_tabs", ""), ("masking", "phone"), ("masking", "email"),
           ("masking", "name"), ("default_region", ""), ("simulator", "enabled"), ("sessions", "idle_minutes"),
-          ("sessions", "max_hours")]
+          ("sessions", "max_hours"), ("presence", "grace_seconds")]
 
 
 async def settings_page() -> RedirectResponse | None:
@@ -68,6 +68,10 @@ class SettingsPage:
                     "w-[260px]"), "agent_timeout", "")
                 self._field(ui.number("Most tabs per agent (1-100)").props("outlined dense").classes("w-[260px]"),
                             "max_tabs", "")
+                self._field(ui.number("Offline after the desk is closed (seconds, 5-600)").props(
+                    "outlined dense").classes("w-[320px]"), "presence", "grace_seconds")
+                ui.label("An agent whose last desk page is closed or lost goes offline after this long; "
+                         "signing out sets them offline at once.").classes("xc-muted text-sm")
             with self._section("Attachments"):
                 self._field(ui.switch("Agents may send attachments"), "attachments", "enabled")
                 self._field(ui.number("Largest attachment (MB, 1-25)").props("outlined dense").classes(

@@ -18,6 +18,7 @@ from server.actors.events import (AgentStateChanged, Event, InteractionOwned, In
                                   OfferShown, QueueChanged, TransferFailed, UnreadChanged)
 from server.services.auth import Principal
 from server.ui import context
+from server.ui.bubbles import customer_label
 from server.ui.chat import ChatView
 from server.ui.offers import OfferPanel
 from server.ui.outbound_dialog import new_conversation_dialog
@@ -75,6 +76,7 @@ class Desk:
             self.sidebar = Sidebar(self)
         self.main = ui.column().classes("w-full gap-0").style("height: calc(100vh - 58px)")
         self.offers = OfferPanel(self)
+        self._report_presence()
         context.subscribe(f"agent:{self.principal.username}", self.on_event)
         for queue in queues:
             context.subscribe(f"queue:{queue['name']}", self.on_event)
@@ -84,6 +86,21 @@ class Desk:
         for offer in await self.services.agents.offers(self.principal):
             self.offers.show(offer, time.time() + offer["expires_in"])
         await self.select(me["open_interactions"][0] if me["open_interactions"] else None)
+
+    def _report_presence(self) -> None:
+        """Tell presence when this page's socket connects and goes (an agent without any goes offline after the
+        workspace's grace). A socket that stops answering NiceGUI's pings is disconnected by the server."""
+        client, presence, principal = ui.context.client, self.services.presence, self.principal
+
+        def gone() -> None:
+            if not client.has_socket_connection:  # a socket replaced by its reconnection is no loss
+                presence.desk_disconnected(principal, client.id)
+
+        client.on_connect(lambda: presence.desk_connected(principal, client.id))
+        client.on_disconnect(gone)
+        client.on_delete(lambda: presence.desk_disconnected(principal, client.id))
+        if client.has_socket_connection:  # connected while the page was still being built
+            presence.desk_connected(principal, client.id)
 
     def _header(self, me: dict[str, Any], queues: list[dict[str, Any]]) -> None:
         with ui.header().classes("bg-secondary items-center px-4 py-2 gap-3 no-wrap"):
@@ -167,7 +184,7 @@ class Desk:
             with ui.row().classes("xc-tab w-full items-center px-2 py-2 gap-2 no-wrap").on(
                     "click", lambda: self.select(interaction_id)).mark(f"tab-{interaction_id}") as row:
                 ui.avatar((contact["name"] or "#")[:1].upper(), color="primary", text_color="white", size="sm")
-                name = ui.label(contact["name"] or contact["phone"]).classes("flex-grow truncate")
+                name = ui.label(customer_label(contact)).classes("flex-grow truncate")
                 badge = ui.badge(str(interaction["unread"]), color="red").props("rounded").mark("unread")
                 badge.set_visibility(interaction["unread"] > 0)
         self.tabs[interaction_id] = Tab(row, name, badge)

@@ -43,7 +43,7 @@ async def login_page(next_path: str = "/") -> RedirectResponse | None:
 async def logout() -> RedirectResponse:
     token = context.token()
     if token:
-        await context.services().auth.logout(token)
+        await context.services().presence.sign_out(token)
     app.storage.user.pop("token", None)
     return RedirectResponse("/login")
 
