@@ -32,7 +32,13 @@ class Conflict(ProductError):
 
 
 class Invalid(ProductError):
+    """Bad input; `field` names the input it concerns, when one does (a form shows the message beside it)."""
+
     status, code = 422, "invalid"
+
+    def __init__(self, message: str, code: str | None = None, *, field: str | None = None) -> None:
+        super().__init__(message, code)
+        self.field = field
 
 
 class Unavailable(ProductError):

@@ -1,4 +1,5 @@
-"""The product's errors, mapped once to HTTP: `{"error": {"code", "message"}}` with the right status."""
+"""The product's errors, mapped once to HTTP: `{"error": {"code", "message"}}` with the right status, and
+`"field"` when the error concerns one input of the body (`Invalid.field`)."""
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,9 @@ from server.errors import ProductError, Throttled
 log = logging.getLogger(__name__)
 
 
-def error_body(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def error_body(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    error = {"code": code, "message": message, **({"field": field} if field else {})}
+    return JSONResponse({"error": error}, status_code=status)
 
 
 def _describe(error: RequestValidationError) -> str:
@@ -30,7 +32,7 @@ def _describe(error: RequestValidationError) -> str:
 
 async def _product_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ProductError)
-    response = error_body(error.status, error.code, error.message)
+    response = error_body(error.status, error.code, error.message, getattr(error, "field", None))
     if isinstance(error, Throttled):
         response.headers["Retry-After"] = str(error.retry_after)
     return response

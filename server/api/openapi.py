@@ -1,7 +1,7 @@
 """The OpenAPI document (/openapi.json) with every answer a REST route can give.
 
 FastAPI documents a route's success and its own 422 (in a shape we never send). Every error we answer has the
-contract's shape `{"error": {"code", "message"}}` (server/api/errors.py), and which errors a route can give
+contract's shape `{"error": {"code", "message", "field"?}}` (server/api/errors.py), and which errors a route can give
 follows from what it takes: credentials (401), a signed-in user (403, 404 for rows, 409 for writes), a body
 (413 past its ceiling), input (400, 422), the actors and the writer behind it (503). Route-specific answers (a
 PDF, a provider's 502) are declared on the route itself with `responses=`.
@@ -20,7 +20,8 @@ from server.api.deps import principal
 ERROR = "Error"
 ERROR_SCHEMA = {"type": "object", "required": ["error"], "additionalProperties": False, "properties": {
     "error": {"type": "object", "required": ["code", "message"], "additionalProperties": False,
-              "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}
+              "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                             "field": {"type": "string", "description": "The input the error concerns, if one"}}}}}
 DESCRIPTIONS = {400: "The body cannot be read", 401: "Not signed in, or the session has ended",
                 403: "Not allowed to this user", 404: "No such row, or not one this user may see",
                 409: "In conflict with the current state", 413: "The body is larger than this route takes",

@@ -130,10 +130,10 @@ def checked_standard(changes: dict[str, Any]) -> dict[str, str]:
             continue
         value = changes[field] if changes[field] is not None else ""
         if not isinstance(value, str) or len(value.strip()) > limit:
-            raise Invalid(f"{field} must be text of at most {limit} characters.")
+            raise Invalid(f"{field} must be text of at most {limit} characters.", field=field)
         values[field] = refuse_nul(value.strip(), field)
     if values.get("email") and not EMAIL.match(values["email"]):
-        raise Invalid(f"{values['email']!r} is not a valid email address.")
+        raise Invalid(f"{values['email']!r} is not a valid email address.", field="email")
     return values
 
 

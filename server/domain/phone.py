@@ -30,6 +30,15 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_hint(raw: str, default_region: str | None) -> str:
+    """How to type a number that `normalize_phone` refused, for people."""
+    if default_region is None and not raw.strip().startswith(("+", "00")):
+        return ("Type it with its country code, such as +39 333 123 4567; an administrator may set the "
+                "workspace's default region (Settings) to take national numbers.")
+    where = f" or as a national number of {default_region}" if default_region else ""
+    return f"Type it with its country code, such as +39 333 123 4567{where}."
+
+
 def whole_number(text: str, default_region: str | None = None) -> str | None:
     """`text` read as one whole phone number in E.164, if it is one (a search that may hold a number)."""
     if not any(c.isdigit() for c in text):

@@ -9,7 +9,7 @@ from typing import Any
 
 from server.domain.contact_fields import FIELD_NAME, STANDARD_FIELDS, FieldSpec, checked_standard
 from server.domain.masking import UNMASKED, Masking, masking_for
-from server.domain.phone import normalize_phone, whole_number
+from server.domain.phone import normalize_phone, phone_hint, whole_number
 from server.domain.tags import GREY, shown_colors
 from server.errors import Forbidden, Invalid, NotFound, ProductError
 from server.persistence.contact_queries import ContactFilter, contact_rows, field_specs, find_contacts
@@ -87,9 +87,15 @@ class ContactService:
         return masking_for(principal.role, self.settings.get("masking"))
 
     def phone(self, raw: Any) -> str:
+        """A contact's number in E.164; one typed without its country code is read in the workspace's
+        default region. Refused with a hint on how to type it."""
         if not isinstance(raw, str):
-            raise Invalid("A phone number must be text.")
-        return normalize_phone(raw, self.settings.default_region)
+            raise Invalid("A phone number must be text.", field="phones")
+        region = self.settings.default_region
+        try:
+            return normalize_phone(raw, region)
+        except Invalid as error:
+            raise Invalid(f"{error.message} {phone_hint(raw, region)}", field="phones") from None
 
     # --- reading -----------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import uuid4
 
 from server.domain.nul import refuse_nul
-from server.domain.phone import normalize_phone
+from server.domain.phone import normalize_phone, readable_phone
 from server.errors import Forbidden, Invalid, NotFound
 from server.persistence import queries
 from server.persistence.models import Account, Interaction, Message
@@ -30,9 +30,9 @@ MAX_SEEN = 500  # message ids in one report
 
 
 def random_customer_phone(rng: random.Random | None = None) -> str:
-    """A valid Italian mobile number, as a person would type it: '+39 333 1234567'."""
+    """A valid Italian mobile number in the form the product shows numbers: '+39 333 123 4567'."""
     digits = (rng or random).randrange(10**7)
-    return f"+39 333 {digits:07d}"
+    return readable_phone(f"+39333{digits:07d}")
 
 
 class SimulatorService:

@@ -36,6 +36,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from server.domain.phone import readable_phone
 from server.errors import Unavailable
 
 try:  # optional: Arabic letters joined and right-to-left lines in visual order
@@ -311,7 +312,8 @@ def message_flowable(f: FontSet, styles: _Styles, message: dict[str, Any]) -> Pa
 
 def _header(f: FontSet, styles: _Styles, interaction: dict[str, Any], notes_included: bool) -> Table:
     contact = interaction.get("contact") or {}
-    contact_text = " ".join(x for x in (contact.get("name") or "", contact.get("phone") or "") if x) or "—"
+    phone = readable_phone(contact.get("phone") or "")
+    contact_text = " ".join(x for x in (contact.get("name") or "", phone) if x) or "—"
     rows = [
         ("Contact", contact_text),
         ("Account", f"{interaction.get('account') or ''} ({interaction.get('provider') or ''})"),

@@ -16,6 +16,7 @@ from nicegui import ui
 from server.services.auth import Principal
 from server.ui import context
 from server.ui.admin_kit import admin_door
+from server.ui.bubbles import customer_label
 
 PATH = "/supervisor"
 TICK = 0.1  # seconds between two looks at the board's version
@@ -172,7 +173,7 @@ async def open_interactions_dialog(principal: Principal, username: str, label: s
         if not rows:
             ui.label("Nothing open right now.").classes("xc-muted").mark("agent-nothing-open")
         for view in rows:
-            name = view["contact"]["name"] or view["contact"]["phone"] or "Customer"
+            name = customer_label(view["contact"])
             with ui.row().classes("w-full items-center gap-2 no-wrap"):
                 ui.label(f"#{view['id']} · {name} · {view['queue']}").classes("flex-grow")
                 ui.button("Watch", icon="visibility", on_click=lambda i=view["id"]: ui.navigate.to(

@@ -10,6 +10,8 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from server.domain.phone import readable_phone
+
 MEDIA_LABEL = re.compile(r"^\[(image|video|audio|document|sticker)[^\]]*\]\s*")
 BLUE_TICKS = "<span style='color:#34b7f1'>✓✓</span>"
 TICKS = {"queued": ("🕓", "Waiting to be sent"), "sent": ("✓", "Sent"), "delivered": ("✓✓", "Delivered"),
@@ -115,10 +117,15 @@ def _size(count: int) -> str:
     return f"{count / 2**20:.1f} MB" if count >= 2**20 else f"{max(1, count // 1024)} KB"
 
 
+def customer_label(contact: dict[str, Any], unknown: str = "Customer") -> str:
+    """How a customer is named to people: the name, else the number in its readable form (or masked)."""
+    return contact.get("name") or readable_phone(contact.get("phone") or "") or unknown
+
+
 def header_html(contact: dict[str, Any], interaction: dict[str, Any] | None = None) -> str:
     """Who the customer is (and, in a conversation, on which account and queue), as one element."""
-    name = contact["name"] or contact["phone"] or "Customer"
-    address = contact["phone"] or ""
+    name = customer_label(contact)
+    address = readable_phone(contact["phone"] or "")
     if address and contact.get("phone_kind") == "wa_id":
         address += " (WhatsApp id, not a valid phone number)"
     elif address and contact.get("phone_kind") == "user_id":

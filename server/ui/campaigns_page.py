@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from server.actors.events import CampaignProgress, Event
+from server.domain.phone import readable_phone
 from server.persistence.campaign_queries import STATES
 from server.services.auth import Principal
 from server.ui import context
@@ -95,7 +96,7 @@ class CampaignsPage:
             self.filter = ui.select({"": "Every contact", **{s: s.capitalize() for s in STATES}}, value="",
                                     on_change=lambda: context.run(self.load_recipients())).props(
                 "outlined dense").classes("w-[180px]").mark("recipient-filter")
-            self.recipients = ui.table(columns=RECIPIENT_COLUMNS, rows=view["recipients"]["items"],
+            self.recipients = ui.table(columns=RECIPIENT_COLUMNS, rows=_recipient_rows(view),
                                        row_key="id").props("flat dense").classes("w-full").mark("recipient-table")
         self._show_buttons(view["state"])
         self._unsubscribe = context.subscribe(f"campaign:{campaign_id}", self.on_event)
@@ -137,7 +138,7 @@ class CampaignsPage:
         view = await context.attempt(self.services.campaigns.get(
             self.principal, self.opened, page_size=RECIPIENT_PAGE, state=self.filter.value or None))
         if view is not None:
-            self.recipients.rows = view["recipients"]["items"]
+            self.recipients.rows = _recipient_rows(view)
             self.recipients.update()
 
     async def create_dialog(self) -> None:
@@ -210,3 +211,8 @@ class CreateDialog:
 def _progress(totals: dict[str, int]) -> str:
     done = sum(totals[s] for s in ("sent", "delivered", "read"))
     return f"{done} / {sum(totals.values())}"
+
+
+def _recipient_rows(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """The campaign's recipients as table rows, their numbers in the readable form."""
+    return [{**item, "phone": readable_phone(item["phone"] or "")} for item in view["recipients"]["items"]]

@@ -33,8 +33,8 @@ async def add_dialog(page: ContactsPage) -> None:
         target.on_value_change(lambda: form.show_custom(fields[target.value], {}))
 
         async def add() -> None:
-            made = await context.attempt(page.services.contacts.create(page.principal,
-                                                                       {"list": target.value, **form.changes()}))
+            made = await form.attempt(page.services.contacts.create(page.principal,
+                                                                    {"list": target.value, **form.changes()}))
             if made is None:
                 return
             ui.notify(f"{contact_title(made)} added to {made['list']}.", type="positive")

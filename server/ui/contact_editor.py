@@ -4,11 +4,19 @@ contact service answered: a field masked for the viewer arrives masked and stays
 what its user changed, so a form left open does not undo what another user saved meanwhile."""
 from __future__ import annotations
 
+import inspect
 import json
+from collections.abc import Awaitable, Coroutine
 from html import escape
-from typing import Any
+from typing import Any, TypeVar
 
 from nicegui import ui
+
+from server.domain.phone import readable_phone
+from server.errors import Invalid
+from server.ui import context
+
+T = TypeVar("T")
 
 STANDARD = (("first_name", "First name"), ("last_name", "Last name"), ("email", "Email"), ("company", "Company"))
 CHIP = """<q-chip dense REMOVABLE size="sm" text-color="white" :tabindex="props.tabindex"
@@ -19,7 +27,8 @@ CHIP = """<q-chip dense REMOVABLE size="sm" text-color="white" :tabindex="props.
 def contact_title(contact: dict[str, Any]) -> str:
     """What a contact is called in a tab or a list: its name, else its first number, email or id."""
     name = " ".join(filter(None, [contact["first_name"], contact["last_name"]]))
-    return name or next(iter(contact["phones"]), "") or contact["email"] or f"Contact {contact['id']}"
+    first_phone = readable_phone(next(iter(contact["phones"]), ""))
+    return name or first_phone or contact["email"] or f"Contact {contact['id']}"
 
 
 def tag_select(tags: list[dict[str, Any]], value: list[str], *, removable: bool = True) -> ui.select:
@@ -57,7 +66,7 @@ class ContactForm:
             for field, label in STANDARD:
                 self.texts[field] = self._guarded(field, ui.input(label, value=values.get(field) or ""))
             self.phones = self._guarded("phones", ui.textarea(
-                "Phones", value="\n".join(values.get("phones") or []),
+                "Phones", value="\n".join(readable_phone(phone) for phone in values.get("phones") or []),
                 placeholder="One number per line, or separated by commas").props("autogrow"))
             self.tags = self._guarded("tags", tag_select(tags, values.get("tags") or [], removable=editable))
         self.texts["notes"] = self._guarded("notes", ui.textarea("Notes", value=values.get("notes") or "").props(
@@ -68,7 +77,8 @@ class ContactForm:
         self.baseline = self._standard()
 
     def _guarded(self, field: str, widget: Any) -> Any:
-        widget.props("outlined dense").classes("w-full").mark(f"{self.marker}-{field}")
+        # hide-bottom-space: an error below the field takes the lines it needs instead of covering the next one
+        widget.props("outlined dense hide-bottom-space").classes("w-full").mark(f"{self.marker}-{field}")
         if not self.editable or field in self.locked:
             widget.props("readonly")
         if field in self.locked:
@@ -95,6 +105,27 @@ class ContactForm:
                 if not self.editable:
                     widget.props("readonly")
         self.custom_baseline = self._custom()
+
+    async def attempt(self, action: Awaitable[T]) -> T | None:
+        """`context.attempt` for saving this form: a refusal that names one of its fields is also shown beside
+        that field, until the next attempt."""
+        for widget in (*self.texts.values(), self.phones):
+            widget.error = None
+
+        async def marked() -> T:
+            try:
+                return await action
+            except Invalid as error:
+                widget = self.phones if error.field == "phones" else self.texts.get(error.field or "")
+                if widget is not None:
+                    widget.error = error.message
+                raise
+
+        try:
+            return await context.attempt(marked())
+        finally:
+            if isinstance(action, Coroutine) and inspect.getcoroutinestate(action) == inspect.CORO_CREATED:
+                action.close()  # the page may no longer act: it never began
 
     def changes(self) -> dict[str, Any]:
         """What the user changed since the form was built, as the contact service takes it: standard fields,

@@ -281,7 +281,7 @@ class ContactTab:
         if not changes:
             ui.notify("Nothing to save.")
             return
-        saved = await context.attempt(self.page.services.contacts.update(self.page.principal, self.id, changes))
+        saved = await self.form.attempt(self.page.services.contacts.update(self.page.principal, self.id, changes))
         if saved is None:
             return
         ui.notify("Contact saved.", type="positive")

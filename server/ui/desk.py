@@ -18,6 +18,7 @@ from server.actors.events import (AgentStateChanged, Event, InteractionOwned, In
                                   OfferShown, QueueChanged, TransferFailed, UnreadChanged)
 from server.services.auth import Principal
 from server.ui import context
+from server.ui.bubbles import customer_label
 from server.ui.chat import ChatView
 from server.ui.offers import OfferPanel
 from server.ui.outbound_dialog import new_conversation_dialog
@@ -183,7 +184,7 @@ class Desk:
             with ui.row().classes("xc-tab w-full items-center px-2 py-2 gap-2 no-wrap").on(
                     "click", lambda: self.select(interaction_id)).mark(f"tab-{interaction_id}") as row:
                 ui.avatar((contact["name"] or "#")[:1].upper(), color="primary", text_color="white", size="sm")
-                name = ui.label(contact["name"] or contact["phone"]).classes("flex-grow truncate")
+                name = ui.label(customer_label(contact)).classes("flex-grow truncate")
                 badge = ui.badge(str(interaction["unread"]), color="red").props("rounded").mark("unread")
                 badge.set_visibility(interaction["unread"] > 0)
         self.tabs[interaction_id] = Tab(row, name, badge)

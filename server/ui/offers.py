@@ -9,7 +9,9 @@ from typing import Any
 from nicegui import ui
 
 from server.errors import Conflict
+from server.domain.phone import readable_phone
 from server.ui import context
+from server.ui.bubbles import customer_label
 
 CHIME_JS = """
 (() => { try {
@@ -47,8 +49,9 @@ class OfferPanel:
                     "border-left: 4px solid " + ("#2e90fa" if transfer else "#25D366")).mark("offer") as card:
                 ui.label("↪ Transfer offered to you" if transfer else "💬 New conversation").classes(
                     "font-medium")
-                ui.label(f"{contact.get('name') or contact.get('phone') or 'Customer'}").classes("text-base")
-                ui.label(f"{contact.get('phone') or ''} · queue {offer['queue']}").classes("xc-muted text-xs")
+                ui.label(customer_label(contact)).classes("text-base")
+                ui.label(f"{readable_phone(contact.get('phone') or '')} · queue {offer['queue']}").classes(
+                    "xc-muted text-xs")
                 countdown = ui.label().classes("xc-muted text-xs")
                 with ui.row().classes("w-full justify-end gap-2"):
                     ui.button("Reject", on_click=lambda: self._answer(interaction_id, accept=False)).props(

@@ -8,6 +8,7 @@ from typing import Any
 from nicegui import ui
 
 from server.domain.contact_fields import split_name
+from server.domain.phone import readable_phone
 from server.services import contact_card
 from server.ui import context
 from server.ui.contact_editor import changed
@@ -71,7 +72,8 @@ class Sidebar:
                     {"first_name": first, "last_name": last}, card["lists"], card["fields"])).props(
                     "flat dense no-caps").mark("contact-new")
             return
-        _fields(("List", saved["list"]), ("Phones", ", ".join(saved["phones"])), ("Email", saved["email"]),
+        phones = ", ".join(readable_phone(phone) for phone in saved["phones"])
+        _fields(("List", saved["list"]), ("Phones", phones), ("Email", saved["email"]),
                 ("Company", saved["company"]), ("Tags", ", ".join(saved["tags"])), ("Notes", saved["notes"]),
                 *((f["label"], str(saved["fields"].get(f["name"], ""))) for f in saved["custom_fields"]))
         with ui.row().classes("gap-1"):

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from server.actors.events import Event, MessageAdded, MessageStatusChanged
+from server.domain.phone import readable_phone
 from server.errors import ProductError
 from server.services.auth import Principal
 from server.services.simulator import random_customer_phone
@@ -131,9 +132,9 @@ class CustomerPhone:
     def _show_customer(self) -> None:
         name, number = (self.name_input.value or "").strip(), (self.number_input.value or "").strip()
         self.avatar.set_text((name or "#")[0].upper())
-        self.title.set_text(name or number or "Customer")
+        self.title.set_text(name or readable_phone(number) or "Customer")
         via = f"writing to {self.account_select.value}" if self.account_select.value else "no sandbox account"
-        self.subtitle.set_text(f"{number} · {via}" if name else via)
+        self.subtitle.set_text(f"{readable_phone(number)} · {via}" if name else via)
 
     # ----- actions
 

@@ -52,12 +52,14 @@ def eventually(check: Callable[[], T], timeout: float = 5.0, interval: float = 0
 
 
 def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    """The contract's error: the status and exactly `{"error": {"code", "message"}}`."""
+    """The contract's error: the status and exactly `{"error": {"code", "message"}}`, with `"field"` when the
+    error concerns one input."""
     assert response.status_code == status, f"{response.status_code} {response.text}"
     body = response.json()
     assert list(body) == ["error"], body
     error = body["error"]
-    assert set(error) == {"code", "message"}, error
+    assert set(error) - {"field"} == {"code", "message"}, error
+    assert isinstance(error.get("field", ""), str), error
     assert isinstance(error["code"], str) and error["code"], error
     assert isinstance(error["message"], str) and error["message"].strip(), error
     if code is not None:

@@ -313,7 +313,7 @@ def test_another_contact_is_merged_into_an_opened_one(contacts: Contacts) -> Non
     agent.wait_gone(By.CSS_SELECTOR, ".q-dialog .q-card", what="the merge dialog closes")
 
     agent.wait(lambda d: sorted(text_box(agent, "Phones").get_attribute("value").split("\n")) == [
-        "+393334445555", "+393336667777"], what="both phones shown")
+        "+39 333 444 5555", "+39 333 666 7777"], what="both phones shown")
     agent.wait(lambda d: chips(agent, "Tags") == ["Complaint", "VIP"], what="both tags shown")
     assert text_box(agent, "Email").get_attribute("value") == "luca.morandi@example.com"  # it lacked one
     merged = contacts.contact(survivor["id"])

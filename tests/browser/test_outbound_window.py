@@ -34,6 +34,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 
+from server.domain.phone import readable_phone
 from tests.browser.conftest import Browser, dialog, xpath_literal
 from tests.browser.test_contacts import fill, pick
 from tests.browser.test_story import bubble, chat_title, compose, offer_card
@@ -205,7 +206,7 @@ def test_1_plus_to_an_unknown_number_starts_with_a_template(scene: Scene) -> Non
     agent.wait_gone(By.CSS_SELECTOR, ".q-dialog .q-card", what="the dialog closes")
     [interaction_id] = scene.open_ids()
     interaction = scene.interaction(interaction_id)
-    title = interaction["contact"]["name"] or interaction["contact"]["phone"]
+    title = interaction["contact"]["name"] or readable_phone(interaction["contact"]["phone"])  # as the desk shows it
     new_tab = tab(agent, title)
     agent.wait(lambda d: "xc-tab-active" in tab(agent, title).get_attribute("class"), what="the new tab is selected")
     assert len(agent.all_css(".xc-tab")) == 1, new_tab.text

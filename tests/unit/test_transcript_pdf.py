@@ -92,7 +92,7 @@ def test_header_messages_states_attachments_notes_and_history() -> None:
         message(5, "customer is a VIP", "note", "internal"),
     ]
     text = text_of(render_transcript(interaction(), messages, viewer="Super Visor"))
-    for expected in ("Rosa Bianca", "+393331234567", "WhatsAppConn1", "agent1, agent2", "Solved", "vip, refund",
+    for expected in ("Rosa Bianca", "+39 333 123 4567", "WhatsAppConn1", "agent1, agent2", "Solved", "vip, refund",
                      "2025-03-01 09:00:00 UTC", "2025-03-01 10:00:00 UTC", "Super Visor",
                      "· received", "· delivered", "failed: 131047: re-engagement message", "· read",
                      "invoice.pdf (application/pdf, 2.0 KB)", "INTERNAL NOTE", "customer is a VIP",
