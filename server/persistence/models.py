@@ -357,7 +357,7 @@ class Transfer(Model):
 
     class Meta:
         table = "transfers"
-        indexes = (("status",), ("from_agent_id", "status"))  # an agent's list: what they transferred away
+        indexes = (("status",),)
 
 
 class RoutingEvent(Model):

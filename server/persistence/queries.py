@@ -15,7 +15,7 @@ from server.domain.phone import USER_ID
 from server.persistence.db import dialect_sql
 from server.persistence.keys import by_name_or_id
 from server.persistence.models import (Account, Attachment, CannedAnswer, Disposition, Interaction, Message, Queue,
-                                       Template, Transfer, User)
+                                       Template, User)
 from server.persistence.text_fold import folded, text_vector
 
 INTERACTION_FIELDS = ("id", "status", "owner__username", "first_agent__username", "queue__name", "account__key",
@@ -70,7 +70,7 @@ class InteractionFilter:
     name: str | None = None  # advanced search: each given field must match
     phone: str | None = None
     message: str | None = None
-    participant: str | None = None  # visibility: an agent sees those they took part in (`agent_parts`)
+    owner: str | None = None  # visibility: agents see only their own
     masking: Masking = UNMASKED  # the viewer's: a field masked for them matches only whole
     text_e164: str | None = None  # the quick search read as a whole number, if it is one
     phone_e164: str | None = None  # `phone` read as a whole number, if it is one
@@ -246,9 +246,9 @@ async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]],
     if f.status:
         where.append("i.status = ?")
         values.append(f.status)
-    if f.participant is not None:
-        where.append(_TOOK_PART)
-        values += [f.participant] * 3
+    if f.owner is not None:
+        where.append("i.owner_id = (SELECT id FROM users WHERE username = ?)")
+        values.append(f.owner)
     if f.account:
         where.append("i.account_id IN (SELECT id FROM accounts WHERE key = ? OR CAST(id AS TEXT) = ?)")
         values += [f.account, f.account]
@@ -295,33 +295,6 @@ async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]],
                                       values)] if total > offset else []
     rows = await interaction_rows(ids)
     return [rows[i] for i in ids if i in rows], total
-
-
-# The interactions an agent took part in, each through an index: owned now, owned first, or transferred away.
-_TOOK_PART = ("(i.owner_id = (SELECT id FROM users WHERE username = ?) "
-              "OR i.first_agent_id = (SELECT id FROM users WHERE username = ?) "
-              "OR i.id IN (SELECT t.interaction_id FROM transfers t WHERE t.status = 'accepted' "
-              "AND t.from_agent_id = (SELECT id FROM users WHERE username = ?)))")
-
-
-async def agent_parts(username: str, rows: list[dict[str, Any]]) -> dict[int, str]:
-    """The agent's part in each of these interactions (rows as `interaction_rows` gives them), for those they
-    took part in: "owner" (theirs now, or it ended with them), "transferred" (they transferred it and it was
-    accepted), "returned" (it went back to its queue from them: a supervisor returned it, or they were
-    disabled)."""
-    others = [r["id"] for r in rows if r["owner__username"] != username]
-    transferred = set(await Transfer.filter(interaction_id__in=others, status="accepted",
-                                            from_agent__username=username).values_list(
-        "interaction_id", flat=True)) if others else set()
-    parts: dict[int, str] = {}
-    for row in rows:
-        if row["owner__username"] == username:
-            parts[row["id"]] = "owner"
-        elif row["id"] in transferred:
-            parts[row["id"]] = "transferred"
-        elif row["first_agent__username"] == username:
-            parts[row["id"]] = "returned"
-    return parts
 
 
 async def interaction_tags(ids: list[int]) -> dict[int, list[str]]:

@@ -9,24 +9,12 @@ from server.services.auth import Principal
 
 
 async def readable_interaction(principal: Principal, interaction_id: int) -> dict[str, Any]:
-    """The interaction's row if the principal may read it: supervisors and admins all, agents those they took
-    part in (`queries.agent_parts`): one no longer theirs is their history, to read only."""
-    row = (await queries.interaction_rows([interaction_id])).get(interaction_id)
-    if row is None:
-        raise NotFound(f"There is no interaction {interaction_id}.")
-    if not principal.sees_everything and not await queries.agent_parts(principal.username, [row]):
-        raise Forbidden("This interaction belongs to another agent.")
-    return row
-
-
-async def editable_interaction(principal: Principal, interaction_id: int) -> dict[str, Any]:
-    """The interaction's row if the principal may change its details (tags, disposition, contact):
-    supervisors and admins all, agents their own."""
+    """The interaction's row if the principal may read it: supervisors and admins all, agents their own."""
     row = (await queries.interaction_rows([interaction_id])).get(interaction_id)
     if row is None:
         raise NotFound(f"There is no interaction {interaction_id}.")
     if not principal.sees_everything and row["owner__username"] != principal.username:
-        raise Forbidden("Only the agent who owns this interaction can change it.")
+        raise Forbidden("This interaction belongs to another agent.")
     return row
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from server.domain.contact_fields import STANDARD_FIELDS
 from server.errors import NotFound
 from server.services import list_rights
-from server.services.access import editable_interaction, readable_interaction
+from server.services.access import readable_interaction
 from server.services.auth import Principal
 from server.services.contacts import ContactService, hidden_fields
 
@@ -33,7 +33,7 @@ async def card(contacts: ContactService, principal: Principal, interaction_id: i
 async def save(contacts: ContactService, principal: Principal, interaction_id: int, changes: dict[str, Any],
                list_name: str | None = None) -> dict[str, Any]:
     """Edit the conversation's contact, or create it in `list_name` with the customer's number."""
-    row = await editable_interaction(principal, interaction_id)
+    row = await readable_interaction(principal, interaction_id)
     if row["contact_id"] is not None:
         await contacts.update(principal, row["contact_id"], changes)
     else:

@@ -35,7 +35,7 @@ from server.persistence.models import (Account, Attachment, Contact, Interaction
 from server.persistence.writer import Writer
 from server.persistence.writes import StoreAgentMessage
 from server.services import list_rights
-from server.services.access import editable_interaction, owned_interaction, readable_interaction
+from server.services.access import owned_interaction, readable_interaction
 from server.services.audit import record
 from server.services.auth import Principal
 from server.services.settings import SettingsService
@@ -96,7 +96,6 @@ class InteractionService:
         tags = (await queries.interaction_tags([interaction_id])).get(interaction_id, [])
         view = interaction_view(row, unread, masking=self.masking(principal), tags=tags, last_message=last,
                                 transfer=transfer, lists=await list_rights.list_ids(principal, "view"))
-        view["my_part"] = (await queries.agent_parts(principal.username, [row])).get(interaction_id)
         view["history"] = await self.history(interaction_id)
         return view
 
@@ -105,7 +104,7 @@ class InteractionService:
         owns it, supervisors and admins. Audited with the values before and after."""
         if not isinstance(body, dict) or not body or set(body) - {"tags", "disposition"}:
             raise Invalid("Send tags (a list of tag names) and/or disposition.")
-        row = await editable_interaction(principal, interaction_id)
+        row = await readable_interaction(principal, interaction_id)
         before = {"tags": (await queries.interaction_tags([interaction_id])).get(interaction_id, []),
                   "disposition": row["disposition__name"]}
         after = dict(before)
@@ -144,15 +143,14 @@ class InteractionService:
                 for r in rows]
 
     async def list(self, principal: Principal, f: queries.InteractionFilter) -> tuple[list[dict[str, Any]], int]:
-        """Agents see those they took part in (each with `my_part`); supervisors and admins see all. A field
-        masked for the viewer is searched whole only (the full number or name): parts would probe it one guess
-        at a time."""
+        """Agents see their own interactions only; supervisors and admins see all. A field masked for the
+        viewer is searched whole only (the full number or name): parts would probe it one guess at a time."""
         masking = self.masking(principal)
         region = self.settings.default_region
         f = replace(f, masking=masking, text_e164=whole_number(f.text or "", region),
                     phone_e164=whole_number(f.phone or "", region))
         if not principal.sees_everything:
-            f = replace(f, participant=principal.username)
+            f = replace(f, owner=principal.username)
         rows, total = await queries.list_interactions(f)
         ids = [r["id"] for r in rows]
         unread = await queries.unread_counts(ids)
@@ -160,13 +158,11 @@ class InteractionService:
         unmanaged = await queries.unmanaged_counts(rows)
         tags = await queries.interaction_tags(ids)
         lists = await list_rights.list_ids(principal, "view")
-        parts = await queries.agent_parts(principal.username, rows)
         views = []
         for row in rows:
             view = interaction_view(row, unread.get(row["id"], 0), masking=masking, tags=tags.get(row["id"], []),
                                     last_message=last.get(row["id"]), lists=lists)
             view["unmanaged"] = unmanaged.get((row["account__key"], row["customer_phone"]), 0)
-            view["my_part"] = parts.get(row["id"])
             views.append(view)
         return views, total
 

@@ -15,7 +15,7 @@ from server.errors import ProductError
 from server.services.auth import Principal
 from server.services.interaction_filters import build_filter
 from server.ui import context
-from server.ui.bubbles import bubble_classes, bubble_html, customer_label, file_url, header_html
+from server.ui.bubbles import bubble_classes, bubble_html, file_url, header_html
 from server.ui.dialogs import close_dialog, details_choices, details_editor
 from server.ui.theme import apply_theme
 
@@ -31,8 +31,6 @@ COLUMNS = [
     {"name": "tags", "label": "Tags", "field": "tags", "align": "left"},
     {"name": "unread", "label": "Unread", "field": "unread", "align": "right"},
 ]
-MY_PART = {"name": "part", "label": "My part", "field": "part", "align": "left"}  # an agent's list only
-PARTS = {"owner": "Owner", "transferred": "Transferred away", "returned": "Returned to queue"}
 
 
 async def interactions_page(open: int | None = None) -> RedirectResponse | None:
@@ -93,8 +91,7 @@ class InteractionsList:
                     "w-[260px]").mark("list-message")
                 for field in (self.name, self.phone, self.message):
                     field.on("keydown.enter", self.search)
-        columns = COLUMNS if self.principal.sees_everything else [*COLUMNS, MY_PART]
-        self.table = ui.table(columns=columns, rows=[], row_key="id").props("flat dense").classes(
+        self.table = ui.table(columns=COLUMNS, rows=[], row_key="id").props("flat dense").classes(
             "w-full px-4").mark("list-table")
         self.table.on("rowClick", lambda event: self.open(event.args[1]["id"]))
         with ui.row().classes("w-full items-center justify-end gap-2 px-4"):
@@ -173,10 +170,10 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
     arrow = {"in": "↙ ", "out": "↗ "}.get(last.get("direction", ""), "")
     contact = item["contact"]
     waiting = f" ({item['unmanaged']} not taken)" if item.get("unmanaged") else ""
-    return {"id": item["id"], "status": item["status"], "contact": customer_label(contact, "") + waiting,
+    return {"id": item["id"], "status": item["status"], "contact": (contact["name"] or contact["phone"]) + waiting,
             "account": item["account"], "agent": item["first_agent"] or "—", "last": arrow + (last.get("text") or ""),
             "started": (item["created_at"] or "").replace("T", " ")[:16], "tags": ", ".join(item["tags"]),
-            "unread": item["unread"] or "", "part": PARTS.get(item.get("my_part") or "", "")}
+            "unread": item["unread"] or ""}
 
 
 def _details_html(interaction: dict[str, Any]) -> str:

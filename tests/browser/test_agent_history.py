@@ -92,22 +92,3 @@ def test_a_supervisors_note_shows_as_unread_on_the_agents_tab(agent: Browser, ap
     agent.wait(lambda d: badge_text(agent, BEA) == "" and unread_total(agent) == "", what="reading clears it")
     assert api["agent1"].get(f"/interactions/{bea}").json()["unread"] == 0
     assert api["agent1"].get(f"/interactions/{anna}").json()["unread"] == 0
-
-
-CARLO = "Carlo Neri"  # transferred from agent1 to agent2
-
-
-def test_a_conversation_transferred_away_stays_in_the_agents_interactions_list(agent: Browser,
-                                                                               api: dict[str, Api]) -> None:
-    assert api["agent2"].put("/me/state", json={"state": "online"}).status_code == 200
-    carlo = conversation(api, CARLO)
-    r = api["agent1"].post(f"/interactions/{carlo}/transfer", json={"agent": "agent2"})
-    assert r.status_code == 200, r.text
-    api["agent2"].wait_for_offer(carlo)
-    assert api["agent2"].post(f"/interactions/{carlo}/accept").status_code == 200
-
-    agent.open("/interactions")
-    row = agent.find(By.XPATH, f"//tr[td[contains(., {xpath_literal(CARLO)})]]", what="Carlo's row")
-    agent.wait(lambda d: "Transferred away" in row.text, what="agent1's part: transferred away")
-    assert agent.has_text("My part")
-    agent.screenshot("interactions-agent-history")
