@@ -70,9 +70,8 @@ class InteractionActor(PooledActor):
                 self.life.inbound()
                 self._notify_owner()
                 self.system.hub.publish(MessageAdded(self.life.id, message_id, "in"))
-            case mail.SupervisorNote(recipient):
-                if self.life.status is Status.OPEN and self.life.note_for(recipient):
-                    self._notify_owner()
+            case mail.SupervisorNote(op, recipient, reply):
+                self._store_note(op, recipient, reply)
             case mail.Assigned(owner):
                 self.life.assign(owner)
                 self._notify_owner()
@@ -127,6 +126,26 @@ class InteractionActor(PooledActor):
         log.error("could not store %s: %s", what, error)
         reply.fail(Unavailable(f"Could not save the {what}; try again."))
         return True
+
+    # --- notes -----------------------------------------------------------------------------------
+    def _store_note(self, op: WriteOp, recipient: str, reply: Any) -> None:
+        """The writer stores in order, and its answers come back here in order: a read submitted after the
+        note clears it, one submitted before leaves it unread."""
+        if self.life.status is not Status.OPEN:
+            reply.fail(Conflict("This interaction is closed.", code="closed"))
+            return
+
+        def stored(message_id: Any, error: BaseException | None) -> None:
+            self.actor_ref.tell(mail.Stored(then, error, {"message_id": message_id}))
+
+        def then(error: BaseException | None, message_id: Any = None) -> None:
+            if self._failed(reply, error, "note"):
+                return
+            if self.life.status is Status.OPEN and self.life.note_for(recipient):
+                self._notify_owner()
+            reply.ok(message_id)
+
+        self.system.writer.submit_threadsafe(op, stored)
 
     # --- read ------------------------------------------------------------------------------------
     def _mark_read(self, by: str, reply: Any) -> None:

@@ -182,9 +182,13 @@ class Inbound:
 
 @dataclass(frozen=True)
 class SupervisorNote:
-    """A supervisor's note for `recipient` was stored: unread for them if they own the interaction."""
+    """Store a supervisor's note for `recipient` (`op`), then count it unread for them if they own the
+    interaction; answers the note's message id. Stored through the interaction, so that a read of the
+    conversation is ordered with it: a read stored after the note covers it, one before does not."""
 
+    op: Any  # the StoreAgentMessage write
     recipient: str
+    reply: Any
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ class PresenceBook:
 
     def disconnected(self, agent: str, connection: str, now: float) -> bool:
         """A desk page went. True when it was the agent's last one: their grace begins at `now`. A connection
-        not known (already gone, or forgotten at sign-out) changes nothing."""
+        not known (already gone) changes nothing."""
         held = self._connections.get(agent)
         if held is None or connection not in held:
             return False
@@ -31,10 +31,9 @@ class PresenceBook:
         self._lost_at[agent] = now
         return True
 
-    def forget(self, agent: str) -> None:
-        """The agent signed out: nothing of theirs is watched any more."""
-        self._connections.pop(agent, None)
-        self._lost_at.pop(agent, None)
+    def has_page(self, agent: str) -> bool:
+        """Whether a desk page of `agent` is connected now."""
+        return bool(self._connections.get(agent))
 
     def expired(self, now: float, grace: float) -> list[str]:
         """The agents whose last desk page went at least `grace` seconds ago; they are no longer watched."""

@@ -345,11 +345,9 @@ class InteractionService:
             raise Conflict("Nobody has accepted this interaction yet: there is no agent to write to.",
                            code="no_owner")
         sender = f"{principal.full_name or principal.username} (supervisor)"
-        message_id = await self.writer.submit(StoreAgentMessage(
-            interaction_id, "note", text, sender, "internal", recipient=owner))
-        ref = self.system.interaction(interaction_id)
-        if ref is not None:  # unread for its recipient, as a customer's message is
-            ref.tell(mail.SupervisorNote(owner))
+        note = StoreAgentMessage(interaction_id, "note", text, sender, "internal", recipient=owner)
+        message_id = await ask(self.system.interaction(interaction_id),  # unread for its recipient
+                               lambda reply: mail.SupervisorNote(note, owner, reply))
         self.system.hub.publish(MessageAdded(interaction_id, message_id, "note"))
         return await self._message(principal, interaction_id, message_id)
 

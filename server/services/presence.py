@@ -69,9 +69,7 @@ class PresenceService:
         except Unauthorized:
             principal = None
         await self._auth.logout(token)
-        if principal is not None:
-            self._book.forget(principal.username)
-            self._principals.pop(principal.username, None)
+        if principal is not None:  # their other sessions' desk pages, if any, stay watched
             await self._go_offline(principal, "signed out")
 
     @property
@@ -94,18 +92,23 @@ class PresenceService:
             principal = self._principals.pop(agent, None)
             if principal is not None:
                 task = asyncio.get_running_loop().create_task(
-                    self._go_offline(principal, f"no desk page for {self.grace:g} s"))
+                    self._go_offline(principal, f"no desk page for {self.grace:g} s", unless_back=True))
                 self._work.add(task)
                 task.add_done_callback(self._work.discard)
         self._schedule()
 
-    async def _go_offline(self, principal: Principal, why: str) -> None:
+    async def _go_offline(self, principal: Principal, why: str, *, unless_back: bool = False) -> None:
+        """Offline through the desk, as the agent's own pick; `unless_back`: not if a desk page connected
+        again meanwhile (a reload that came just after the grace)."""
         try:
             view = await self._agents.desk_view(principal)
-            if view is None or view.state == "offline":
+            if view is None or view.state == "offline" or (unless_back and self._book.has_page(principal.username)):
                 return
             await self._agents.set_state(principal, "offline", None)
         except ProductError as error:
             log.warning("could not set %s offline: %s", principal.username, error.message)
+            return
+        except Exception:
+            log.exception("could not set %s offline", principal.username)
             return
         log.info("%s is offline: %s", principal.username, why)

@@ -60,12 +60,13 @@ def test_a_second_report_of_the_same_loss_does_not_restart_the_grace() -> None:
     assert book.expired(now=130.0, grace=30) == ["agent1"]
 
 
-def test_a_forgotten_agent_is_not_expired() -> None:
+def test_the_book_knows_whether_a_page_is_connected_now() -> None:
     book = PresenceBook()
+    assert not book.has_page("agent1")
     book.connected("agent1", "tab-a")
+    assert book.has_page("agent1")
     book.disconnected("agent1", "tab-a", now=100.0)
-    book.forget("agent1")
-    assert book.expired(now=1000.0, grace=30) == []
+    assert not book.has_page("agent1")
 
 
 def test_the_grace_applies_as_it_is_when_checked() -> None:
@@ -228,8 +229,32 @@ async def test_signing_out_sets_the_agent_offline_at_once_and_ends_the_session(c
     await presence.sign_out("token")
     assert agents.changes == [("agent1", "offline")]
     assert auth.sessions == {}
-    presence.desk_disconnected(ALICE, "tab")  # the desk page goes after the sign-out: nothing more to do
-    assert clock.pending() == []
+    presence.desk_disconnected(ALICE, "tab")  # the desk page goes after the sign-out: already offline
+    await clock.advance(30)
+    assert agents.changes == [("agent1", "offline")]
+
+
+async def test_signing_out_one_session_leaves_another_sessions_desk_watched(clock: Clock) -> None:
+    agents = FakeAgents({"agent1": "online"})
+    presence = service(clock, agents, auth=FakeAuth({"token": ALICE}))
+    presence.desk_connected(ALICE, "other-browser")
+    await presence.sign_out("token")
+    agents.states["agent1"] = "online"  # picked again in the other browser
+    presence.desk_disconnected(ALICE, "other-browser")
+    await clock.advance(30)
+    assert agents.changes == [("agent1", "offline"), ("agent1", "offline")]
+
+
+async def test_a_page_back_when_the_grace_ran_out_keeps_the_agent_online(clock: Clock) -> None:
+    agents = FakeAgents({"agent1": "online"})
+    presence = service(clock, agents)
+    presence.desk_connected(ALICE, "tab")
+    presence.desk_disconnected(ALICE, "tab")
+    clock.now += 30
+    presence.expire()  # the timer fires ...
+    presence.desk_connected(ALICE, "reloaded")  # ... and the reload connects before the state is changed
+    await clock.advance(0)
+    assert agents.changes == []
 
 
 async def test_signing_out_an_ended_session_changes_no_state(clock: Clock) -> None:
