@@ -15,7 +15,7 @@ from server.errors import ProductError
 from server.services.auth import Principal
 from server.services.interaction_filters import build_filter
 from server.ui import context
-from server.ui.bubbles import bubble_classes, bubble_html, file_url, header_html
+from server.ui.bubbles import bubble_classes, bubble_html, customer_label, file_url, header_html
 from server.ui.dialogs import close_dialog, details_choices, details_editor
 from server.ui.theme import apply_theme
 
@@ -170,7 +170,7 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
     arrow = {"in": "↙ ", "out": "↗ "}.get(last.get("direction", ""), "")
     contact = item["contact"]
     waiting = f" ({item['unmanaged']} not taken)" if item.get("unmanaged") else ""
-    return {"id": item["id"], "status": item["status"], "contact": (contact["name"] or contact["phone"]) + waiting,
+    return {"id": item["id"], "status": item["status"], "contact": customer_label(contact, "") + waiting,
             "account": item["account"], "agent": item["first_agent"] or "—", "last": arrow + (last.get("text") or ""),
             "started": (item["created_at"] or "").replace("T", " ")[:16], "tags": ", ".join(item["tags"]),
             "unread": item["unread"] or ""}

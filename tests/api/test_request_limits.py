@@ -99,7 +99,11 @@ def test_an_upload_over_the_attachment_limit_is_refused_while_it_streams(desk: D
         start=(f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.pdf\"\r\n"
                "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n").encode())
     status, error = _status_and_error(answer)
-    assert status == 413 and error == {"code": "too_large", "message": "The file is larger than 15 MB."}
+    # Whichever counts past the limit first refuses it: the body's ceiling (the limit plus the form's
+    # overhead) as the bytes arrive, or the attachment rule as the file is written (under a busy machine
+    # the form parser may hand the file on before the ceiling is passed).
+    assert (status, error["code"]) in ((413, "too_large"), (422, "file_too_large")), error
+    assert "15 MB" in error["message"]
     assert sent < 200 * MIB
     assert desk["agent1"].get(f"/interactions/{interaction_id}/messages").json()["total"] == 1  # nothing stored
     desk.close("agent1", interaction_id)
