@@ -49,11 +49,7 @@ async def test_a_known_customer_in_the_window_gets_free_text(browsers: Browsers)
     await browsers.services.agents.accept(agent, earlier)
     await browsers.services.interactions.close(agent, earlier)
     await eventually(lambda: Interaction.exists(id=earlier, status="closed"))
-    user.find(marker="new-conversation").click()
-    await user.should_see(marker="outbound-phone", retries=50)
-    element(user, "outbound-account").set_value("sandbox")
-    element(user, "outbound-phone").set_value(phone)
-    user.find(marker="outbound-check").click()
+    await _check_in_dialog(user, phone)
     await user.should_see("The customer's window is open: write freely.", retries=50)
     element(user, "outbound-text").set_value("We found your parcel!")
     user.find(marker="outbound-send").click()
@@ -90,9 +86,14 @@ async def test_a_contact_in_a_list_the_agent_may_not_see_is_no_contact_to_them(b
     await browsers.services.contacts.create(admin, {"list": hidden, "first_name": "Secret", "phones": [phone]})
     user = await browsers.signed_in("agent4")
     await go_online(browsers, user, "agent4")
+    await _check_in_dialog(user, phone)
+    await user.should_see("This number is not a contact yet: start with a template.", retries=50)
+
+
+async def _check_in_dialog(user, phone: str) -> None:
+    """The desk's "+": the sandbox account and `phone` checked for what may be sent."""
     user.find(marker="new-conversation").click()
     await user.should_see(marker="outbound-phone", retries=50)
     element(user, "outbound-account").set_value("sandbox")
     element(user, "outbound-phone").set_value(phone)
     user.find(marker="outbound-check").click()
-    await user.should_see("This number is not a contact yet: start with a template.", retries=50)
