@@ -8,6 +8,8 @@ from __future__ import annotations
 import random
 import string
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -19,6 +21,16 @@ from tests.serverproc import Api
 HIDDEN = "•••"
 AGENT = "agent2"
 NO_MASKING = {"phone": "none", "email": "none", "name": "none"}
+
+
+@contextmanager
+def _masking(admin: Api, masking: dict[str, str]) -> Iterator[None]:
+    """The workspace's masking set to `masking` for the block, and none again after it."""
+    assert admin.put("/admin/settings", json={"masking": masking}).status_code == 200
+    try:
+        yield
+    finally:
+        admin.put("/admin/settings", json={"masking": NO_MASKING})
 
 
 def _word(prefix: str) -> str:
@@ -91,8 +103,7 @@ def test_a_masked_agent_never_gets_the_values_whole(desk: Desk, masking: dict[st
     assert r.status_code == 201, r.text
     twin_id = r.json()["id"]
 
-    assert admin.put("/admin/settings", json={"masking": masking}).status_code == 200
-    try:
+    with _masking(admin, masking):
         # the conversation with that customer, linked to the contact by the number
         desk.online(AGENT)
         full_name = f"{customer['first_name']} {customer['last_name']}"
@@ -150,8 +161,6 @@ def test_a_masked_agent_never_gets_the_values_whole(desk: Desk, masking: dict[st
             customer["first_name"], customer["last_name"], customer["email"], "Masked & Co")
         assert sorted(after["phones"]) == sorted(customer["phones"] + twin["phones"])
         desk.close(AGENT, interaction_id)
-    finally:
-        admin.put("/admin/settings", json={"masking": NO_MASKING})
 
 
 @pytest.mark.parametrize("masking", MODES)
@@ -173,8 +182,7 @@ def test_a_masked_agent_finds_by_the_whole_value_only(desk: Desk, masking: dict[
     # unmasked, everyone finds them by any part
     for q in partial_digits + partial_names + partial_emails:
         assert cid in _ids(agent.get("/contacts", params={"q": q})), q
-    assert admin.put("/admin/settings", json={"masking": masking}).status_code == 200
-    try:
+    with _masking(admin, masking):
         for q in formats:
             assert _ids(agent.get("/contacts", params={"q": q})) == {cid}, q
             assert _ids(agent.get("/contacts", params={"phone": q})) == {cid}, q
@@ -196,8 +204,6 @@ def test_a_masked_agent_finds_by_the_whole_value_only(desk: Desk, masking: dict[
         assert cid not in _ids(agent.get("/contacts", params={"last_name": customer["last_name"][:5]}))
         assert cid not in _ids(agent.get("/contacts", params={"email": partial_emails[0]}))
         assert cid in _ids(admin.get("/contacts", params={"email": partial_emails[0]}))
-    finally:
-        admin.put("/admin/settings", json={"masking": NO_MASKING})
     # masking off: parts find again
     assert cid in _ids(agent.get("/contacts", params={"q": partial_digits[0]}))
 
@@ -209,8 +215,7 @@ def test_masking_is_per_field(desk: Desk) -> None:
     r = admin.post("/contacts", json={"list": "Customers", **customer})
     assert r.status_code == 201, r.text
     cid = r.json()["id"]
-    assert admin.put("/admin/settings", json={"masking": {"phone": "partial"}}).status_code == 200
-    try:
+    with _masking(admin, {"phone": "partial"}):
         phone = customer["phones"][0]
         phone_forms = [phone, phone.lstrip("+"), phone[3:]]
         got = _clean(agent.get(f"/contacts/{cid}"), phone_forms, "contact")
@@ -227,8 +232,6 @@ def test_masking_is_per_field(desk: Desk) -> None:
         for viewer in (desk.sup, admin):
             seen = viewer.get(f"/contacts/{cid}").json()
             assert seen["phones"] == [phone] and seen["hidden"] == []
-    finally:
-        admin.put("/admin/settings", json={"masking": NO_MASKING})
 
 
 def test_masking_setting_is_validated(clients: dict[str, Api]) -> None:
@@ -250,9 +253,7 @@ def test_a_masked_agent_reads_the_notes_masked_and_cannot_change_them(desk: Desk
     plain_id = admin.post("/contacts", json={"list": "Customers", "notes": "Prefers mornings.", **plain}).json()["id"]
     assert agent.patch(f"/contacts/{cid}", json={"company": "Noted Co"}).status_code == 200  # in my-contacts
     secrets = _secrets(customer) + [f"{phone[3:6]} {phone[6:]}"]
-    assert admin.put("/admin/settings", json={"masking": {"phone": "partial", "email": "full",
-                                                          "name": "partial"}}).status_code == 200
-    try:
+    with _masking(admin, {"phone": "partial", "email": "full", "name": "partial"}):
         got = _clean(agent.get(f"/contacts/{cid}"), secrets, "contact")
         first, last = customer["first_name"], customer["last_name"]
         assert got["notes"] == f"{first[0]}{HIDDEN} {last[0].upper()}{HIDDEN} prefers calls on " \
@@ -268,8 +269,6 @@ def test_a_masked_agent_reads_the_notes_masked_and_cannot_change_them(desk: Desk
         assert seen["notes"] == "Prefers mornings." and "notes" not in seen["hidden"]
         assert agent.patch(f"/contacts/{plain_id}", json={"notes": "Evenings."}).json()["notes"] == "Evenings."
         assert desk.sup.get(f"/contacts/{cid}").json()["notes"] == notes
-    finally:
-        admin.put("/admin/settings", json={"masking": NO_MASKING})
 
 
 def test_my_contacts_finds_a_masked_value_by_the_whole_value_only(desk: Desk) -> None:
@@ -277,9 +276,7 @@ def test_my_contacts_finds_a_masked_value_by_the_whole_value_only(desk: Desk) ->
     customer = _person()
     phone = customer["phones"][0]
     cid = agent.post("/contacts", json={"list": "Customers", **customer}).json()["id"]
-    assert admin.put("/admin/settings", json={"masking": {"phone": "partial", "email": "partial",
-                                                          "name": "partial"}}).status_code == 200
-    try:
+    with _masking(admin, {"phone": "partial", "email": "partial", "name": "partial"}):
         for params in ({"q": phone}, {"phone": phone}, {"q": customer["email"]}, {"email": customer["email"]},
                        {"first_name": customer["first_name"]}, {"q": customer["last_name"]}):
             assert cid in _ids(agent.get("/my-contacts", params=params)), params
@@ -287,8 +284,6 @@ def test_my_contacts_finds_a_masked_value_by_the_whole_value_only(desk: Desk) ->
                        {"email": customer["email"][:-4]}, {"first_name": customer["first_name"][:4]},
                        {"q": customer["last_name"][:5]}):
             assert cid not in _ids(agent.get("/my-contacts", params=params)), params
-    finally:
-        admin.put("/admin/settings", json={"masking": NO_MASKING})
 
 
 def test_a_masked_agent_searches_the_notes_as_they_read_them(desk: Desk) -> None:
@@ -299,16 +294,12 @@ def test_a_masked_agent_searches_the_notes_as_they_read_them(desk: Desk) -> None
     notes = f"Ask for {customer['first_name']}, who prefers calls on {phone} after six."
     cid = admin.post("/contacts", json={"list": "Customers", "notes": notes, **customer}).json()["id"]
     parts = [{"notes": phone[3:9]}, {"notes": customer["first_name"][:5]}, {"notes": f"calls on {phone[:6]}"}]
-    assert admin.put("/admin/settings", json={"masking": {"phone": "partial", "email": "partial",
-                                                          "name": "partial"}}).status_code == 200
-    try:
+    with _masking(admin, {"phone": "partial", "email": "partial", "name": "partial"}):
         for params in parts:
             assert cid not in _ids(agent.get("/contacts", params=params)), params
             assert cid in _ids(desk.sup.get("/contacts", params=params)), params
         found = agent.get("/contacts", params={"notes": "PREFERS calls", "page_size": 1})
         assert cid in _ids(found) and found.json()["total"] >= 1
         assert cid in _ids(agent.get("/contacts", params={"notes": f"{phone[-2:]} after six"}))
-    finally:
-        admin.put("/admin/settings", json={"masking": NO_MASKING})
     for params in parts:
         assert cid in _ids(agent.get("/contacts", params=params)), params
