@@ -31,6 +31,17 @@ class Conflict(ProductError):
     status, code = 409, "conflict"
 
 
+class Taken(Conflict):
+    """Someone else won the conversation first; `winner` is their username (None when not known)."""
+
+    code = "taken"
+
+    def __init__(self, winner: str | None, shown_as: str | None = None) -> None:
+        who = f"{shown_as} ({winner})" if shown_as and shown_as != winner else winner
+        super().__init__(f"Already taken by {who}." if who else "Already taken.")
+        self.winner = winner
+
+
 class Invalid(ProductError):
     """Bad input; `field` names the input it concerns, when one does (a form shows the message beside it)."""
 

@@ -21,7 +21,7 @@ from server.actors.bridge import NoReply
 from server.actors.runtime import ActorPool, PooledActor
 from server.domain.desk import AgentDesk, HeldOffer, parse_state
 from server.domain.routing import Availability
-from server.errors import Conflict, Forbidden, Invalid, ProductError, Unavailable
+from server.errors import Conflict, Forbidden, Invalid, ProductError, Taken, Unavailable
 from server.persistence.writes import StoreAgentState
 
 if TYPE_CHECKING:
@@ -78,6 +78,8 @@ class AgentSessionActor(PooledActor):
                 self._apply_state(message, now)
             case mail.Accept(interaction_id, reply):
                 self._accept(interaction_id, reply)
+            case mail.Take(interaction_id, queue, reply):
+                self._take(interaction_id, queue, reply)
             case mail.Reject(interaction_id, reply):
                 self._reject(interaction_id, reply)
             case mail.AcceptEnded(interaction_id):
@@ -199,7 +201,7 @@ class AgentSessionActor(PooledActor):
         if gone is None:
             return Forbidden("You have no offer for this interaction.", code="no_offer")
         if gone.reason == "taken":
-            return Conflict(f"Already taken by {gone.by}." if gone.by else "Already taken.", code="taken")
+            return Taken(gone.by)
         return Conflict(f"This offer is no longer open ({gone.reason}).", code="offer_gone")
 
     def _accept(self, interaction_id: int, reply: Any) -> None:
@@ -219,6 +221,20 @@ class AgentSessionActor(PooledActor):
             target = self.system.queue(offer.queue)
             message = mail.AcceptOffer(self.username, interaction_id, watched)
         if self._forward(target, message):
+            self._accepting.add(interaction_id)
+
+    def _take(self, interaction_id: int, queue: str, reply: Any) -> None:
+        """Take a conversation waiting in `queue`: an offer of it held here is simply accepted."""
+        if interaction_id in self.desk.offers:
+            self._accept(interaction_id, reply)
+            return
+        try:
+            self.desk.check_take(interaction_id, queue)
+        except ProductError as error:
+            reply.fail(error)
+            return
+        if self._forward(self.system.queue(queue), mail.TakeWaiting(
+                self.username, interaction_id, _AcceptWatch(reply, self.actor_ref, interaction_id))):
             self._accepting.add(interaction_id)
 
     def _reject(self, interaction_id: int, reply: Any) -> None:

@@ -175,7 +175,7 @@ class InteractionActor(PooledActor):
             return
         targets = sorted(pending.targets)
         store = StoreTransferStarted(self.life.id, pending.generation, request.by, targets, utc(deadline),
-                                     request.to_agent, request.to_queue_id, pending.target_label)
+                                     request.to_agent, request.to_queue_id, pending.target_label, request.note)
 
         def then(error: BaseException | None) -> None:
             if self._failed(request.reply, error, "transfer"):

@@ -30,6 +30,15 @@ class AcceptOffer:
 
 
 @dataclass(frozen=True)
+class TakeWaiting:
+    """A member takes a waiting interaction from the queue's waiting list (the same race as AcceptOffer)."""
+
+    agent: str
+    interaction_id: int
+    reply: Any
+
+
+@dataclass(frozen=True)
 class RejectOffer:
     agent: str
     interaction_id: int
@@ -155,6 +164,15 @@ class Accept:
 
 
 @dataclass(frozen=True)
+class Take:
+    """The agent takes a conversation waiting in `queue`, from the waiting list."""
+
+    interaction_id: int
+    queue: str
+    reply: Any
+
+
+@dataclass(frozen=True)
 class Reject:
     interaction_id: int
     reply: Any
@@ -211,6 +229,7 @@ class StartTransfer:
     to_agent: str | None = None
     to_queue: str | None = None
     to_queue_id: int | None = None
+    note: str | None = None  # the sender's reason, stored with the transfer
 
 
 @dataclass(frozen=True)

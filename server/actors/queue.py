@@ -16,7 +16,7 @@ from server.actors.events import QueueAnswered, QueueChanged, QueueRemoved
 from server.actors.runtime import ActorPool, PooledActor
 from server.domain.desk import HeldOffer
 from server.domain.routing import Availability, Effect, Offer, QueueRouting, Record, Waiter, Withdraw
-from server.errors import Conflict, Unavailable
+from server.errors import Conflict, Taken, Unavailable
 from server.persistence.writes import RecordHistory, StoreOwner, utc
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ class QueueView:
     waiting: list[int]
     offers_in_flight: int
     members: dict[str, Availability]
+    waiting_since: dict[int, float] = field(default_factory=dict)  # interaction -> when it joined the queue
 
 
 @dataclass
@@ -87,6 +88,8 @@ class QueueActor(PooledActor):
                 self._carry_out(self.routing.update_member(agent, availability, now))
             case mail.AcceptOffer(agent, interaction_id, reply):
                 self._accept(agent, interaction_id, reply, now)
+            case mail.TakeWaiting(agent, interaction_id, reply):
+                self._accept(agent, interaction_id, reply, now, take=True)
             case mail.OwnerStored():
                 self._announce_owner(message, now)
             case mail.RejectOffer(agent, interaction_id, reply):
@@ -115,19 +118,21 @@ class QueueActor(PooledActor):
                                 if (av := self.routing.availability_of(a)) is not None and av.available))
             case mail.Snapshot(reply):
                 reply.ok(QueueView(self.name, self.routing.waiting_ids, self.routing.offers_in_flight(),
-                                   {a: self.routing.availability_of(a) for a in self.routing.members}))
+                                   {a: self.routing.availability_of(a) for a in self.routing.members},
+                                   self.routing.waiting_since()))
             case _:
                 log.warning("%s got unexpected %r", self, message)
 
     # --- the acceptance race -------------------------------------------------------------------
-    def _accept(self, agent: str, interaction_id: int, reply: Any, now: float) -> None:
-        """The race is decided here; nobody hears the verdict before the new owner is stored."""
+    def _accept(self, agent: str, interaction_id: int, reply: Any, now: float, *, take: bool = False) -> None:
+        """The race is decided here, for an offer accepted or a waiting interaction taken from the list;
+        nobody hears the verdict before the new owner is stored."""
         if interaction_id in self._storing:
             self._storing[interaction_id].append(reply)
             return
         waiter = self.routing.waiter(interaction_id)
         try:
-            effects = self.routing.accept(agent, interaction_id, now)
+            effects = (self.routing.take if take else self.routing.accept)(agent, interaction_id, now)
         except Conflict as error:
             reply.fail(error)
             return
@@ -171,7 +176,7 @@ class QueueActor(PooledActor):
         if won is not None and not won[0].returned:  # answered once, however often it comes back
             self.system.hub.publish(QueueAnswered(self.name, stored.interaction_id, stored.agent, won[1]))
         for reply in late:
-            reply.fail(Conflict(f"Already taken by {stored.agent}.", code="taken"))
+            reply.fail(Taken(stored.agent))
 
     # --- effects ---------------------------------------------------------------------------------
     def _desk(self, agent: str) -> _DeskOutbox:

@@ -27,8 +27,11 @@ class CloseRequest(BaseModel):
 
 
 class TransferRequest(BaseModel):
+    """To exactly one of `agent` or `queue`; `note`: the sender's reason (optional, at most 200 characters)."""
+
     agent: Any = None
     queue: Any = None
+    note: Any = None
 
 
 @router.get("/interactions")
@@ -110,7 +113,8 @@ async def close(interaction_id: RowId, user: CurrentUser, services: Services,
 @router.post("/interactions/{interaction_id}/transfer")
 async def transfer(interaction_id: RowId, body: TransferRequest, user: CurrentUser,
                    services: Services) -> dict[str, Any]:
-    return await services.interactions.transfer(user, interaction_id, agent=body.agent, queue=body.queue)
+    return await services.interactions.transfer(user, interaction_id, agent=body.agent, queue=body.queue,
+                                                note=body.note)
 
 
 @router.get("/interactions/{interaction_id}/transcript.pdf", response_class=Response,

@@ -1,4 +1,5 @@
-"""The signed-in agent's own desk: who am I, my state, my queues, my offers, accept and reject."""
+"""The signed-in agent's own desk: who am I, my state, my queues, my offers, accept and reject, and the
+conversations waiting in my queues, which I may take."""
 from __future__ import annotations
 
 from typing import Any
@@ -47,3 +48,16 @@ async def accept(interaction_id: RowId, user: CurrentUser, services: Services) -
 @router.post("/interactions/{interaction_id}/reject")
 async def reject(interaction_id: RowId, user: CurrentUser, services: Services) -> dict[str, Any]:
     return await services.agents.reject(user, interaction_id)
+
+
+@router.get("/waiting")
+async def waiting(user: CurrentUser, services: Services) -> dict[str, Any]:
+    """Conversations waiting in my queues, longest waiting first; any of them may be taken."""
+    items = await services.agents.waiting(user)
+    return {"items": items, "total": len(items)}
+
+
+@router.post("/interactions/{interaction_id}/take")
+async def take(interaction_id: RowId, user: CurrentUser, services: Services) -> dict[str, Any]:
+    """Take a waiting conversation of my queues (409 `taken` when someone was first)."""
+    return await services.agents.take(user, interaction_id)

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Literal
 
 from server.domain.routing import Availability
-from server.errors import Conflict, Invalid
+from server.errors import Conflict, Forbidden, Invalid
 
 OfferKind = Literal["new", "transfer"]
 
@@ -153,6 +153,17 @@ class AgentDesk:
         if offer.kind == "new" and len(self.open) >= self.capacity:
             raise Conflict("You are at capacity: close an interaction first.", code="at_capacity")
         return offer
+
+    def check_take(self, interaction_id: int, queue: str) -> None:
+        """May the agent take this conversation from `queue`'s waiting list? A clear refusal if not."""
+        if interaction_id in self.open:
+            raise Conflict("You already own this interaction.", code="already_owner")
+        if queue not in self.weights:
+            raise Forbidden(f"You are not an agent of the queue {queue}.", code="not_member")
+        if self.state is AgentState.OFFLINE:
+            raise Conflict("You are offline: go online to take a conversation.", code="offline")
+        if len(self.open) >= self.capacity:
+            raise Conflict("You are at capacity: close an interaction first.", code="at_capacity")
 
     def opened(self, interaction_id: int, won_in: str | None = None) -> list[HeldOffer]:
         """The agent now owns it: won a race of the queue `won_in`, or accepted a transfer.

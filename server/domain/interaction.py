@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from server.errors import Conflict, Forbidden, Invalid
+from server.errors import Conflict, Forbidden, Invalid, Taken
 
 
 class Status(StrEnum):
@@ -114,7 +114,7 @@ class InteractionLife:
         pending = self.transfer
         if pending is None:
             if self._transferred_to not in (None, agent):
-                raise Conflict(f"Already taken by {self._transferred_to}.", code="taken")
+                raise Taken(self._transferred_to)
             raise Conflict("This transfer is no longer pending.", code="offer_gone")
         if agent not in pending.targets:
             raise Conflict("This transfer was not offered to you.", code="offer_gone")

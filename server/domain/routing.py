@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal
 
-from server.errors import Conflict
+from server.errors import Conflict, Taken
 
 Agent = str
 
@@ -128,6 +128,10 @@ class QueueRouting:
         """When the interaction waiting longest joined the queue."""
         first = next(iter(self._waiting.values()), None)
         return first.since if first is not None else None
+
+    def waiting_since(self) -> dict[int, float]:
+        """Each waiting interaction, in line order, with when it joined the queue."""
+        return {i: w.since for i, w in self._waiting.items()}
 
     def waiter(self, interaction_id: int) -> Waiter | None:
         return self._waiting.get(interaction_id)
@@ -249,19 +253,38 @@ class QueueRouting:
 
     def accept(self, agent: Agent, interaction_id: int, now: float) -> list[Effect]:
         """The first agent to accept owns the interaction; everyone else who had it is told who took it."""
-        waiter = self._waiting.get(interaction_id)
-        if waiter is None:
-            winner = self._taken_by.get(interaction_id)
-            message = f"Already taken by {winner}." if winner else "This interaction is no longer waiting."
-            raise Conflict(message, code="taken")
+        waiter = self._still_waiting(interaction_id)
         if agent not in waiter.offered:
             raise Conflict("This offer is no longer open for you.", code="offer_gone")
+        return self._won(agent, waiter, now)
+
+    def take(self, agent: Agent, interaction_id: int, now: float) -> list[Effect]:
+        """A member takes a waiting interaction from the waiting list, offered to them or not (a rejection or a
+        timeout does not bar it: the re-offer delay is for automatic offers). Same race as `accept`."""
+        waiter = self._still_waiting(interaction_id)
+        if agent not in self._members:
+            raise Conflict(f"You are not an agent of the queue {self.name}.", code="not_member")
+        return self._won(agent, waiter, now)
+
+    def _still_waiting(self, interaction_id: int) -> Waiter:
+        """The interaction's place in line, or who was first to take it."""
+        waiter = self._waiting.get(interaction_id)
+        if waiter is not None:
+            return waiter
+        winner = self._taken_by.get(interaction_id)
+        if winner:
+            raise Taken(winner)
+        raise Conflict("This interaction is no longer waiting.", code="taken")
+
+    def _won(self, agent: Agent, waiter: Waiter, now: float) -> list[Effect]:
+        interaction_id = waiter.interaction_id
         del self._waiting[interaction_id]
         self._remember_taken(interaction_id, agent)
         self._last_served = agent
         member = self._members.get(agent)
-        if member is not None:  # the slot the offer held becomes an open interaction
-            member.own_offers -= 1
+        if member is not None:  # the slot an offer held (if any) becomes an open interaction
+            if agent in waiter.offered:
+                member.own_offers -= 1
             member.wins += 1
             av = member.availability
             member.availability = replace(av, budget=av.budget - 1, open_count=av.open_count + 1, idle_since=now)

@@ -354,6 +354,7 @@ class Transfer(Model):
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     resolved_at = fields.DatetimeField(null=True)
+    note = fields.CharField(max_length=200, null=True)  # the sender's reason, shown to the targets
 
     class Meta:
         table = "transfers"

@@ -18,6 +18,8 @@ from server.persistence.db import dialect_sql
 from server.persistence.models import Attachment, Interaction, Message, RoutingEvent, Transfer, User
 from server.persistence.writer import BulkWriteOp, WriteOp, WriterContext
 
+HISTORY_DETAIL = RoutingEvent._meta.fields_map["detail"].max_length  # what a routing event's detail holds
+
 
 def utc(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, timezone.utc)
@@ -217,7 +219,8 @@ class StoreTransferStarted(WriteOp):
     expires_at: datetime
     to_agent: str | None = None
     to_queue_id: int | None = None
-    detail: str = ""
+    detail: str = ""  # the target, as people read it ("agent bob", "queue Sales")
+    note: str | None = None  # the sender's reason
 
     async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> None:
         now = utcnow()
@@ -226,11 +229,18 @@ class StoreTransferStarted(WriteOp):
             from_agent_id=await _user_id(conn, self.from_agent),
             to_agent_id=await _user_id(conn, self.to_agent) if self.to_agent else None,
             to_queue_id=self.to_queue_id, targets=self.targets, status="pending", created_at=now,
-            expires_at=self.expires_at, using_db=conn)
+            expires_at=self.expires_at, note=self.note, using_db=conn)
         await RoutingEvent.create(interaction_id=self.interaction_id, kind="transfer_requested",
-                                  agents=[self.from_agent, *self.targets], detail=self.detail, created_at=now,
-                                  using_db=conn)
+                                  agents=[self.from_agent, *self.targets], detail=self._history_detail(),
+                                  created_at=now, using_db=conn)
         await audit_transfer_requested(conn, self.interaction_id, self.from_agent, self.detail, self.targets)
+
+    def _history_detail(self) -> str:
+        """The target, and the sender's reason when given, cut to what the routing history's column holds."""
+        if not self.note:
+            return self.detail
+        detail = f"{self.detail} — why: {self.note}"
+        return detail if len(detail) <= HISTORY_DETAIL else detail[:HISTORY_DETAIL - 1] + "…"
 
 
 @dataclass

@@ -10,12 +10,13 @@ from server.actors.bridge import ask
 from server.actors.queue import QueueView
 from server.actors.system import ActorSystem
 from server.domain.masking import masking_for
-from server.errors import Conflict, Forbidden, NotFound
+from server.errors import Conflict, Forbidden, NotFound, Taken
 from server.persistence import queries
 from server.persistence.models import Queue, User
 from server.services import list_rights
 from server.services.auth import Principal
 from server.services.settings import SettingsService
+from server.services.transfer_offers import transfer_details
 from server.services.views import contact_view, iso
 
 
@@ -73,29 +74,87 @@ class AgentService:
         masking = masking_for(principal.role, self.settings.get("masking"))
         lists = await list_rights.list_ids(principal, "view") if any(r["contact_id"] for r in rows.values()) \
             else None
+        transfers = await transfer_details([o.interaction_id for o in view.offers if o.kind == "transfer"])
         now = time.time()
         return [{"interaction_id": o.interaction_id, "kind": o.kind, "queue": o.queue,
                  "contact": contact_view(rows[o.interaction_id], masking, lists) if o.interaction_id in rows
                  else None,
+                 "transfer": transfers.get(o.interaction_id) if o.kind == "transfer" else None,
                  "expires_at": iso(o.deadline), "expires_in": max(0, round(o.deadline - now))}
                 for o in view.offers]
 
     async def accept(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
         """First accept wins; a loser gets Conflict 'taken' naming the winner. An agent already holding the
         admin's tab limit of open conversations is refused (SPEC D4)."""
-        view = await self.desk_view(principal)
+        self._check_tab_limit(await self.desk_view(principal))
+        return await self._on_offer(principal, interaction_id, mail.Accept)
+
+    def _check_tab_limit(self, view: DeskView | None) -> None:
         limit = int(self.settings.get("max_tabs"))
         if view is not None and len(view.open) >= limit:
             raise Conflict(f"You have the most open conversations allowed ({limit}): close one first.",
                            code="tab_limit")
-        return await self._on_offer(principal, interaction_id, mail.Accept)
+
+    @staticmethod
+    async def display_name(username: str) -> str:
+        """How notices name a colleague: their full name, else their username."""
+        found = await User.filter(username=username).values_list("full_name", flat=True)
+        return found[0] if found and found[0] else username
+
+    async def waiting(self, principal: Principal) -> list[dict[str, Any]]:
+        """The conversations waiting in the agent's queues, longest waiting first, each with its customer (as
+        this viewer may see them), queue, wait and whether it is offered to this agent now (SPEC R3, D2)."""
+        view = await self.desk_view(principal)
+        if view is None:
+            return []
+        now = time.time()
+        offered = {o.interaction_id for o in view.offers}
+        waiting: list[tuple[float, int, str]] = []
+        for name in view.queues:
+            ref = self.system.queue(name)
+            queue: QueueView | None = await ask(ref, mail.Snapshot) if ref is not None else None
+            if queue is not None:
+                waiting.extend((since, interaction_id, name) for interaction_id, since in queue.waiting_since.items())
+        waiting.sort()
+        rows = await queries.interaction_rows([interaction_id for _, interaction_id, _ in waiting])
+        masking = masking_for(principal.role, self.settings.get("masking"))
+        lists = await list_rights.list_ids(principal, "view") if any(r["contact_id"] for r in rows.values()) \
+            else None
+        return [{"interaction_id": interaction_id, "queue": queue_name, "contact": contact_view(rows[interaction_id],
+                                                                                              masking, lists),
+                 "waiting_since": iso(since), "waited_seconds": max(0, round(now - since)),
+                 "offered_to_me": interaction_id in offered}
+                for since, interaction_id, queue_name in waiting if interaction_id in rows]
+
+    async def take(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
+        """Take a conversation waiting in one of the agent's queues: the first to take or accept it wins, as for
+        an offer; a rejection or timeout before does not bar the agent (the re-offer delay is for offers)."""
+        self._check_tab_limit(await self.desk_view(principal))
+        rows = await queries.interaction_rows([interaction_id])
+        if not rows:
+            raise NotFound(f"There is no interaction {interaction_id}.")
+        row = rows[interaction_id]
+        if row["status"] != "open":
+            raise Conflict("This conversation is closed.", code="closed")
+        if row["owner__username"] is not None:
+            raise await self._named(Taken(row["owner__username"]))
+        try:
+            return await ask(self._desk(principal), lambda reply: mail.Take(interaction_id, row["queue__name"], reply))
+        except Taken as error:
+            raise await self._named(error) from None
 
     async def reject(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
         return await self._on_offer(principal, interaction_id, mail.Reject)
 
+    async def _named(self, taken: Taken) -> Taken:
+        """The refusal naming the winner as people know them."""
+        return Taken(taken.winner, await self.display_name(taken.winner)) if taken.winner else taken
+
     async def _on_offer(self, principal: Principal, interaction_id: int, kind: type) -> dict[str, Any]:
         try:
             return await ask(self._desk(principal), lambda reply: kind(interaction_id, reply))
+        except Taken as error:
+            raise await self._named(error) from None
         except Forbidden:
             if not await queries.interaction_rows([interaction_id]):
                 raise NotFound(f"There is no interaction {interaction_id}.") from None

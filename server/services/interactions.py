@@ -42,6 +42,7 @@ from server.services.settings import SettingsService
 from server.services.views import interaction_view, iso, message_view
 
 MAX_TEXT = 4096
+MAX_TRANSFER_NOTE = 200
 
 
 def _text(value: Any, what: str) -> str:
@@ -55,6 +56,18 @@ def _storable(value: str, what: str) -> str:
     if len(value) > MAX_TEXT:
         raise Invalid(f"The {what} is limited to {MAX_TEXT} characters.")
     return refuse_nul(value, f"The {what}")
+
+
+def _transfer_note(value: Any) -> str | None:
+    """The sender's reason for a transfer: optional free text, trimmed, at most MAX_TRANSFER_NOTE characters."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid("The transfer's note must be text.", field="note")
+    note = value.strip()
+    if len(note) > MAX_TRANSFER_NOTE:
+        raise Invalid(f"The transfer's note is limited to {MAX_TRANSFER_NOTE} characters.", field="note")
+    return refuse_nul(note, "The transfer's note") or None
 
 
 class FileUpload(Protocol):
@@ -395,13 +408,16 @@ class InteractionService:
         return await ask(ref, lambda reply: mail.Close(principal.username, reply, disposition_id, disposition_name))
 
     async def transfer(self, principal: Principal, interaction_id: int, *, agent: Any = None,
-                       queue: Any = None) -> dict[str, Any]:
-        """Offer the interaction to an online agent or to a queue's online agents (SPEC R7)."""
+                       queue: Any = None, note: Any = None) -> dict[str, Any]:
+        """Offer the interaction to an online agent or to a queue's online agents (SPEC R7), with the sender's
+        optional `note` (why). A queue with nobody online but the sender is refused (Conflict `nobody_online`)
+        before anything is stored or offered."""
         policy = self.settings.get("transfer")
         if not policy["enabled"]:
             raise Conflict("Transfers are disabled by the administrator.", code="transfer_disabled")
         if (agent in (None, "")) == (queue in (None, "")):
             raise Invalid("Transfer to exactly one of: agent, queue.")
+        reason = _transfer_note(note)
         row = await owned_interaction(principal, interaction_id)
         self._require_open(row)
         timeout = float(self.settings.get("agent_timeout"))
@@ -419,39 +435,45 @@ class InteractionService:
             if view is None or view.state != "online":
                 raise Conflict(f"{user.username} is not online.", code="agent_not_online")
             return await ask(ref, lambda reply: mail.StartTransfer(
-                principal.username, frozenset({user.username}), timeout, reply, to_agent=user.username))
+                principal.username, frozenset({user.username}), timeout, reply, to_agent=user.username,
+                note=reason))
         if policy["to"] == "agents":
             raise Conflict("Transfers go to agents only.", code="transfer_not_allowed")
         found = await queries.find_queue(queue)
         if found is None:
             raise NotFound(f"There is no queue {queue!r}.")
-        queue_ref = self.system.queue(found.name)
-        online: list[str] = await ask(queue_ref, mail.AvailableMembers) if queue_ref is not None else []
-        targets = frozenset(online) - {principal.username}
+        targets = frozenset(await self._online_members(found.name)) - {principal.username}
+        if not targets:
+            raise Conflict(f"Nobody else in queue {found.name} is online to take the transfer.",
+                           code="nobody_online")
         return await ask(ref, lambda reply: mail.StartTransfer(
-            principal.username, targets, timeout, reply, to_queue=found.name, to_queue_id=found.id))
+            principal.username, targets, timeout, reply, to_queue=found.name, to_queue_id=found.id, note=reason))
 
-    async def transfer_targets(self, principal: Principal, interaction_id: int) -> dict[str, list[dict[str, str]]]:
-        """Whom the owner may transfer to now (SPEC D9): online agents and/or queues, as the setting allows."""
+    async def transfer_targets(self, principal: Principal, interaction_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Whom the owner may transfer to now (SPEC D9): online agents and/or queues, as the setting allows.
+        Each queue with `agents_online`: how many of its members besides the owner could take it now (a queue
+        with none is refused by `transfer`)."""
         row = await owned_interaction(principal, interaction_id)
         self._require_open(row)
         policy = self.settings.get("transfer")
-        agents: list[dict[str, str]] = []
-        queues: list[dict[str, str]] = []
+        agents: list[dict[str, Any]] = []
+        queues: list[dict[str, Any]] = []
         if not policy["enabled"]:
             return {"agents": agents, "queues": queues}
+        members = {name: set(await self._online_members(name)) - {principal.username}
+                   for name in self.system.queue_names()}
         if policy["to"] in ("agents", "both"):
-            online: set[str] = set()
-            for name in self.system.queue_names():
-                ref = self.system.queue(name)
-                if ref is not None:
-                    online.update(await ask(ref, mail.AvailableMembers))
-            online.discard(principal.username)
+            online: set[str] = set().union(*members.values())
             names = dict(await User.filter(username__in=online).values_list("username", "full_name"))
             agents = [{"username": u, "name": names.get(u) or u} for u in sorted(online)]
         if policy["to"] in ("queues", "both"):
-            queues = [{"name": name} for name in self.system.queue_names()]
+            queues = [{"name": name, "agents_online": len(online_here)} for name, online_here in members.items()]
         return {"agents": agents, "queues": queues}
+
+    async def _online_members(self, queue: str) -> list[str]:
+        """The members of `queue` online now (none when its actor is not running)."""
+        ref = self.system.queue(queue)
+        return await ask(ref, mail.AvailableMembers) if ref is not None else []
 
     async def journey(self, principal: Principal, interaction_id: int) -> list[dict[str, Any]]:
         """The customer's interactions (same account and number, or same contact when the viewer may see

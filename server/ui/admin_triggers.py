@@ -8,7 +8,7 @@ from nicegui import ui
 
 from server.services.auth import Principal
 from server.ui import context
-from server.ui.admin_kit import Action, actions_cell, columns, succeeded
+from server.ui.admin_kit import Action, actions_cell, columns, confirm, succeeded
 
 COLUMNS = columns(("entry", "Entry point"), ("list", "Contacts go to list"), ("actions", ""))
 ACTIONS = actions_cell(Action("delete", "", "delete", "negative"))
@@ -68,7 +68,18 @@ class TriggersSection:
         ui.notify(f"New contacts of {entry_text(done)} go to the list {done['list']}.", type="positive")
         await self.load()
 
-    async def delete(self, trigger_id: int) -> None:
-        if await succeeded(self.services.contact_admin.delete_trigger(self.principal, trigger_id)):
+    def delete(self, trigger_id: int) -> None:
+        """Asks first; the question names the trigger as this page shows it."""
+        row = next((r for r in self.table.rows if r["id"] == trigger_id), None)
+        if row is None:
+            return
+
+        async def delete() -> bool:
+            if not await succeeded(self.services.contact_admin.delete_trigger(self.principal, trigger_id)):
+                return False
             ui.notify("Trigger removed.", type="positive")
             await self.load()
+            return True
+
+        confirm(f"Remove the trigger of {row['entry']}?", "New customers there will no longer get a contact in "
+                f"{row['list']}.", "trigger-delete-confirm", delete, label="Remove")

@@ -17,6 +17,25 @@ PAGE = 20  # messages rendered at first (a screenful and more); older ones load 
 # Scrolled to by pixels, which the browser clamps to the real bottom: a percentage is computed by Quasar from
 # sizes it measures later, so the newest message would stay hidden below.
 BOTTOM = 10**9
+# An image's height is known only once it has loaded: the chat scrolled to the bottom before that leaves the
+# image hanging below. Once an image of the newest message loads (or any image while the chat is at its
+# bottom), the chat scrolls to the bottom again.
+FOLLOW_IMAGES_JS = """
+(() => {
+  const area = getHtmlElement(%(area)d);
+  const box = area && area.querySelector('.q-scrollarea__container');
+  if (!box || area.xcFollowsImages) return;
+  area.xcFollowsImages = true;
+  let atBottom = true;
+  box.addEventListener('scroll', () => { atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 8; });
+  area.addEventListener('load', (event) => {
+    const bubble = event.target.tagName === 'IMG' && event.target.closest('.xc-bubble');
+    if (bubble && (atBottom || !bubble.nextElementSibling)) {
+      runMethod(%(area)d, 'setScrollPosition', ['vertical', %(bottom)d, 0]);
+    }
+  }, true);
+})();
+"""
 
 
 class ChatView:
@@ -34,8 +53,10 @@ class ChatView:
     async def build(self) -> None:
         contact = self.interaction["contact"]
         with ui.row().classes("w-full items-center bg-white px-4 py-2 gap-3 no-wrap").style(
-                "border-bottom: 1px solid #eaecf0"):
+                "border-bottom: 1px solid #eaecf0").mark(f"chat-{self.id}"):
             ui.html(header_html(contact, self.interaction), sanitize=False).classes("flex-grow")
+            ui.button(icon="close", on_click=lambda: close_dialog(self, dispose=False)).props(
+                "flat round dense title='Close the conversation'").mark("chat-close")
             with ui.button(icon="more_vert", on_click=self._fill_menu).props("flat round dense").mark("chat-menu"):
                 self.menu = ui.menu()
         self.scroll = ui.scroll_area().classes("xc-chat w-full flex-grow")
@@ -48,6 +69,7 @@ class ChatView:
         self._unsubscribe = context.subscribe(f"interaction:{self.id}", self.on_event)
         await context.attempt(self._load(before=None))
         self.scroll.scroll_to(pixels=BOTTOM)
+        ui.run_javascript(FOLLOW_IMAGES_JS % {"area": self.scroll.id, "bottom": BOTTOM})
 
     def _fill_menu(self) -> None:
         """The menu's items are made when it is first opened: most conversations never open it."""

@@ -80,7 +80,7 @@ class Composer:
                     "note-switch")
             with ui.row().classes("w-full items-end gap-1 no-wrap"):
                 with ui.button(icon="mood").props("flat round dense title=Emoji"):
-                    self.emoji_menu = ui.menu().props("anchor='top left' self='bottom left'")
+                    self.emoji_menu = ui.menu().props("anchor='top left' self='bottom left' auto-close")
                     self.emoji_menu.on("before-show", self._fill_emoji)
                 ui.button(icon="quickreply", on_click=self._canned).props(
                     "flat round dense title='Canned answers'").mark("canned")

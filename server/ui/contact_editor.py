@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from nicegui import ui
 
 from server.domain.phone import readable_phone
+from server.domain.tags import shown_colors
 from server.errors import Invalid
 from server.ui import context
 
@@ -31,14 +32,34 @@ def contact_title(contact: dict[str, Any]) -> str:
     return name or first_phone or contact["email"] or f"Contact {contact['id']}"
 
 
-def tag_select(tags: list[dict[str, Any]], value: list[str], *, removable: bool = True) -> ui.select:
-    """A multiple select of tags whose chosen ones show as chips in the tags' colors (SPEC C3)."""
+def tag_select(tags: list[dict[str, Any]], value: list[str], *, removable: bool = True,
+               contact_tags: bool = False) -> ui.select:
+    """A multiple select of tags whose chosen ones show as chips in the tags' colors (SPEC C3). A contact's
+    own tags (`contact_tags`) show as that contact's would in the list: all grey when there are many."""
     names = [t["name"] for t in tags]
     select = ui.select(names, value=[v for v in value if v in names], multiple=True, label="Tags").props(
         "outlined dense")
-    colors = escape(json.dumps([t["color"] for t in tags]))
-    select.add_slot("selected-item", CHIP.replace("COLORS", colors).replace("REMOVABLE", "removable" * removable))
+    catalog = {t["name"]: t["color"] for t in tags}
+
+    def paint() -> None:
+        shown = shown_colors([(n, catalog[n]) for n in select.value or []]) if contact_tags else {}
+        colors = escape(json.dumps([shown.get(name, catalog[name]) for name in names]))
+        select.add_slot("selected-item", CHIP.replace("COLORS", colors).replace("REMOVABLE", "removable" * removable))
+        select.update()
+
+    paint()
+    if contact_tags:
+        select.on_value_change(paint)
     return select
+
+
+def tab_titles(contacts: list[dict[str, Any]]) -> dict[int, str]:
+    """Each opened contact's tab title: its `contact_title`, with its list after it when another opened
+    contact has the same title ("Anna Conti · Sales")."""
+    titles = {c["id"]: contact_title(c) for c in contacts}
+    shared = {t for t in titles.values() if list(titles.values()).count(t) > 1}
+    return {c["id"]: f"{titles[c['id']]} · {c['list'] or '—'}" if titles[c["id"]] in shared else titles[c["id"]]
+            for c in contacts}
 
 
 def split_phones(text: str) -> list[str]:
@@ -68,7 +89,8 @@ class ContactForm:
             self.phones = self._guarded("phones", ui.textarea(
                 "Phones", value="\n".join(readable_phone(phone) for phone in values.get("phones") or []),
                 placeholder="One number per line, or separated by commas").props("autogrow"))
-            self.tags = self._guarded("tags", tag_select(tags, values.get("tags") or [], removable=editable))
+            self.tags = self._guarded("tags", tag_select(tags, values.get("tags") or [], removable=editable,
+                                                         contact_tags=True))
         self.texts["notes"] = self._guarded("notes", ui.textarea("Notes", value=values.get("notes") or "").props(
             "autogrow"))
         self.custom = ui.grid(columns=2).classes("w-full gap-2")

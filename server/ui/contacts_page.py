@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi.responses import RedirectResponse
 from nicegui import ui
@@ -15,7 +16,7 @@ from server.services import list_rights
 from server.services.auth import Principal
 from server.ui import context
 from server.ui.contact_dialogs import add_dialog, delete_dialog, duplicate_dialog, merge_dialog
-from server.ui.contact_editor import ContactForm, contact_title, tag_select
+from server.ui.contact_editor import ContactForm, contact_title, tab_titles, tag_select
 from server.ui.theme import apply_theme
 
 PAGE_SIZE = 25
@@ -94,6 +95,7 @@ class ContactsPage:
         self.lists = await list_rights.my_lists(self.principal)
         self.addable = await list_rights.list_names(self.principal, "add")
         self.tags = await self.services.catalog.tags()
+        self.has_desk = self.services.system.desk(self.principal.username) is not None
         self._header()
         with ui.tabs().props("dense align=left no-caps inline-label").classes("w-full px-4 bg-white") as self.tabs:
             ui.tab("list", "My Contacts" if self.mine else "Contacts", icon="contacts").mark("tab-list")
@@ -205,6 +207,7 @@ class ContactsPage:
             with self.panels, ui.tab_panel(f"contact-{contact_id}").classes("p-0 px-4") as panel:
                 editor = ContactTab(self, contact)
             self.opened[contact_id] = Opened(tab, panel, editor)
+            self.retitle()
         self.tabs.set_value(f"contact-{contact_id}")
 
     def close(self, contact_id: int) -> None:
@@ -215,10 +218,13 @@ class ContactsPage:
             self.tabs.set_value("list")
         opened.tab.delete()
         opened.panel.delete()
+        self.retitle()
 
-    def retitle(self, contact_id: int, title: str) -> None:
-        if contact_id in self.opened:
-            self.opened[contact_id].tab.set_label(title)
+    def retitle(self) -> None:
+        """The opened contacts' tab titles, told apart by their lists where names are the same (SPEC C5)."""
+        titles = tab_titles([opened.editor.contact for opened in self.opened.values()])
+        for contact_id, opened in self.opened.items():
+            opened.tab.set_label(titles[contact_id])
 
 
 class ContactTab:
@@ -261,6 +267,10 @@ class ContactTab:
                                     marker=f"contact-{self.id}", hidden=contact["hidden"],
                                     editable=contact["can_edit"])
             with ui.row().classes("w-full justify-end gap-2"):
+                if self.page.has_desk and contact["phones"] and "phones" not in contact["hidden"]:
+                    ui.button("Send a WhatsApp", icon="chat", on_click=self.message).props("flat no-caps").mark(
+                        f"contact-{self.id}-message")
+                ui.space()
                 if contact["can_edit"]:
                     ui.button("Merge", icon="merge", on_click=lambda: merge_dialog(self)).props("flat no-caps").mark(
                         f"contact-{self.id}-merge")
@@ -272,7 +282,7 @@ class ContactTab:
                         "flat no-caps color=negative").mark(f"contact-{self.id}-delete")
                     ui.button("Save", icon="save", on_click=self.save).props("unelevated no-caps").mark(
                         f"contact-{self.id}-save")
-        self.page.retitle(self.id, self.title)
+        self.page.retitle()
 
     async def save(self) -> None:
         """Only what was changed here, so another user's save in the meantime stands; the tab then shows the
@@ -287,6 +297,13 @@ class ContactTab:
         ui.notify("Contact saved.", type="positive")
         self.show(saved)
         await self.page.load()
+
+    async def message(self) -> None:
+        """The desk's new conversation with the contact's first number filled in (SPEC D8, T4): read again
+        first, so that a contact gone or masked meanwhile sends nobody anywhere."""
+        contact = await context.attempt(self.page.services.contacts.get(self.page.principal, self.id))
+        if contact is not None and contact["phones"] and "phones" not in contact["hidden"]:
+            ui.navigate.to("/?" + urlencode({"new": contact["phones"][0]}))
 
     async def reload(self) -> None:
         """The contact as it is now; its tab closes if it is gone."""

@@ -17,24 +17,30 @@ from nicegui import ui
 from server.actors.events import (AgentStateChanged, Event, InteractionOwned, InteractionReleased, OfferGone,
                                   OfferShown, QueueChanged, TransferFailed, UnreadChanged)
 from server.services.auth import Principal
-from server.ui import context
+from server.ui import context, notices
 from server.ui.bubbles import customer_label
 from server.ui.chat import ChatView
 from server.ui.offers import OfferPanel
 from server.ui.outbound_dialog import new_conversation_dialog
 from server.ui.sidebar import Sidebar
+from server.ui.sound import install_sound
 from server.ui.theme import apply_theme
+from server.ui.waiting import WaitingList
 
 PAUSE_REASONS = ("Break", "Lunch", "Meeting", "Training", "After-call work")
 STATES = {"online": "🟢 Online", "paused": "🟡 Paused", "offline": "⚪ Offline"}
 
 
-async def desk_page() -> RedirectResponse | None:
+async def desk_page(new: str = "") -> RedirectResponse | None:
+    """`?new=<number>` (a contact's "Send a WhatsApp"): the new-conversation dialog opens with it filled in."""
     principal = await context.page_principal()
     if principal is None:
         return RedirectResponse("/login")
     apply_theme()
-    await Desk(principal).build()
+    desk = Desk(principal)
+    await desk.build()
+    if new and desk.services.system.desk(principal.username) is not None:
+        await new_conversation_dialog(desk, phone=new)
     return None
 
 
@@ -60,13 +66,16 @@ class Desk:
         queues = await self.services.agents.queues(self.principal)
         ui.query(".nicegui-content").classes("p-0 gap-0")
         self._header(me, queues)
-        with ui.left_drawer(value=True, fixed=True, bordered=True).props("width=270").classes("bg-white p-2"):
+        has_desk = self.services.system.desk(self.principal.username) is not None
+        with ui.left_drawer(value=True, fixed=True, bordered=True).props("width=300").classes("bg-white p-2"):
+            self.offers = OfferPanel(self)
+            self.waiting = WaitingList(self) if has_desk else None
             with ui.row().classes("w-full items-center px-2 pt-1 gap-2"):
                 ui.label("Conversations").classes("text-xs uppercase xc-muted")
                 self.total = ui.badge(color="red").props("rounded").mark("unread-total")
                 self.total.set_visibility(False)
                 ui.space()
-                if self.services.system.desk(self.principal.username) is not None:
+                if has_desk:
                     ui.button(icon="add", on_click=lambda: new_conversation_dialog(self)).props(
                         "flat round dense color=primary title='New conversation'").mark("new-conversation")
             self.tab_list = ui.column().classes("w-full gap-1")
@@ -75,7 +84,6 @@ class Desk:
         with ui.right_drawer(value=True, fixed=True, bordered=True).props("width=300").classes("bg-white p-0"):
             self.sidebar = Sidebar(self)
         self.main = ui.column().classes("w-full gap-0").style("height: calc(100vh - 58px)")
-        self.offers = OfferPanel(self)
         self._report_presence()
         context.subscribe(f"agent:{self.principal.username}", self.on_event)
         for queue in queues:
@@ -85,6 +93,8 @@ class Desk:
         self._show_total(me["unread_total"])
         for offer in await self.services.agents.offers(self.principal):
             self.offers.show(offer, time.time() + offer["expires_in"])
+        if self.waiting is not None:
+            await self.waiting.refresh()
         await self.select(me["open_interactions"][0] if me["open_interactions"] else None)
 
     def _report_presence(self) -> None:
@@ -107,11 +117,13 @@ class Desk:
             ui.label("💬 WhatsApp desk").classes("text-lg font-semibold")
             self.queue_chips = {}
             for queue in queues:
-                self.queue_chips[queue["name"]] = ui.chip(self._queue_text(queue["name"], queue["waiting"])).props(
-                    "dense outline color=white").mark(f"queue-{queue['name']}")
+                self.queue_chips[queue["name"]] = ui.chip(
+                    self._queue_text(queue["name"], queue["waiting"]), on_click=self._reveal_waiting).props(
+                    "dense outline clickable color=white").mark(f"queue-{queue['name']}")
             ui.space()
             if self.services.system.desk(self.principal.username) is not None:
                 self._known_state = me["state"]
+                install_sound()  # only a desk is offered conversations: the prompt sits before its state
                 self.state = ui.select(STATES, value=me["state"], on_change=self._state_chosen).props(
                     "dense borderless dark options-dense").classes("w-[130px]").mark("state")
                 self.reason = ui.label(me["reason"] or "").classes("text-xs")
@@ -135,6 +147,10 @@ class Desk:
                 if self.services.simulator.available_to(self.principal):
                     ui.menu_item("Customer simulator", on_click=lambda: ui.navigate.to("/simulator", new_tab=True))
             ui.menu_item("Sign out", on_click=lambda: ui.navigate.to("/logout")).mark("logout")
+
+    def _reveal_waiting(self) -> None:
+        if self.waiting is not None:
+            self.waiting.reveal()
 
     @staticmethod
     def _queue_text(name: str, waiting: int) -> str:
@@ -248,6 +264,8 @@ class Desk:
 
     # --- live events -------------------------------------------------------------------------------
     def on_event(self, event: Event) -> None:
+        if isinstance(event, (OfferShown, OfferGone, QueueChanged)) and self.waiting is not None:
+            self.waiting.request_refresh()  # what waits, and what of it is offered to this agent
         if isinstance(event, OfferShown):
             context.run(self._offer(event))
         elif isinstance(event, OfferGone):
@@ -256,11 +274,14 @@ class Desk:
             self.offers.gone(event.interaction_id, "accepted", None)
             context.run(self._owned(event.interaction_id))
         elif isinstance(event, InteractionReleased):
+            customer = self._customer(event.interaction_id)
             self._remove_tab(event.interaction_id)
             if event.reason == "transferred":
-                ui.notify("Your transfer was accepted.", type="positive")
+                notices.tell(f"Your transfer of {customer} was accepted.", kind="positive",
+                             key=f"conversation-{event.interaction_id}")
             elif event.reason == "returned":
-                ui.notify("A supervisor returned a conversation of yours to its queue.", type="warning")
+                notices.tell(f"A supervisor returned {customer} to the queue.", kind="warning",
+                             key=f"conversation-{event.interaction_id}")
         elif isinstance(event, UnreadChanged):
             self._unread(event.interaction_id, event.unread)
             self._show_total(event.total)
@@ -269,9 +290,14 @@ class Desk:
         elif isinstance(event, QueueChanged) and event.queue in self.queue_chips:
             self.queue_chips[event.queue].set_text(self._queue_text(event.queue, event.waiting))
         elif isinstance(event, TransferFailed):
-            tab = self.tabs.get(event.interaction_id)
-            ui.notify(f"Transfer{' of ' + tab.name.text if tab else ''} not taken ({event.reason}): "
-                      "the conversation is back with you.", type="warning")
+            notices.tell(f"The transfer of {self._customer(event.interaction_id)} was not taken ({event.reason}): "
+                         "the conversation is back with you.", kind="warning",
+                         key=f"conversation-{event.interaction_id}")
+
+    def _customer(self, interaction_id: int) -> str:
+        """The customer of one of the agent's conversations, as its tab names them."""
+        tab = self.tabs.get(interaction_id)
+        return tab.name.text if tab is not None else "a conversation"
 
     async def _offer(self, event: OfferShown) -> None:
         offers = await self.services.agents.offers(self.principal)

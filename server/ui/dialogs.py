@@ -11,20 +11,45 @@ from server.domain.templates import preview, variable_count
 from server.ui import context
 
 
+class _Choice(ui.select):
+    """A select that lists its `unavailable` options but does not let them be chosen (Quasar's disabled
+    options; kept whenever NiceGUI rebuilds the options)."""
+
+    def __init__(self, options: dict[str, str], unavailable: set[str], **kwargs: Any) -> None:
+        self._unavailable = unavailable
+        super().__init__(options, **kwargs)
+
+    def _update_options(self) -> None:
+        super()._update_options()
+        self._props["options"] = [{**option, "disable": value in self._unavailable}
+                                  for option, value in zip(self._props["options"], self._values)]
+
+
+def _online(count: int) -> str:
+    return f"{count} online" if count else "nobody online"
+
+
 async def transfer_dialog(chat: Any) -> None:
     targets = await context.attempt(context.services().interactions.transfer_targets(chat.principal, chat.id))
     if targets is None:
         return
-    if not targets["agents"] and not targets["queues"]:
+    if not targets["agents"] and not any(q["agents_online"] for q in targets["queues"]):
         ui.notify("Nobody can take a transfer right now: no other agent is online.", type="warning")
         return
+    names = {f"agent:{a['username']}": a["name"] for a in targets["agents"]}
+    names |= {f"queue:{q['name']}": f"queue {q['name']}" for q in targets["queues"]}
     options = {f"agent:{a['username']}": f"👤 {a['name']}" for a in targets["agents"]}
-    options |= {f"queue:{q['name']}": f"👥 Queue {q['name']}" for q in targets["queues"]}
+    options |= {f"queue:{q['name']}": f"👥 Queue {q['name']} · {_online(q['agents_online'])}"
+                for q in targets["queues"]}
+    nobody = {f"queue:{q['name']}" for q in targets["queues"] if not q["agents_online"]}
     with context.dialog() as dialog, ui.card().classes("w-[420px]"):
         ui.label("Transfer the conversation").classes("text-lg font-medium")
-        ui.label("Online agents, and the queues you may transfer to.").classes("xc-muted text-sm")
-        choice = ui.select(options, label="Transfer to").props("outlined dense").classes("w-full").mark(
+        ui.label("Online agents, and the queues you may transfer to (with how many of their agents are online)."
+                 ).classes("xc-muted text-sm")
+        choice = _Choice(options, nobody, label="Transfer to").props("outlined dense").classes("w-full").mark(
             "transfer-target")
+        why = ui.input("Why? (optional)").props("outlined dense maxlength=200 counter").classes("w-full").mark(
+            "transfer-note")
 
         async def transfer() -> None:
             if not choice.value:
@@ -32,11 +57,13 @@ async def transfer_dialog(chat: Any) -> None:
                 return
             kind, _, name = str(choice.value).partition(":")
             done = await context.attempt(context.services().interactions.transfer(
-                chat.principal, chat.id, **{kind: name}))
-            if done is not None:
-                ui.notify(f"Transfer offered to {options[choice.value][2:]}; it stays with you until accepted.",
+                chat.principal, chat.id, **{kind: name}, note=why.value))
+            if done is None:
+                return
+            if done["status"] == "pending":  # otherwise the desk tells that it came back (TransferFailed)
+                ui.notify(f"Transfer offered to {names[choice.value]}; it stays with you until accepted.",
                           type="info")
-                dialog.close()
+            dialog.close()
 
         with ui.row().classes("w-full justify-end"):
             ui.button("Cancel", on_click=dialog.close).props("flat")

@@ -1,6 +1,7 @@
-"""The Interactions page (SPEC L1, L2): every conversation the user may see, filtered and paged; a row
-opens it (its messages, details and routing history). Agents see their own, supervisors and admins all;
-the rule and the masking are the interaction service's."""
+"""The Interactions page (SPEC L1, L2, L3): every conversation the user may see, filtered and paged; a row
+opens it (its messages, the customer's contact card and journey, its details and routing history). Agents
+see their own, supervisors and admins all; the rule and the masking are the interaction and contact
+services'."""
 from __future__ import annotations
 
 from html import escape
@@ -12,14 +13,19 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from server.errors import ProductError
+from server.services import contact_card
 from server.services.auth import Principal
 from server.services.interaction_filters import build_filter
 from server.ui import context
 from server.ui.bubbles import bubble_classes, bubble_html, customer_label, file_url, header_html
+from server.ui.contact_editor import contact_title
 from server.ui.dialogs import close_dialog, details_choices, details_editor
+from server.ui.sidebar import show_journey
 from server.ui.theme import apply_theme
 
 PAGE_SIZE = 25
+TAG_STYLE = ("display:inline-block;padding:0 8px;margin:0 4px 4px 0;border-radius:10px;color:#fff;font-size:11px;"
+             "line-height:20px;")  # a tag as a chip in its color (grey when the contact has many: SPEC C3)
 COLUMNS = [
     {"name": "status", "label": "Status", "field": "status", "align": "left"},
     {"name": "contact", "label": "Contact", "field": "contact", "align": "left"},
@@ -138,6 +144,10 @@ class InteractionsList:
                                                                               limit=50))
         if interaction is None or messages is None:
             return
+        card = await context.attempt(contact_card.card(self.services.contacts, self.principal, interaction_id))
+        visits = await context.attempt(self.services.interactions.journey(self.principal, interaction_id))
+        if card is None or visits is None:
+            return
         choices = await details_choices()
         with context.dialog() as dialog, ui.card().classes("w-[900px] max-w-[95vw] h-[85vh] p-0 gap-0"):
             with ui.row().classes("w-full items-center px-4 py-2 no-wrap").style("border-bottom: 1px solid #eaecf0"):
@@ -158,7 +168,12 @@ class InteractionsList:
                     for message in messages:
                         ui.html(bubble_html(message, file_url(message)), sanitize=False).classes(
                             bubble_classes(message))
-                with ui.column().classes("w-[280px] p-3 overflow-auto h-full gap-2 no-wrap"):
+                with ui.column().classes("w-[300px] p-3 overflow-auto h-full gap-2 no-wrap"):
+                    _contact_section(interaction, card)
+                    ui.label("Customer journey").classes("text-sm font-medium mt-2")
+                    with ui.element("div").classes("w-full").mark("list-journey"):
+                        show_journey(visits)
+                    ui.label("This conversation").classes("text-sm font-medium mt-2")
                     ui.html(_details_html(interaction), sanitize=False).classes("w-full")
                     details_editor(self.principal, interaction, choices)
         dialog.on("hide", self.load)  # what was done in it (a close) shows in the list
@@ -174,6 +189,28 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
             "account": item["account"], "agent": item["first_agent"] or "—", "last": arrow + (last.get("text") or ""),
             "started": (item["created_at"] or "").replace("T", " ")[:16], "tags": ", ".join(item["tags"]),
             "unread": item["unread"] or ""}
+
+
+def _contact_section(interaction: dict[str, Any], card: dict[str, Any]) -> None:
+    """Who the customer is, as the contact service shows them to this viewer (masked when they are masked):
+    name, number, list and tags, with a link to the contact (SPEC L3, C6, C8)."""
+    saved = card["contact"]
+    name = contact_title(saved) if saved else interaction["contact"]["name"]
+    with ui.column().classes("w-full gap-1").mark("list-contact"):
+        ui.label("Contact").classes("text-sm font-medium")
+        ui.html(header_html({"name": name or "Unknown customer", "phone": interaction["contact"]["phone"]}),
+                sanitize=False)
+        if saved is None:
+            ui.label("Saved in a contact list you may not see." if card["saved"] else
+                     "Not saved in a contact list yet.").classes("xc-muted text-sm")
+            return
+        chips = "".join(f"<span class='xc-tag' style='{TAG_STYLE}background:{escape(saved['tag_colors'][tag])}'>"
+                        f"{escape(tag)}</span>" for tag in saved["tags"])
+        ui.html(f"<div class='xc-field'><div>List</div><div>{escape(saved['list'] or '—')}</div></div>"
+                f"<div class='xc-field'><div>Tags</div><div>{chips or '—'}</div></div>", sanitize=False).classes(
+            "w-full")
+        ui.link("Open in Contacts", f"/contacts/{saved['id']}", new_tab=True).classes("text-sm").mark(
+            "list-contact-open")
 
 
 def _details_html(interaction: dict[str, Any]) -> str:

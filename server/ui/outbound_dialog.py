@@ -7,11 +7,13 @@ from typing import Any
 
 from nicegui import ui
 
+from server.domain.phone import readable_phone
 from server.ui import context
 from server.ui.dialogs import TemplatePicker
 
 
-async def new_conversation_dialog(desk: Any) -> None:
+async def new_conversation_dialog(desk: Any, phone: str = "") -> None:
+    """`phone`: the number to fill in (from a contact's page), checked when the agent asks."""
     services = context.services()
     accounts = await services.outbound.accounts(desk.principal)
     templates = await services.catalog.agent_templates()
@@ -23,13 +25,14 @@ async def new_conversation_dialog(desk: Any) -> None:
         with ui.row().classes("w-full items-end no-wrap gap-2"):
             account = ui.select(accounts, value=accounts[0], label="From account").props("outlined dense").classes(
                 "w-[170px]").mark("outbound-account")
-            phone = ui.input("Customer's number", placeholder="+39 333 123 4567").props("outlined dense").classes(
+            number = ui.input("Customer's number", value=readable_phone(phone) if phone else "",
+                              placeholder="+39 333 123 4567").props("outlined dense").classes(
                 "flex-grow").mark("outbound-phone")
             ui.button("Check", on_click=lambda: check()).props("unelevated").mark("outbound-check")
         body = ui.column().classes("w-full gap-2")
 
         async def check() -> None:
-            found = await context.attempt(services.outbound.check(desk.principal, account.value, phone.value or ""))
+            found = await context.attempt(services.outbound.check(desk.principal, account.value, number.value or ""))
             body.clear()
             if found is None:
                 return
@@ -50,10 +53,10 @@ async def new_conversation_dialog(desk: Any) -> None:
 
         async def start(content: dict[str, Any]) -> None:
             opened = await context.attempt(services.outbound.start(
-                desk.principal, {"account": account.value, "phone": phone.value or "", **content}))
+                desk.principal, {"account": account.value, "phone": number.value or "", **content}))
             if opened is not None:
                 dialog.close()
                 await desk.open_started(opened["interaction"]["id"])
 
-        phone.on("keydown.enter", check)
+        number.on("keydown.enter", check)
     dialog.open()

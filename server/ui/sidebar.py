@@ -157,9 +157,14 @@ class Sidebar:
         visits = await context.attempt(context.services().interactions.journey(self.desk.principal, interaction["id"]))
         if generation != self._generation:
             return
-        _fields(*(("▶ This conversation" if visit["current"] else _when(visit["created_at"]),
-                   f"{visit['queue']} · {visit['agent'] or 'not answered'} · {visit['status']}"
-                   + (f" · {visit['disposition']}" if visit["disposition"] else "")) for visit in visits or []))
+        show_journey(visits or [])
+
+
+def show_journey(visits: list[dict[str, Any]]) -> None:
+    """The customer's journey (`InteractionService.journey`), one labelled line per interaction (SPEC C6)."""
+    _fields(*(("▶ This conversation" if visit["current"] else _when(visit["created_at"]),
+               f"{visit['queue']} · {visit['agent'] or 'not answered'} · {visit['status']}"
+               + (f" · {visit['disposition']}" if visit["disposition"] else "")) for visit in visits))
 
 
 def _fields(*pairs: tuple[str, str | None]) -> None:

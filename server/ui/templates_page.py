@@ -23,15 +23,17 @@ COLUMNS = [
      "style": "max-width: 360px; white-space: normal"},
     {"name": "actions", "label": "", "field": "id", "align": "right"},
 ]
-ACTIONS_CELL = """<q-td :props="props" auto-width>
- <q-btn flat dense no-caps icon="edit" label="Edit" color="primary"
+# Icons with their names on hover, kept on one line: the table fits a 1366 px window (SPEC D10).
+ACTIONS_CELL = """<q-td :props="props" auto-width><div class="row no-wrap justify-end">
+ <q-btn flat dense round icon="edit" color="primary" title="Edit"
   @click.stop="() => $parent.$emit('edit', props.row)" />
- <q-btn v-if="props.row.meta" flat dense no-caps icon="send" label="Submit to Meta"
+ <q-btn v-if="props.row.meta" flat dense round icon="send" title="Submit to Meta"
   @click.stop="() => $parent.$emit('submit', props.row)" />
- <q-btn v-if="props.row.twilio" flat dense no-caps icon="link" label="Content SID"
+ <q-btn v-if="props.row.twilio" flat dense round icon="link" title="Content SID"
   @click.stop="() => $parent.$emit('sid', props.row)" />
- <q-btn flat dense round icon="delete" color="negative" @click.stop="() => $parent.$emit('delete', props.row)" />
-</q-td>"""
+ <q-btn flat dense round icon="delete" color="negative" title="Delete"
+  @click.stop="() => $parent.$emit('delete', props.row)" />
+</div></q-td>"""
 FORBIDDEN = "Only administrators can manage message templates."
 PATH = "/admin/templates"
 
@@ -69,7 +71,7 @@ class TemplatesPage:
                     "flat no-caps").mark(f"templates-sync-{key}")
             ui.button("New template", icon="add", on_click=lambda: edit_dialog(self, None)).props(
                 "unelevated no-caps").mark("templates-new")
-        self.table = ui.table(columns=COLUMNS, rows=[], row_key="id").props("flat dense").classes(
+        self.table = ui.table(columns=COLUMNS, rows=[], row_key="id").props("flat dense wrap-cells").classes(
             "w-full px-4").mark("templates-table")
         self.table.add_slot("body-cell-actions", ACTIONS_CELL)
         self.table.on("rowClick", lambda event: self._open(edit_dialog, event.args[1]))

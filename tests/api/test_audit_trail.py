@@ -148,15 +148,10 @@ def test_a_declined_transfer_is_one_outcome_by_the_decliner(desk: Desk, owned: i
         "transfer.declined", "transfer.request"]
 
 
-def test_a_transfer_to_a_queue_nobody_can_take_fails_at_once(desk: Desk, owned: int) -> None:
+def test_a_transfer_to_a_queue_nobody_can_take_is_refused_and_leaves_no_trail(desk: Desk, owned: int) -> None:
     target = f"interaction {owned}"
-    r = desk["agent1"].post(f"/interactions/{owned}/transfer", json={"queue": QUEUE})
-    assert r.json()["status"] == "failed", r.text
-    request = only(desk, "transfer.request", target)
-    assert request["after"] == {"target": f"queue {QUEUE}", "targets": []}
-    eventually(lambda: entries(desk, "transfer.failed", target), what="the outcome is stored")  # after the answer
-    failed = only(desk, "transfer.failed", target)
-    assert failed["actor"] == "system" and failed["after"]["outcome"] == "failed"
+    assert_error(desk["agent1"].post(f"/interactions/{owned}/transfer", json={"queue": QUEUE}), 409, "nobody_online")
+    assert trail(desk, action="transfer.*", target=target)["items"] == []
 
 
 def test_closing_during_a_transfer_cancels_it_in_the_trail(desk: Desk, owned: int) -> None:

@@ -1,14 +1,20 @@
 """Transfers over HTTP (SPEC R7, R12): to an agent, to a queue, refused, declined, timed out."""
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from tortoise import Tortoise
 
+from server.persistence.db import tortoise_config
+from server.services.transfer_offers import transfer_details
 from tests.api.conftest import QUEUE, Desk, assert_error, eventually
+from tests.serverproc import ServerProcess
+from tests.stored import SQLITE_FILE, rows
 
 
 @pytest.fixture
@@ -25,6 +31,26 @@ def owned(desk: Desk) -> Iterator[int]:
 
 def _transfer(desk: Desk, interaction_id: int, by: str = "agent1", **target: object) -> httpx.Response:
     return desk[by].post(f"/interactions/{interaction_id}/transfer", json=target)
+
+
+def _stored_transfers(server: ServerProcess, interaction_id: int) -> list[tuple[str, str | None]]:
+    """(status, note) of every transfer stored for the interaction, oldest first."""
+    return [tuple(row) for row in rows(server, "SELECT status, note FROM transfers WHERE interaction_id = ? "
+                                               "ORDER BY id", interaction_id)]
+
+
+def _transfer_details(server: ServerProcess, interaction_id: int) -> dict[str, str | None] | None:
+    """What `transfer_details` (the offer card's sender and reason) answers for the interaction, read from the
+    server's own database: the REST API does not show it."""
+    async def read() -> dict[int, dict[str, str | None]]:
+        url = server.database_url or f"sqlite://{server.data_dir / SQLITE_FILE}"
+        await Tortoise.init(config=tortoise_config(url))
+        try:
+            return await transfer_details([interaction_id])
+        finally:
+            await Tortoise.close_connections()
+
+    return asyncio.run(read()).get(interaction_id)
 
 
 def test_transfer_to_an_online_agent_changes_the_owner_once_accepted(desk: Desk, owned: int) -> None:
@@ -168,12 +194,64 @@ def test_a_declined_transfer_returns_to_the_owner_unread(desk: Desk, owned: int)
     assert desk.get(owned)["unread"] == 0
 
 
-def test_transfer_to_a_queue_with_nobody_online_fails_back_to_the_owner(desk: Desk, owned: int) -> None:
-    r = _transfer(desk, owned, queue=QUEUE)
-    assert r.status_code == 200, r.text
-    assert r.json()["status"] == "failed"
+def test_a_queue_with_nobody_else_online_is_refused_before_anything_is_offered(
+        desk: Desk, owned: int, demo_server: ServerProcess) -> None:
+    desk.set_state("agent2", "paused", "Meeting")  # a member, but not online
+    error = assert_error(_transfer(desk, owned, queue=QUEUE, note="for billing"), 409, "nobody_online")
+    assert QUEUE in error["message"] and "online" in error["message"]
     details = desk.get(owned)
-    assert details["owner"] == "agent1" and details["transfer"] is None and details["unread"] >= 1
+    assert details["owner"] == "agent1" and details["transfer"] is None and details["unread"] == 0
+    assert not [h for h in details["history"] if h["kind"].startswith("transfer")]
+    assert _stored_transfers(demo_server, owned) == []
+    for username in ("agent1", "agent2"):
+        desk.no_offer_for(username, owned, wait=0.1)
+    assert desk["agent1"].post(f"/interactions/{owned}/messages", json={"text": "still with me"}).status_code == 201
+
+
+def test_a_transfer_carries_the_senders_note(desk: Desk, owned: int, demo_server: ServerProcess) -> None:
+    desk.online("agent2")
+    r = _transfer(desk, owned, agent="agent2", note="  Needs a Spanish speaker \n")
+    assert r.status_code == 200, r.text
+    assert _stored_transfers(demo_server, owned) == [("pending", "Needs a Spanish speaker")]
+    assert _transfer_details(demo_server, owned) == {
+        "from": "agent1", "from_name": "Alice Agent", "note": "Needs a Spanish speaker"}
+    requested = next(h for h in desk.get(owned)["history"] if h["kind"] == "transfer_requested")
+    assert "agent2" in requested["detail"] and "Needs a Spanish speaker" in requested["detail"]
+    desk.accept("agent2", owned)
+    assert _transfer_details(demo_server, owned) is None  # only a pending transfer has a sender to show
+
+
+def test_a_transfer_without_a_note_still_tells_who_sent_it(desk: Desk, owned: int, demo_server: ServerProcess) -> None:
+    desk.online("agent2", "agent3")
+    r = _transfer(desk, owned, queue=QUEUE, note="   ")
+    assert r.status_code == 200, r.text
+    assert r.json()["targets"] == ["agent2", "agent3"]
+    assert _stored_transfers(demo_server, owned) == [("pending", None)]
+    assert _transfer_details(demo_server, owned) == {"from": "agent1", "from_name": "Alice Agent", "note": None}
+    requested = next(h for h in desk.get(owned)["history"] if h["kind"] == "transfer_requested")
+    assert requested["detail"] == f"queue {QUEUE}"
+
+
+@pytest.mark.parametrize("note", ["a\x00b", "x" * 201, 42, ["why"]], ids=["nul", "201 characters", "number", "list"])
+def test_a_nul_or_over_long_note_is_refused_and_changes_nothing(desk: Desk, owned: int, demo_server: ServerProcess,
+                                                                 note: object) -> None:
+    desk.online("agent2")
+    assert_error(_transfer(desk, owned, agent="agent2", note=note), 422, "invalid")
+    assert_error(_transfer(desk, owned, queue=QUEUE, note=note), 422, "invalid")
+    details = desk.get(owned)
+    assert details["owner"] == "agent1" and details["transfer"] is None
+    assert "transfer_requested" not in [h["kind"] for h in details["history"]]
+    assert _stored_transfers(demo_server, owned) == []
+    desk.no_offer_for("agent2", owned, wait=0.1)
+
+
+def test_the_note_limit_counts_the_trimmed_text(desk: Desk, owned: int, demo_server: ServerProcess) -> None:
+    desk.online("agent2")
+    r = _transfer(desk, owned, agent="agent2", note=f"  {'x' * 200}  ")
+    assert r.status_code == 200, r.text
+    assert _stored_transfers(demo_server, owned) == [("pending", "x" * 200)]
+    requested = next(h for h in desk.get(owned)["history"] if h["kind"] == "transfer_requested")
+    assert requested["detail"].startswith("agent agent2") and len(requested["detail"]) <= 255
 
 
 def test_transfer_settings_are_enforced(desk: Desk, owned: int) -> None:

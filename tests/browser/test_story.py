@@ -266,8 +266,9 @@ def test_3_both_accept_at_once_and_exactly_one_wins(story: Story) -> None:
     no_offer_card(winner, MARIO)
 
     no_offer_card(loser, MARIO)
-    notice = loser.notice(story.winner)  # "<winner> took that conversation first." or "Already taken by <winner>."
-    assert "took that conversation first" in notice.text or "Already taken" in notice.text, notice.text
+    # "<winner's full name> took Mario Rossi first." or "Already taken by <full name> (<username>)."
+    notice = loser.notice(NAMES[story.winner])
+    assert f"took {MARIO} first" in notice.text or "Already taken" in notice.text, notice.text
     loser.screenshot("desk-race-lost")
     assert not loser.driver.find_elements(By.XPATH, TAB.format(xpath_literal(MARIO)))
     assert story.interaction(MARIO)["owner"] == story.winner
@@ -306,7 +307,7 @@ def test_5_unread_badge_of_the_tab_not_in_view(story: Story) -> None:
     agent.click(lambda: agent.button("Accept", within=offer_card(agent, LUCIA)), what="accept Lucia")
     agent.wait(lambda d: chat_title(agent) == LUCIA, what="Lucia's chat is shown")
     no_offer_card(other, LUCIA)
-    other.notice(f"{story.winner} took that conversation first.")
+    other.notice(f"{NAMES[story.winner]} took {LUCIA} first.")
     assert badge_text(agent, MARIO) == ""
 
     phone_write(story.customer, "Are you still there?")
@@ -372,7 +373,7 @@ def test_7_transfer_accepted_by_the_other_agent(story: Story) -> None:
     sender.wait_gone(By.CSS_SELECTOR, ".q-dialog .q-card", what="transfer dialog closes")
 
     card = offer_card(target, LUCIA)
-    assert "Transfer offered to you" in card.text
+    assert f"Transfer from {NAMES[story.winner]}" in card.text
     target.screenshot("desk-transfer-offer")
     target.click(lambda: target.button("Accept", within=offer_card(target, LUCIA)), what="accept the transfer")
     tab(target, LUCIA)
@@ -380,7 +381,7 @@ def test_7_transfer_accepted_by_the_other_agent(story: Story) -> None:
     bubble(target, "xc-in", "Hi, I have a question")
 
     no_tab(sender, LUCIA)
-    sender.notice("Your transfer was accepted.")
+    sender.notice(f"Your transfer of {LUCIA} was accepted.")
     tab(sender, MARIO)
     sender.wait(lambda d: chat_title(sender) == MARIO, what="the sender's desk shows Mario again")
     eventually(lambda: story.interaction(LUCIA)["owner"] == story.loser, what="owner changed")
@@ -411,7 +412,7 @@ def test_8_transfer_times_out_and_comes_back_unread(story: Story) -> None:
     no_offer_card(target, PAOLO)
     notice = sender.notice("not taken", timeout=TRANSFER_TIMEOUT + 10)
     assert PAOLO in notice.text and "back with you" in notice.text, notice.text
-    target.notice("An offer timed out.")
+    target.notice(f"The transfer of {PAOLO} timed out: it went back to {NAMES[story.winner]}.")
     assert time.time() - started >= TRANSFER_TIMEOUT - 1
     sender.wait(lambda d: badge_text(sender, PAOLO) == "1", what="Paolo comes back unread")
     assert story.interaction(PAOLO)["owner"] == story.winner

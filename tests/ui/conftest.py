@@ -22,6 +22,11 @@ from server.ui import context
 from tests.serverproc import copy_data_dir
 
 MAIN = Path(__file__).with_name("sim_main.py")
+# How long a page may take to show what a test waits for: `should_see` polls every 0.1 s, `eventually` every
+# 0.02 s. Generous, for a busy machine (the suite runs in two workers, also beside other loads); a pass
+# takes only as long as the page does.
+WAIT_RETRIES = 150
+WAIT_SECONDS = 15.0
 _numbers = itertools.count(random.randrange(1_000_000, 8_000_000))
 
 
@@ -112,7 +117,7 @@ async def browsers(tmp_path, monkeypatch, sqlite_demo_dir) -> AsyncIterator[Brow
         await opened.close()
 
 
-async def eventually(check: Callable[[], Awaitable[Any] | Any], timeout: float = 5.0) -> Any:
+async def eventually(check: Callable[[], Awaitable[Any] | Any], timeout: float = WAIT_SECONDS) -> Any:
     """Poll until `check` gives something truthy (it may be async)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -151,10 +156,11 @@ async def go_online(browsers: Browsers, user, username: str) -> None:
 
 async def accepted(browsers: Browsers, user, phone: str, text: str, name: str = "") -> int:
     interaction_id = await receive(browsers, phone, text, name)
-    await user.should_see(marker="accept", retries=50)
+    await user.should_see(marker="accept", retries=WAIT_RETRIES)
     user.find(marker="accept").click()
-    await user.should_see(marker=f"tab-{interaction_id}", retries=50)
-    await user.should_not_see(marker="accept", retries=50)
+    await user.should_see(marker=f"tab-{interaction_id}", retries=WAIT_RETRIES)
+    await user.should_not_see(marker="accept", retries=WAIT_RETRIES)
+    await user.should_see(marker=f"chat-{interaction_id}", retries=WAIT_RETRIES)  # its chat and composer shown
     return interaction_id
 
 

@@ -13,13 +13,13 @@ from nicegui.testing.user_interaction import UserInteraction
 from server.connectors.delivery import Unrouted
 from server.persistence.models import Contact, ContactList, ListPermission, User
 from server.ui.admin_nav import ADMIN_PAGES
-from tests.ui.conftest import Browsers, element, eventually, everything_shown
+from tests.ui.conftest import WAIT_RETRIES, Browsers, element, eventually, everything_shown
 
 
 async def admin_on(browsers: Browsers, path: str, marker: str):
     user = await browsers.signed_in("admin", await browsers.new())
     await user.open(path)
-    await user.should_see(marker=marker, retries=50)
+    await user.should_see(marker=marker, retries=WAIT_RETRIES)
     return user
 
 
@@ -38,12 +38,12 @@ async def closes(user, marker: str) -> None:
 async def row_dialog(user, table: str, action: str, row: dict[str, Any], marker: str) -> None:
     """A row's action (edit, delete, ...) on `table`, then the dialog holding `marker` is shown."""
     user.find(marker=table).trigger(action, row)
-    await user.should_see(marker=marker, retries=50)
+    await user.should_see(marker=marker, retries=WAIT_RETRIES)
 
 
 async def button_dialog(user, button: str, marker: str) -> None:
     user.find(marker=button).click()
-    await user.should_see(marker=marker, retries=50)
+    await user.should_see(marker=marker, retries=WAIT_RETRIES)
 
 
 async def click_and_see(user, marker: str, notice: str) -> None:
@@ -194,7 +194,7 @@ async def test_only_administrators_open_any_admin_page(browsers: Browsers, usern
     assert {"/admin/users", "/admin/settings", "/admin/templates", "/admin/campaigns"} <= set(paths)
     for path in paths:
         await user.open(path)
-        await user.should_see("Only administrators", retries=50)
+        await user.should_see("Only administrators", retries=WAIT_RETRIES)
         shown = everything_shown(user)
         for secret in ("agent3", "agent4", "WhatsAppConn1", "meta-demo", "Customers", "demo-app-secret",
                        "order_update", "VIP"):
@@ -265,7 +265,7 @@ async def test_an_admin_creates_edits_and_deletes_an_account_with_masked_credent
     await button_dialog(user, "accounts-new", "account-save")
     await user.should_see(marker="account-credential-access_token")  # Meta's fields first
     element(user, "account-provider").set_value("twilio")
-    await user.should_see(marker="account-credential-auth_token", retries=50)
+    await user.should_see(marker="account-credential-auth_token", retries=WAIT_RETRIES)
     await user.should_not_see(marker="account-credential-access_token")
     element(user, "account-key").set_value("twilio-two")
     element(user, "account-name").set_value("Second line")
@@ -393,8 +393,10 @@ async def test_an_admin_manages_lists_permissions_fields_and_triggers(browsers: 
         {k: t[k] for k in ("queue", "list", "account")} for t in triggers]
     await eventually(lambda: any(r["entry"] == "Queue WhatsAppConn1" for r in element(user, "triggers-table").rows))
     [queue_trigger] = [t for t in triggers if t["queue"] == "WhatsAppConn1"]
-    user.find(marker="triggers-table").trigger("delete", {"id": queue_trigger["id"]})
-    await eventually(lambda: user.notify.contains("Trigger removed."))
+    await row_dialog(user, "triggers-table", "delete", {"id": queue_trigger["id"]}, "trigger-delete-confirm")
+    assert [t for t in await lists.triggers(principal) if t["queue"]], "removed before it was confirmed"
+    await click_and_see(user, "trigger-delete-confirm", "Trigger removed.")
+    await closes(user, "trigger-delete-confirm")
     assert [t for t in await lists.triggers(principal) if t["queue"]] == []
 
     customers = await ContactList.get(name="Customers")
@@ -480,18 +482,18 @@ async def test_an_admin_manages_tags_dispositions_and_canned_answers(browsers: B
 async def test_the_desk_menu_leads_admins_to_administration_and_the_board(browsers: Browsers) -> None:
     admin = await browsers.signed_in("admin", await browsers.new())
     admin.find(marker="user-menu").click()
-    await admin.should_see(marker="to-admin", retries=50)
+    await admin.should_see(marker="to-admin", retries=WAIT_RETRIES)
     await admin.should_see(marker="to-supervisor")
     admin.find(marker="to-admin").click()
-    await admin.should_see(marker="users-table", retries=50)
+    await admin.should_see(marker="users-table", retries=WAIT_RETRIES)
 
     supervisor = await browsers.signed_in("supervisor", await browsers.new())
     supervisor.find(marker="user-menu").click()
-    await supervisor.should_see(marker="to-supervisor", retries=50)
+    await supervisor.should_see(marker="to-supervisor", retries=WAIT_RETRIES)
     await supervisor.should_not_see(marker="to-admin")
 
     agent = await browsers.signed_in("agent1", await browsers.new())
     agent.find(marker="user-menu").click()
-    await agent.should_see(marker="to-contacts", retries=50)
+    await agent.should_see(marker="to-contacts", retries=WAIT_RETRIES)
     await agent.should_not_see(marker="to-supervisor")
     await agent.should_not_see(marker="to-admin")

@@ -8,7 +8,7 @@ from typing import Any
 
 from server.persistence.audit import write_audit
 from server.ui.audit_page import FORBIDDEN, PAGE_SIZE
-from tests.ui.conftest import Browsers, element, eventually
+from tests.ui.conftest import WAIT_RETRIES, Browsers, element, eventually
 
 
 async def audit(browsers: Browsers, username: str = "admin"):
@@ -35,7 +35,7 @@ async def test_an_administrator_sees_filters_pages_and_compares_entries(browsers
         await write_audit(None, None, "robot", "robot.check", f"robot entry {n}", None, {"n": n})
 
     user = await audit(browsers)
-    await user.should_see(marker="audit-table", retries=50)
+    await user.should_see(marker="audit-table", retries=WAIT_RETRIES)
     await eventually(lambda: len(rows(user)) == PAGE_SIZE)
     assert rows(user)[0]["target"] == f"robot entry {PAGE_SIZE + 4}"  # newest first
     assert element(user, "audit-page").text == "Page 1 of 2"
@@ -58,7 +58,7 @@ async def test_an_administrator_sees_filters_pages_and_compares_entries(browsers
     assert rows(user)[0]["changed"] == "role"
 
     user.find(marker="audit-table").trigger("rowClick", [{}, rows(user)[0], 0])
-    await user.should_see(marker="audit-entry", retries=50)
+    await user.should_see(marker="audit-entry", retries=WAIT_RETRIES)
     assert element(user, "audit-entry").text == "user.update · user nora"
     [changed] = user.find(marker="audit-changed").elements
     assert changed.text == "role"
@@ -92,6 +92,6 @@ async def test_an_administrator_sees_filters_pages_and_compares_entries(browsers
 
 async def test_a_supervisor_is_told_it_is_for_administrators(browsers: Browsers) -> None:
     user = await audit(browsers, "supervisor")
-    await user.should_see(FORBIDDEN, retries=50)
+    await user.should_see(FORBIDDEN, retries=WAIT_RETRIES)
     await user.should_not_see(marker="audit-table")
     await user.should_not_see(marker="admin-menu")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from server.persistence.models import Contact, ContactList, ContactPhone
-from tests.ui.conftest import Browsers, element, eventually, new_phone
+from tests.ui.conftest import WAIT_RETRIES, Browsers, element, eventually, new_phone
 
 
 async def test_an_admin_creates_starts_and_follows_a_campaign(browsers: Browsers) -> None:
@@ -19,18 +19,18 @@ async def test_an_admin_creates_starts_and_follows_a_campaign(browsers: Browsers
     admin = await browsers.signed_in("admin")
     await admin.open("/admin/campaigns")
     admin.find(marker="campaign-new").click()
-    await admin.should_see(marker="campaign-create", retries=50)
+    await admin.should_see(marker="campaign-create", retries=WAIT_RETRIES)
     element(admin, "campaign-name-input").set_value("Winter sale")
     element(admin, "campaign-list").set_value("Customers")
     element(admin, "campaign-account").set_value("sandbox")
     element(admin, "campaign-template").set_value("order_update")
-    await admin.should_see(marker="campaign-var-2", retries=50)
+    await admin.should_see(marker="campaign-var-2", retries=WAIT_RETRIES)
     element(admin, "campaign-var-2").set_value("text:")
     element(admin, "campaign-text-2").set_value("A-42")
     element(admin, "campaign-rate").set_value(50)
     admin.find(marker="campaign-create").click()
 
-    await admin.should_see(marker="campaign-start", retries=50)
+    await admin.should_see(marker="campaign-start", retries=WAIT_RETRIES)
     assert element(admin, "campaign-name").text == "Winter sale"
     assert element(admin, "campaign-state").text == "draft"
     admin.find(marker="campaign-start").click()
@@ -52,15 +52,15 @@ async def test_a_campaign_with_an_unmapped_field_is_refused_with_a_notice(browse
     admin = await browsers.signed_in("admin")
     await admin.open("/admin/campaigns")
     admin.find(marker="campaign-new").click()
-    await admin.should_see(marker="campaign-create", retries=50)
+    await admin.should_see(marker="campaign-create", retries=WAIT_RETRIES)
     element(admin, "campaign-name-input").set_value("Empty")
     element(admin, "campaign-list").set_value("Customers")
     element(admin, "campaign-account").set_value("sandbox")
     element(admin, "campaign-template").set_value("order_update")
-    await admin.should_see(marker="campaign-var-2", retries=50)
+    await admin.should_see(marker="campaign-var-2", retries=WAIT_RETRIES)
     element(admin, "campaign-var-2").set_value("text:")  # and no text
     admin.find(marker="campaign-create").click()
-    await admin.should_see("a fixed text must be one line", retries=50)
+    await admin.should_see("a fixed text must be one line", retries=WAIT_RETRIES)
     assert element(admin, "campaign-table").rows == []
 
 

@@ -13,7 +13,7 @@ from server.domain.phone import readable_phone
 from server.domain.tags import GREY
 from server.errors import NotFound
 from server.persistence.models import ContactList, CustomField, ListPermission, User
-from tests.ui.conftest import Browsers, element, eventually, everything_shown, new_phone
+from tests.ui.conftest import WAIT_RETRIES, Browsers, element, eventually, everything_shown, new_phone
 
 
 def rows(user) -> list[dict[str, Any]]:
@@ -27,7 +27,7 @@ def row_names(user) -> list[str]:
 async def contacts(browsers: Browsers, username: str, path: str = "/contacts"):
     user = await browsers.signed_in(username, await browsers.new())
     await user.open(path)
-    await user.should_see(marker="contacts-table", retries=50)
+    await user.should_see(marker="contacts-table", retries=WAIT_RETRIES)
     return user
 
 
@@ -39,7 +39,7 @@ async def make(browsers: Browsers, username: str, **body: Any) -> dict[str, Any]
 async def tab_of(user, contact_id: int) -> None:
     """Open the contact from its row, as a click on it does."""
     user.find(marker="contacts-table").trigger("rowClick", [{}, {"id": contact_id}, 0])
-    await user.should_see(marker=f"contact-{contact_id}-first_name", retries=50)
+    await user.should_see(marker=f"contact-{contact_id}-first_name", retries=WAIT_RETRIES)
 
 
 async def dialog_closes(user, marker: str) -> None:
@@ -105,7 +105,7 @@ async def test_add_is_offered_only_to_who_may_add_to_a_list(browsers: Browsers) 
 async def test_a_contact_is_added_through_the_dialog_and_a_bad_phone_is_refused(browsers: Browsers) -> None:
     user = await contacts(browsers, "agent1")
     user.find(marker="contacts-add").click()
-    await user.should_see(marker="new-contact-save", retries=50)
+    await user.should_see(marker="new-contact-save", retries=WAIT_RETRIES)
     element(user, "new-contact-first_name").set_value("Marta")
     element(user, "new-contact-last_name").set_value("Bianchi")
     element(user, "new-contact-phones").set_value("12ab")
@@ -128,7 +128,7 @@ async def test_a_contact_is_added_through_the_dialog_and_a_bad_phone_is_refused(
     assert marta["phones"].startswith(readable_phone(phone) + ", ") and marta["tags"][0]["name"] == "Support"
 
     user.find(marker="contacts-add").click()
-    await user.should_see(marker="new-contact-save", retries=50)
+    await user.should_see(marker="new-contact-save", retries=WAIT_RETRIES)
     element(user, "new-contact-phones").set_value(phone)
     user.find(marker="new-contact-save").click()
     await eventually(lambda: user.notify.contains(f"{phone} is already the number of contact {marta['id']} in "
@@ -248,10 +248,10 @@ async def test_without_the_edit_right_a_contact_is_shown_read_only(browsers: Bro
 async def test_a_contact_opened_by_its_link_is_deleted_once_confirmed(browsers: Browsers) -> None:
     saved = await make(browsers, "agent1", first_name="Paola", last_name="Neri", phones=[new_phone()])
     user = await contacts(browsers, "agent1", f"/contacts/{saved['id']}")
-    await user.should_see(marker=f"contact-{saved['id']}-save", retries=50)
+    await user.should_see(marker=f"contact-{saved['id']}-save", retries=WAIT_RETRIES)
     assert element(user, "tab-list").tabs.value == f"contact-{saved['id']}"
     user.find(marker=f"contact-{saved['id']}-delete").click()
-    await user.should_see(marker="delete-confirm", retries=50)
+    await user.should_see(marker="delete-confirm", retries=WAIT_RETRIES)
     user.find(marker="delete-confirm").click()
     await eventually(lambda: user.notify.contains("Paola Neri deleted."))
     await user.should_not_see(marker=f"tab-contact-{saved['id']}")
@@ -285,7 +285,7 @@ async def test_merge_moves_the_other_contacts_phones_and_tags(browsers: Browsers
     await tab_of(user, other["id"])
     await tab_of(user, survivor["id"])
     user.find(marker=f"contact-{survivor['id']}-merge").click()
-    await user.should_see(marker="merge-search", retries=50)
+    await user.should_see(marker="merge-search", retries=WAIT_RETRIES)
     user.find(marker="merge-search").type("luca@example.com").trigger("keydown.enter")
     await eventually(lambda: list(element(user, "merge-results").options) == [other["id"]])
     element(user, "merge-search").set_value("moretti")
@@ -314,7 +314,7 @@ async def test_duplicate_copies_the_contact_into_another_list_and_opens_it(brows
     user = await contacts(browsers, "agent1")
     await tab_of(user, original["id"])
     user.find(marker=f"contact-{original['id']}-duplicate").click()
-    await user.should_see(marker="duplicate-confirm", retries=50)
+    await user.should_see(marker="duplicate-confirm", retries=WAIT_RETRIES)
     assert element(user, "duplicate-list").options == ["Partners"]  # not the list it is in
     user.find(marker="duplicate-confirm").click()
     await eventually(lambda: user.notify.contains("Sara Fontana copied to Partners."))
@@ -334,7 +334,7 @@ async def test_my_contacts_are_those_the_user_created_or_edited(browsers: Browse
     await eventually(lambda: row_names(user) == ["Edited ByMe", "Mine Created"])
     await user.should_see(marker="to-contacts")
     await user.open("/contacts")
-    await user.should_see(marker="to-my-contacts", retries=50)
+    await user.should_see(marker="to-my-contacts", retries=WAIT_RETRIES)
     await eventually(lambda: row_names(user) == ["Edited ByMe", "Mine Created", "Theirs Only"])
 
 
@@ -352,7 +352,7 @@ async def test_a_masked_agent_is_shown_no_unmasked_value_and_cannot_edit_masked_
     user.find(marker=f"contact-{secret['id']}-journey-tab").click()
     user.find(marker=f"contact-{secret['id']}-detail").click()
     user.find(marker=f"contact-{secret['id']}-merge").click()
-    await user.should_see(marker="merge-search", retries=50)
+    await user.should_see(marker="merge-search", retries=WAIT_RETRIES)
     user.find(marker="merge-search").type("acme").trigger("keydown.enter")
     await eventually(lambda: element(user, "merge-results").options)
     shown = everything_shown(user)
@@ -378,7 +378,7 @@ async def test_custom_fields_are_rendered_by_kind_validated_and_searched(browser
     await CustomField.create(list=customers, name="orders", label="Orders", kind="number")
     user = await contacts(browsers, "agent1")
     user.find(marker="contacts-add").click()
-    await user.should_see(marker="new-contact-save", retries=50)
+    await user.should_see(marker="new-contact-save", retries=WAIT_RETRIES)
     tier = element(user, "new-contact-field-tier")
     assert isinstance(tier, ui.select) and list(tier.options) == ["", "gold", "silver"]
     assert element(user, "new-contact-field-since").props["type"] == "date"
@@ -405,7 +405,7 @@ async def test_custom_fields_are_rendered_by_kind_validated_and_searched(browser
 
     user.find(marker="tab-list").click()
     element(user, "contacts-list").set_value("Customers")
-    await user.should_see(marker="contacts-field-tier", retries=50)
+    await user.should_see(marker="contacts-field-tier", retries=WAIT_RETRIES)
     element(user, "contacts-field-tier").set_value("silver")
     user.find(marker="contacts-go").click()
     await eventually(lambda: rows(user) == [])

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from server.persistence.models import TranscriptDownload
 from server.services import transcript_pdf, transcripts
-from tests.ui.conftest import Browsers, accepted, element, eventually, go_online, new_phone, receive
+from tests.ui.conftest import WAIT_RETRIES, Browsers, accepted, element, eventually, go_online, new_phone, receive
 
 
 def rows(user) -> list[dict]:
@@ -55,7 +55,7 @@ async def test_agents_see_their_own_supervisors_all_and_filters_narrow_it(browse
     element(supervisor, "list-message").set_value("")
 
     supervisor.find(marker="list-table").trigger("rowClick", [{}, {"id": theirs}, 0])
-    await supervisor.should_see("Routing history", retries=50)
+    await supervisor.should_see("Routing history", retries=WAIT_RETRIES)
     await supervisor.should_see(marker="list-table")
 
 
@@ -92,9 +92,9 @@ async def test_the_owner_closes_and_disposes_from_the_list(browsers: Browsers) -
     await user.open("/interactions")
     await eventually(lambda: rows(user))
     user.find(marker="list-table").trigger("rowClick", [{}, {"id": interaction_id}, 0])
-    await user.should_see(marker="list-close", retries=50)
+    await user.should_see(marker="list-close", retries=WAIT_RETRIES)
     user.find(marker="list-close").click()
-    await user.should_see(marker="disposition", retries=50)
+    await user.should_see(marker="disposition", retries=WAIT_RETRIES)
     element(user, "disposition").set_value("Resolved")
     user.find(marker="close-confirm").click()
     supervisor = await browsers.principal("supervisor")
@@ -113,7 +113,7 @@ async def test_a_link_opens_one_interaction_for_whoever_may_read_it(browsers: Br
 
     agent = await browsers.signed_in("agent2", await browsers.new())
     await agent.open(f"/interactions?open={mine}")
-    await agent.should_see("Routing history", retries=50)
+    await agent.should_see("Routing history", retries=WAIT_RETRIES)
     await agent.should_see("about my refund")
 
     other = await browsers.signed_in("agent3", await browsers.new())
@@ -128,7 +128,7 @@ async def test_tags_and_disposition_are_edited_from_the_opened_row(browsers: Bro
     mine = await accepted(browsers, desk, new_phone(), "please call me back", "Rita Fontana")
     user = await browsers.signed_in("agent2", await browsers.new())
     await user.open(f"/interactions?open={mine}")
-    await user.should_see(marker="edit-tags", retries=50)
+    await user.should_see(marker="edit-tags", retries=WAIT_RETRIES)
     element(user, "edit-tags").set_value(["VIP", "Support"])
     element(user, "edit-disposition").set_value("Follow-up needed")
     user.find(marker="edit-save").click()

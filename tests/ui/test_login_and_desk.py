@@ -7,7 +7,7 @@ import time
 from nicegui import ui
 
 from server.connectors.delivery import InboundMessage
-from tests.ui.conftest import Browsers, accepted, badge, element, eventually, go_online, new_phone, receive
+from tests.ui.conftest import WAIT_RETRIES, Browsers, accepted, badge, element, eventually, go_online, new_phone, receive
 
 
 async def test_signing_in_wrong_and_right_then_out(browsers: Browsers) -> None:
@@ -17,10 +17,10 @@ async def test_signing_in_wrong_and_right_then_out(browsers: Browsers) -> None:
     user.find("Username").type("agent1")
     user.find("Password").type("wrong")
     user.find(kind=ui.button, content="Sign in").click()
-    await user.should_see("Wrong username or password.", retries=50)
+    await user.should_see("Wrong username or password.", retries=WAIT_RETRIES)
     user.find("Password").type("demo")
     user.find(kind=ui.button, content="Sign in").click()
-    await user.should_see("Conversations", retries=50)
+    await user.should_see("Conversations", retries=WAIT_RETRIES)
     await user.should_see("WhatsAppConn1 · 0 waiting")
     await user.open("/logout")
     await user.should_see("Sign in")
@@ -36,11 +36,11 @@ async def test_going_online_an_offer_pops_up_and_accepting_opens_the_chat(browse
     await go_online(browsers, user, "agent1")
     phone = new_phone()
     interaction_id = await receive(browsers, phone, "Hello, is my parcel lost?", "Marta Neri")
-    await user.should_see("New conversation", retries=50)
+    await user.should_see("New conversation", retries=WAIT_RETRIES)
     await user.should_see("Marta Neri")
     await user.should_see("WhatsAppConn1 · 1 waiting")
     user.find(marker="accept").click()
-    await user.should_see(marker="message-in", retries=50)
+    await user.should_see(marker="message-in", retries=WAIT_RETRIES)
     assert "Hello, is my parcel lost?" in element(user, "message-in").content
     await user.should_not_see("New conversation")
     await user.should_see(marker=f"tab-{interaction_id}")
@@ -48,13 +48,13 @@ async def test_going_online_an_offer_pops_up_and_accepting_opens_the_chat(browse
 
     user.find(marker="composer").type("We are on it, Marta.")
     user.find(marker="send").click()
-    await user.should_see(marker="message-out", retries=50)
+    await user.should_see(marker="message-out", retries=WAIT_RETRIES)
     assert "We are on it, Marta." in element(user, "message-out").content
 
     user.find(marker="note-switch").click()
     user.find(marker="composer").type("Customer called twice already")
     user.find(marker="send").click()
-    await user.should_see(marker="message-note", retries=50)
+    await user.should_see(marker="message-note", retries=WAIT_RETRIES)
     note = element(user, "message-note").content
     assert "Internal note" in note and "Customer called twice already" in note
     stored = await browsers.services.interactions.messages(await browsers.principal("supervisor"), interaction_id)
@@ -65,9 +65,9 @@ async def test_rejecting_an_offer_removes_it(browsers: Browsers) -> None:
     user = await browsers.signed_in("agent2")
     await go_online(browsers, user, "agent2")
     await receive(browsers, new_phone(), "anyone there?")
-    await user.should_see("New conversation", retries=50)
+    await user.should_see("New conversation", retries=WAIT_RETRIES)
     user.find(marker="reject").click()
-    await user.should_not_see("New conversation", retries=50)
+    await user.should_not_see("New conversation", retries=WAIT_RETRIES)
 
 
 
@@ -85,7 +85,7 @@ async def test_the_unread_badge_counts_while_the_tab_is_not_in_view(browsers: Br
     await eventually(lambda: badge(user, second).visible and badge(user, second).text == "2")
     assert element(user, "unread-total").text == "2 unread"
     await receive(browsers, first_phone, "thanks!")  # the conversation in view: read at once
-    await user.should_see("thanks!", retries=50)
+    await user.should_see("thanks!", retries=WAIT_RETRIES)
     await eventually(lambda: not badge(user, first).visible)
     user.find(marker=f"tab-{second}").click()
     await eventually(lambda: not badge(user, second).visible)
@@ -99,10 +99,10 @@ async def test_close_and_dispose_ends_the_conversation_with_its_disposition(brow
     interaction_id = await accepted(browsers, user, new_phone(), "I am done, thanks")
     user.find(marker="chat-menu").click()
     user.find(marker="close-dispose").click()
-    await user.should_see(marker="disposition", retries=50)
+    await user.should_see(marker="disposition", retries=WAIT_RETRIES)
     element(user, "disposition").set_value("Resolved")
     user.find(marker="close-confirm").click()
-    await user.should_not_see(marker=f"tab-{interaction_id}", retries=50)
+    await user.should_not_see(marker=f"tab-{interaction_id}", retries=WAIT_RETRIES)
     await user.should_see("Accept an offer, or pick a conversation on the left.")
     details = await browsers.services.interactions.get(await browsers.principal("supervisor"), interaction_id)
     assert details["status"] == "closed" and details["disposition"] == "Resolved"
@@ -114,8 +114,8 @@ async def test_two_agents_race_and_the_loser_sees_the_offer_go(browsers: Browser
     second = await browsers.signed_in("agent2")
     await go_online(browsers, second, "agent2")
     interaction_id = await receive(browsers, new_phone(), "who takes me?")
-    await first.should_see(marker="accept", retries=50)
-    await second.should_see(marker="accept", retries=50)
+    await first.should_see(marker="accept", retries=WAIT_RETRIES)
+    await second.should_see(marker="accept", retries=WAIT_RETRIES)
     first.find(marker="accept").click()
     second.find(marker="accept").click()
     supervisor = await browsers.principal("supervisor")
@@ -125,8 +125,8 @@ async def test_two_agents_race_and_the_loser_sees_the_offer_go(browsers: Browser
 
     winner_name = await eventually(owner)
     winner, loser = (first, second) if winner_name == "agent1" else (second, first)
-    await winner.should_see(marker=f"tab-{interaction_id}", retries=50)
-    await loser.should_not_see(marker="accept", retries=50)
+    await winner.should_see(marker=f"tab-{interaction_id}", retries=WAIT_RETRIES)
+    await loser.should_not_see(marker="accept", retries=WAIT_RETRIES)
     await loser.should_not_see(marker=f"tab-{interaction_id}")
 
 
@@ -138,21 +138,21 @@ async def test_a_transfer_is_offered_to_the_chosen_agent_who_takes_it(browsers: 
     await go_online(browsers, receiver, "agent5")
     sender.find(marker="chat-menu").click()
     sender.find(marker="transfer").click()
-    await sender.should_see(marker="transfer-target", retries=50)
+    await sender.should_see(marker="transfer-target", retries=WAIT_RETRIES)
     target = element(sender, "transfer-target")
     assert "agent:agent5" in target.options and "queue:WhatsAppConn1" in target.options
     target.set_value("agent:agent5")
     sender.find(marker="transfer-confirm").click()
-    await receiver.should_see("Transfer offered to you", retries=50)
+    await receiver.should_see("↪ Transfer from Alice Agent", retries=WAIT_RETRIES)
     receiver.find(marker="accept").click()
-    await receiver.should_see(marker=f"tab-{interaction_id}", retries=50)
-    await sender.should_not_see(marker=f"tab-{interaction_id}", retries=50)
+    await receiver.should_see(marker=f"tab-{interaction_id}", retries=WAIT_RETRIES)
+    await sender.should_not_see(marker=f"tab-{interaction_id}", retries=WAIT_RETRIES)
 
 
 async def test_pausing_asks_for_a_reason(browsers: Browsers) -> None:
     user = await browsers.signed_in("agent2")
     element(user, "state").set_value("paused")
-    await user.should_see("Pause: why?", retries=50)
+    await user.should_see("Pause: why?", retries=WAIT_RETRIES)
     user.find("Lunch").click()
     user.find(kind=ui.button, content="Pause").click()
     principal = await browsers.principal("agent2")
@@ -170,9 +170,9 @@ async def test_canned_answers_are_searched_and_filled_with_the_customers_name(br
     await go_online(browsers, user, "agent3")
     await accepted(browsers, user, new_phone(), "hi", "Carla Bruni")
     user.find(marker="canned").click()
-    await user.should_see(marker="canned-search", retries=50)
+    await user.should_see(marker="canned-search", retries=WAIT_RETRIES)
     user.find(marker="canned-search").type("good")
-    await user.should_see("Thank you for writing to us, Carla. Have a good day!", retries=50)
+    await user.should_see("Thank you for writing to us, Carla. Have a good day!", retries=WAIT_RETRIES)
     await user.should_not_see("Greeting")
     user.find(marker="canned-answer").click()
     await eventually(lambda: element(user, "composer").value == "Thank you for writing to us, Carla. Have a good day!")
@@ -184,7 +184,7 @@ async def test_the_admins_tab_limit_refuses_one_more_conversation(browsers: Brow
     await go_online(browsers, user, "agent5")
     await accepted(browsers, user, new_phone(), "first")
     await receive(browsers, new_phone(), "second")
-    await user.should_see(marker="accept", retries=50)
+    await user.should_see(marker="accept", retries=WAIT_RETRIES)
     user.find(marker="accept").click()
     await eventually(lambda: user.notify.contains(
         "You have the most open conversations allowed (1): close one first."))
@@ -194,7 +194,7 @@ async def test_a_state_set_elsewhere_is_shown_and_not_asked_again(browsers: Brow
     user = await browsers.signed_in("agent3")
     principal = await browsers.principal("agent3")
     await browsers.services.agents.set_state(principal, "paused", "Meeting")
-    await user.should_see("Meeting", retries=50)
+    await user.should_see("Meeting", retries=WAIT_RETRIES)
     assert element(user, "state").value == "paused"
     await user.should_not_see("Pause: why?")
     assert (await browsers.services.agents.me(principal))["reason"] == "Meeting"
@@ -208,9 +208,9 @@ async def test_with_names_masked_canned_answers_keep_the_placeholder_and_the_cus
     await go_online(browsers, user, "agent4")
     interaction_id = await accepted(browsers, user, new_phone(), "hi", "Carla Bruni")
     user.find(marker="canned").click()
-    await user.should_see(marker="canned-search", retries=50)
+    await user.should_see(marker="canned-search", retries=WAIT_RETRIES)
     user.find(marker="canned-search").type("good")
-    await user.should_see("Thank you for writing to us, {first_name}. Have a good day!", retries=50)
+    await user.should_see("Thank you for writing to us, {first_name}. Have a good day!", retries=WAIT_RETRIES)
     user.find(marker="canned-answer").click()
     user.find(marker="send").click()
     agent, supervisor = await browsers.principal("agent4"), await browsers.principal("supervisor")
@@ -222,7 +222,7 @@ async def test_with_names_masked_canned_answers_keep_the_placeholder_and_the_cus
     await eventually(lambda: sent_text(supervisor))
     assert await sent_text(supervisor) == "Thank you for writing to us, Carla. Have a good day!"
     assert await sent_text(agent) == "Thank you for writing to us, •••. Have a good day!"
-    await user.should_see(marker="message-out", retries=50)
+    await user.should_see(marker="message-out", retries=WAIT_RETRIES)
     assert "Carla" not in element(user, "message-out").content
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from server.persistence.models import AuthSession, User
 from server.services.passwords import hash_password
 from server.ui.context import SESSION_ENDED, SIGNED_OUT
-from tests.ui.conftest import Browsers, element, eventually
+from tests.ui.conftest import WAIT_RETRIES, Browsers, element, eventually
 
 
 async def _admin_filling_a_new_admin(browsers: Browsers, admin: str, new: str) -> tuple[int, Any, Any]:
@@ -18,9 +18,9 @@ async def _admin_filling_a_new_admin(browsers: Browsers, admin: str, new: str) -
     admin_id = (await User.create(username=admin, password_hash=hash_password("demo"), role="admin")).id
     user = await browsers.signed_in(admin)
     await user.open("/admin/users")
-    await user.should_see(marker="users-table", retries=50)
+    await user.should_see(marker="users-table", retries=WAIT_RETRIES)
     user.find(marker="users-new").click()
-    await user.should_see(marker="user-save", retries=50)
+    await user.should_see(marker="user-save", retries=WAIT_RETRIES)
     user.find(marker="user-username").type(new)
     user.find(marker="user-password").type("mallory-pass-1")
     element(user, "user-role").set_value("admin")
@@ -53,13 +53,13 @@ async def test_a_page_whose_session_ended_elsewhere_refuses_the_next_action(brow
 
     save.click()
     await eventually(lambda: chief.notify.contains(SESSION_ENDED))
-    await chief.should_see("Sign in", retries=50)  # sent to the sign-in page
+    await chief.should_see("Sign in", retries=WAIT_RETRIES)  # sent to the sign-in page
     assert not await User.exists(username="mallory2")
 
 
 async def test_a_new_role_rebuilds_open_pages_and_a_lower_one_signs_out(browsers: Browsers) -> None:
     agent = await browsers.signed_in("agent2")
-    await agent.should_see(marker="user-menu", retries=50)
+    await agent.should_see(marker="user-menu", retries=WAIT_RETRIES)
     admin = await browsers.principal("admin")
     await browsers.services.admin.update_user(admin, "agent2", {"role": "supervisor"})
 
@@ -75,7 +75,7 @@ async def test_a_new_role_rebuilds_open_pages_and_a_lower_one_signs_out(browsers
     assert await eventually(board_offered, timeout=10)
     await browsers.services.admin.update_user(admin, "agent2", {"role": "agent"})
     await eventually(lambda: agent.notify.contains(SIGNED_OUT))
-    await agent.should_see("Sign in", retries=50)
+    await agent.should_see("Sign in", retries=WAIT_RETRIES)
 
 
 
@@ -92,8 +92,8 @@ async def test_a_board_left_open_stops_showing_live_data_once_its_session_ended(
     (idle, past its lifetime, or ended by an administrator) shows nothing more and goes to sign in."""
     watcher = await browsers.signed_in("supervisor")
     await watcher.open("/supervisor")
-    await watcher.should_see(marker="board-queues", retries=50)
+    await watcher.should_see(marker="board-queues", retries=WAIT_RETRIES)
     supervisor = await User.get(username="supervisor")
     await browsers.services.auth.forget_user(supervisor.id, end_sessions=True)  # no event: ended as by expiry
     await eventually(lambda: watcher.notify.contains(SESSION_ENDED), timeout=10)
-    await watcher.should_see("Sign in", retries=50)
+    await watcher.should_see("Sign in", retries=WAIT_RETRIES)

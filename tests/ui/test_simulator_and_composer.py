@@ -11,7 +11,7 @@ from server.errors import Forbidden, Invalid, NotFound
 from server.persistence.models import Contact, ContactList, ContactTrigger, Interaction, ListPermission
 from server.persistence.queries import InteractionFilter
 from server.services import contact_card
-from tests.ui.conftest import Browsers, accepted, element, eventually, go_online, new_phone, receive
+from tests.ui.conftest import WAIT_RETRIES, Browsers, accepted, element, eventually, go_online, new_phone, receive
 
 
 async def test_the_simulator_talks_to_the_agent_and_never_shows_a_note(browsers: Browsers) -> None:
@@ -22,21 +22,21 @@ async def test_the_simulator_talks_to_the_agent_and_never_shows_a_note(browsers:
     await customer.should_see("Sign in")  # the simulator needs a signed-in administrator
     await browsers.signed_in("admin", customer)
     await customer.open("/simulator")
-    await customer.should_see("Customer simulator", retries=50)
+    await customer.should_see("Customer simulator", retries=WAIT_RETRIES)
     customer.find(marker="sim-text").type("Hi, I would like to change my booking")
     customer.find(marker="sim-send").click()
-    await customer.should_see(marker="sim-in", retries=50)
-    await agent.should_see(marker="accept", retries=50)
+    await customer.should_see(marker="sim-in", retries=WAIT_RETRIES)
+    await agent.should_see(marker="accept", retries=WAIT_RETRIES)
     agent.find(marker="accept").click()
-    await agent.should_see(marker="composer", retries=50)
+    await agent.should_see(marker="composer", retries=WAIT_RETRIES)
     agent.find(marker="composer").type("Of course: to which date?")
     agent.find(marker="send").click()
-    await agent.should_see(marker="message-out", retries=50)
+    await agent.should_see(marker="message-out", retries=WAIT_RETRIES)
     agent.find(marker="note-switch").click()
     agent.find(marker="composer").type("secret remark")
     agent.find(marker="send").click()
-    await customer.should_see("Of course: to which date?", retries=50)
-    await agent.should_see(marker="message-note", retries=50)
+    await customer.should_see("Of course: to which date?", retries=WAIT_RETRIES)
+    await agent.should_see(marker="message-note", retries=WAIT_RETRIES)
     await customer.should_not_see("secret remark")
 
     supervisor = await browsers.principal("supervisor")
@@ -50,7 +50,7 @@ async def test_the_simulator_talks_to_the_agent_and_never_shows_a_note(browsers:
     customer.find(marker="sim-text").type("the 3rd of December")  # typing: the customer has read it
     customer.find(marker="sim-send").click()
     assert await eventually(lambda: _is(agent_message_status, "read"))
-    await agent.should_see("the 3rd of December", retries=50)
+    await agent.should_see("the 3rd of December", retries=WAIT_RETRIES)
 
 
 async def test_the_simulator_is_for_administrators_while_it_is_switched_on(browsers: Browsers) -> None:
@@ -59,22 +59,22 @@ async def test_the_simulator_is_for_administrators_while_it_is_switched_on(brows
     for username in ("agent1", "supervisor"):
         player = await browsers.signed_in(username)
         await player.open("/simulator")
-        await player.should_see("Only administrators can use the customer simulator.", retries=50)
+        await player.should_see("Only administrators can use the customer simulator.", retries=WAIT_RETRIES)
         await player.should_not_see(marker="sim-send")
     admin = await browsers.principal("admin")
     await browsers.services.admin.update_settings(admin, {"simulator": {"enabled": False}})
     player = await browsers.signed_in("admin")
     await player.open("/simulator")
-    await player.should_see("The customer simulator is switched off", retries=50)
+    await player.should_see("The customer simulator is switched off", retries=WAIT_RETRIES)
     await player.should_not_see(marker="sim-send")
     await player.open("/")
-    await player.should_see(marker="user-menu", retries=50)
+    await player.should_see(marker="user-menu", retries=WAIT_RETRIES)
     player.find(marker="user-menu").click()
-    await player.should_see(marker="logout", retries=50)
+    await player.should_see(marker="logout", retries=WAIT_RETRIES)
     await player.should_not_see("Customer simulator")  # the menu offers it only while it is on
     await browsers.services.admin.update_settings(admin, {"simulator": {"enabled": True}})
     await player.open("/simulator")
-    await player.should_see(marker="sim-send", retries=50)
+    await player.should_see(marker="sim-send", retries=WAIT_RETRIES)
 
 
 async def _is(status, expected: str) -> bool:
@@ -92,13 +92,13 @@ async def test_once_the_window_closed_free_text_is_off_and_a_template_still_goes
     interaction_id = await receive(browsers, phone, "hello from Meta", account="meta-demo")
     await Interaction.filter(id=interaction_id).update(
         last_inbound_at=datetime.now(timezone.utc) - timedelta(hours=25))
-    await user.should_see(marker="accept", retries=50)
+    await user.should_see(marker="accept", retries=WAIT_RETRIES)
     user.find(marker="accept").click()
-    await user.should_see(marker="window", retries=50)
+    await user.should_see(marker="window", retries=WAIT_RETRIES)
     assert "window has closed" in element(user, "window").text
     assert not element(user, "composer").enabled and not element(user, "send").enabled
     user.find(marker="template").click()
-    await user.should_see(marker="template-send", retries=50)
+    await user.should_see(marker="template-send", retries=WAIT_RETRIES)
     for field in user.find(kind=ui.input, marker="template-variable").elements:
         field.set_value("Ada")
     user.find(marker="template-send").click()
@@ -117,9 +117,9 @@ async def test_the_customer_is_saved_as_a_contact_and_edited_from_the_sidebar(br
     await go_online(browsers, user, "agent4")
     phone = new_phone()
     interaction_id = await accepted(browsers, user, phone, "hello", "Lucia Maria Gallo")
-    await user.should_see("Not saved in a contact list yet.", retries=50)
+    await user.should_see("Not saved in a contact list yet.", retries=WAIT_RETRIES)
     user.find(marker="contact-new").click()
-    await user.should_see(marker="contact-first_name", retries=50)
+    await user.should_see(marker="contact-first_name", retries=WAIT_RETRIES)
     assert element(user, "contact-first_name").value == "Lucia Maria"  # the last word is the last name
     assert element(user, "contact-last_name").value == "Gallo"
     element(user, "contact-email").set_value("not-an-email")
@@ -128,19 +128,19 @@ async def test_the_customer_is_saved_as_a_contact_and_edited_from_the_sidebar(br
     element(user, "contact-email").set_value("lucia@example.com")
     user.find(marker="contact-save").click()
     await eventually(lambda: Contact.exists(first_name="Lucia Maria"))
-    await user.should_see(marker="contact-edit", retries=50)
+    await user.should_see(marker="contact-edit", retries=WAIT_RETRIES)
     contact = await Contact.get(first_name="Lucia Maria").prefetch_related("phones", "list")
     assert contact.list.name == "Customers" and [p.phone for p in contact.phones] == [phone]
     assert (contact.last_name, contact.email) == ("Gallo", "lucia@example.com")
     assert (await Interaction.get(id=interaction_id)).contact_id == contact.id
     user.find(marker="contact-edit").click()
-    await user.should_see(marker="contact-save", retries=50)
+    await user.should_see(marker="contact-save", retries=WAIT_RETRIES)
     user.find(marker="contact-save").click()
     await eventually(lambda: user.notify.contains("Nothing to save."))
     element(user, "contact-company").set_value("Gallo & Figli")
     user.find(marker="contact-save").click()
     await eventually(lambda: Contact.exists(company="Gallo & Figli"))
-    await user.should_see(marker="contact-edit", retries=50)
+    await user.should_see(marker="contact-edit", retries=WAIT_RETRIES)
 
 
 async def test_contacts_follow_list_permissions_and_masking(browsers: Browsers) -> None:
@@ -217,16 +217,16 @@ async def test_the_owner_tags_the_conversation_from_the_details_tab(browsers: Br
     await go_online(browsers, user, "agent3")
     interaction_id = await accepted(browsers, user, new_phone(), "I'd like to buy", "Ugo Sala")
     element(user, "sidebar-tabs").set_value("details")
-    await user.should_see(marker="details-edit", retries=50)
+    await user.should_see(marker="details-edit", retries=WAIT_RETRIES)
     user.find(marker="details-edit").click()
-    await user.should_see(marker="edit-tags", retries=50)
+    await user.should_see(marker="edit-tags", retries=WAIT_RETRIES)
     element(user, "edit-tags").set_value(["Sales"])
     element(user, "edit-disposition").set_value("Sale")
     user.find(marker="edit-save").click()
     await eventually(lambda: user.notify.contains("Saved."))
     saved = await browsers.services.interactions.get(await browsers.principal("agent3"), interaction_id)
     assert saved["tags"] == ["Sales"] and saved["disposition"] == "Sale"
-    await user.should_see("Sale", retries=50)  # the details tab shows what was saved
+    await user.should_see("Sale", retries=WAIT_RETRIES)  # the details tab shows what was saved
 
 
 async def test_the_journey_joins_a_contacts_conversations_only_for_who_may_see_the_contact(browsers: Browsers) -> None:

@@ -13,7 +13,7 @@ from nicegui.testing.user_interaction import UserInteraction
 from server.persistence.models import Account, AuditEntry, Template
 from server.ui.templates_page import FORBIDDEN
 from tests.connectors.fake_meta_templates import FakeTemplateGraph, meta_template
-from tests.ui.conftest import Browsers, element, eventually
+from tests.ui.conftest import WAIT_RETRIES, Browsers, element, eventually
 
 SID = "HX" + "0123456789abcdef" * 2
 
@@ -41,10 +41,10 @@ async def dialog_closes(user, marker: str, closing: bool = False) -> None:
 
 async def test_a_template_is_created_with_a_live_preview(browsers: Browsers) -> None:
     user = await templates(browsers)
-    await user.should_see(marker="templates-table", retries=50)
+    await user.should_see(marker="templates-table", retries=WAIT_RETRIES)
     assert "order_update" in rows(user)  # the demo's
     user.find(marker="templates-new").click()
-    await user.should_see(marker="template-save", retries=50)
+    await user.should_see(marker="template-save", retries=WAIT_RETRIES)
     element(user, "template-name").set_value("delivery_note")
     element(user, "template-header").set_value("Your delivery")
     user.find(marker="template-body").type("Hi {{1}}, your parcel {{2}} ")
@@ -84,10 +84,10 @@ async def test_a_template_is_created_with_a_live_preview(browsers: Browsers) -> 
 
 async def test_a_template_is_edited_and_only_what_changed_is_saved(browsers: Browsers) -> None:
     user = await templates(browsers)
-    await user.should_see(marker="templates-table", retries=50)
+    await user.should_see(marker="templates-table", retries=WAIT_RETRIES)
     order = await Template.get(name="order_update")
     user.find(marker="templates-table").trigger("edit", {"id": order.id})
-    await user.should_see(marker="template-save", retries=50)
+    await user.should_see(marker="template-save", retries=WAIT_RETRIES)
     assert element(user, "template-body").value == order.body
     user.find(marker="template-save").click()
     await eventually(lambda: user.notify.contains("Nothing to save."))
@@ -104,10 +104,10 @@ async def test_a_template_is_edited_and_only_what_changed_is_saved(browsers: Bro
 async def test_a_template_is_deleted_unless_an_account_recontacts_with_it(browsers: Browsers) -> None:
     doomed = await Template.create(name="doomed", body="Bye")
     user = await templates(browsers)
-    await user.should_see(marker="templates-table", retries=50)
+    await user.should_see(marker="templates-table", retries=WAIT_RETRIES)
     recontact = await Template.get(name="recontact")
     user.find(marker="templates-table").trigger("delete", {"id": recontact.id})
-    await user.should_see(marker="template-delete-confirm", retries=50)
+    await user.should_see(marker="template-delete-confirm", retries=WAIT_RETRIES)
     user.find(marker="template-delete-confirm").click()
     await eventually(lambda: user.notify.contains("recontact template of"))
     assert await Template.filter(name="recontact").exists()
@@ -115,7 +115,7 @@ async def test_a_template_is_deleted_unless_an_account_recontacts_with_it(browse
 
     await dialog_closes(user, "template-delete-confirm", closing=True)
     user.find(marker="templates-table").trigger("delete", {"id": doomed.id})
-    await user.should_see(marker="template-delete-confirm", retries=50)
+    await user.should_see(marker="template-delete-confirm", retries=WAIT_RETRIES)
     user.find(marker="template-delete-confirm").click()
     await eventually(lambda: user.notify.contains("Template doomed deleted."))
     await dialog_closes(user, "template-delete-confirm")
@@ -125,10 +125,10 @@ async def test_a_template_is_deleted_unless_an_account_recontacts_with_it(browse
 
 async def test_a_twilio_content_sid_is_set_through_its_dialog(browsers: Browsers) -> None:
     user = await templates(browsers)
-    await user.should_see(marker="templates-table", retries=50)
+    await user.should_see(marker="templates-table", retries=WAIT_RETRIES)
     order = await Template.get(name="order_update")
     user.find(marker="templates-table").trigger("sid", {"id": order.id})
-    await user.should_see(marker="sid-save", retries=50)
+    await user.should_see(marker="sid-save", retries=WAIT_RETRIES)
     assert element(user, "sid-account").value == "twilio-demo"
     element(user, "sid-value").set_value("HX12")
     user.find(marker="sid-save").click()
@@ -142,7 +142,7 @@ async def test_a_twilio_content_sid_is_set_through_its_dialog(browsers: Browsers
 
 async def test_sync_from_meta_explains_what_the_account_lacks(browsers: Browsers) -> None:
     user = await templates(browsers)
-    await user.should_see(marker="templates-sync-meta-demo", retries=50)
+    await user.should_see(marker="templates-sync-meta-demo", retries=WAIT_RETRIES)
     user.find(marker="templates-sync-meta-demo").click()
     await eventually(lambda: user.notify.contains("The account 'meta-demo' has no WhatsApp Business Account id: set "
                                                   "waba_id in its credentials."))
@@ -150,20 +150,20 @@ async def test_sync_from_meta_explains_what_the_account_lacks(browsers: Browsers
 
 async def test_only_administrators_open_the_page_or_see_its_link(browsers: Browsers) -> None:
     agent = await templates(browsers, "agent1")
-    await agent.should_see(FORBIDDEN, retries=50)
+    await agent.should_see(FORBIDDEN, retries=WAIT_RETRIES)
     await agent.should_not_see(marker="templates-table")
     await agent.should_not_see(marker="templates-new")
     await agent.open("/interactions")
-    await agent.should_see(marker="list-table", retries=50)
+    await agent.should_see(marker="list-table", retries=WAIT_RETRIES)
     await agent.should_not_see(marker="to-templates")
     supervisor = await templates(browsers, "supervisor")
-    await supervisor.should_see(FORBIDDEN, retries=50)
+    await supervisor.should_see(FORBIDDEN, retries=WAIT_RETRIES)
 
     admin = await browsers.signed_in("admin", await browsers.new())
     await admin.open("/contacts")
-    await admin.should_see(marker="to-templates", retries=50)
+    await admin.should_see(marker="to-templates", retries=WAIT_RETRIES)
     await admin.open("/interactions")
-    await admin.should_see(marker="to-templates", retries=50)
+    await admin.should_see(marker="to-templates", retries=WAIT_RETRIES)
 
 
 async def test_signed_out_is_sent_to_sign_in(browsers: Browsers) -> None:
@@ -184,10 +184,10 @@ async def test_a_template_is_submitted_to_meta_with_examples_and_synced_back(bro
     await Account.filter(key="meta-demo").update(api_base_url=graph.base, credentials={
         "waba_id": "WABA9", "access_token": "tk", "app_secret": "demo-app-secret"})
     user = await templates(browsers)
-    await user.should_see(marker="templates-table", retries=50)
+    await user.should_see(marker="templates-table", retries=WAIT_RETRIES)
     order = await Template.get(name="order_update")
     user.find(marker="templates-table").trigger("submit", {"id": order.id})
-    await user.should_see(marker="submit-confirm", retries=50)
+    await user.should_see(marker="submit-confirm", retries=WAIT_RETRIES)
     assert element(user, "submit-account").value == "meta-demo"
     user.find(marker="submit-example-1").type("Paola")
     await eventually(lambda: element(user, "template-preview").text.startswith("Hi Paola, your order {{2}}"))
@@ -206,6 +206,6 @@ async def test_a_template_is_submitted_to_meta_with_examples_and_synced_back(bro
     user.find(marker="templates-sync-meta-demo").click()
     await eventually(lambda: user.notify.contains("Synced from Meta (meta-demo): 1 updated, 0 created, 1 skipped, "
                                                   "0 removed."))
-    await user.should_see(marker="templates-skipped", retries=50)
+    await user.should_see(marker="templates-skipped", retries=WAIT_RETRIES)
     await user.should_see("photo_offer (en_US): its header is of type IMAGE; this desk sends text headers only.")
     await eventually(lambda: rows(user)["order_update"]["accounts"].startswith("meta-demo: APPROVED"))

@@ -591,3 +591,46 @@ def test_an_agents_own_capacity_replaces_the_queues_per_agent_capacity():
     routing.add_member("own", Availability(True, 3, 1, 0.0, own_capacity=True), 0.0)  # theirs: 4, 1 open
     routing.add_member("queues", Availability(True, 3, 1, 0.0), 0.0)  # the queue's 1 applies: full
     assert offers(routing.enqueue(1, 1.0)) == [("own", 1)]
+
+
+# --- D2: taking a waiting interaction from the waiting list ------------------------------------------
+def test_a_member_takes_an_interaction_it_rejected_without_waiting_for_the_reoffer_delay():
+    routing = queue(Strategy.RING_ALL, "a", "b")
+    routing.enqueue(1, 0.0)
+    routing.reject("a", 1, 1.0)
+    effects = routing.take("a", 1, 2.0)
+    assert effects[0] == Record(1, "accepted", ("a",))
+    assert Withdraw("b", 1, "taken", by="a") in effects
+    assert routing.waiting_ids == []
+    with pytest.raises(Conflict, match="Already taken by a"):
+        routing.take("b", 1, 3.0)
+    with pytest.raises(Conflict, match="Already taken by a"):
+        routing.accept("b", 1, 3.0)
+
+
+def test_a_timed_out_interaction_waits_in_the_list_and_any_member_may_take_it():
+    routing = queue(Strategy.RING_ALL, "a")
+    routing.enqueue(1, 0.0)
+    assert Withdraw("a", 1, "timeout") in routing.tick(TIMEOUT)
+    assert routing.waiting_since() == {1: 0.0}
+    assert routing.take("a", 1, TIMEOUT + 1)[0] == Record(1, "accepted", ("a",))
+
+
+def test_taking_what_another_agent_is_offered_wins_the_race_and_withdraws_their_offer():
+    routing = queue(Strategy.ROUND_ROBIN, "a", "b")
+    [(holder, _)] = offers(routing.enqueue(1, 0.0))  # one agent at a time
+    taker = "b" if holder == "a" else "a"
+    effects = routing.take(taker, 1, 1.0)
+    assert Withdraw(holder, 1, "taken", by=taker) in effects
+    availability = routing.availability_of(taker)
+    assert availability is not None and (availability.open_count, availability.budget) == (1, 4)
+
+
+def test_only_members_take_and_only_what_waits():
+    routing = queue(Strategy.RING_ALL, "a")
+    routing.enqueue(1, 0.0)
+    with pytest.raises(Conflict) as refused:
+        routing.take("stranger", 1, 1.0)
+    assert refused.value.code == "not_member"
+    with pytest.raises(Conflict, match="no longer waiting"):
+        routing.take("a", 99, 1.0)
