@@ -12,7 +12,7 @@ from nicegui import Client, ui
 from nicegui.events import UploadEventArguments
 
 from server.domain.window import window_open
-from server.ui import context
+from server.ui import context, notices
 from server.ui.dialogs import template_dialog
 
 EMOJI = ("😀 😃 😄 😁 😊 🙂 😉 😍 😘 🤗 🤔 😅 😂 🙏 👍 👎 👌 👏 🙌 💪 🎉 ✅ ❌ ⭐ ❤️ 💚 🔥 📦 🚚 📅 ⏰ 💳 "
@@ -100,8 +100,8 @@ class Composer:
                 self.send_button = ui.button(icon="send", on_click=self.send).props("round unelevated").mark("send")
             self.upload = ui.upload(auto_upload=True, max_files=1, on_upload=self._upload,
                                     max_file_size=attachments["max_mb"] * 2**20,
-                                    on_rejected=lambda: ui.notify(
-                                        f"That file is larger than {attachments['max_mb']} MB.", type="warning")
+                                    on_rejected=lambda: notices.tell(
+                                        f"That file is larger than {attachments['max_mb']} MB.", kind="warning")
                                     ).props("accept='image/jpeg,image/png,image/webp,audio/*,video/mp4,video/3gpp,"
                                             "application/pdf,text/plain,.doc,.docx,.xls,.xlsx,.ppt,.pptx'").classes(
                                         "hidden")
@@ -156,7 +156,7 @@ class Composer:
     async def _recontact(self) -> None:
         sent = await context.attempt(self.services.interactions.recontact(self.chat.principal, self.chat.id))
         if sent is not None:
-            ui.notify("Recontact template sent.", type="positive")
+            notices.tell("Recontact template sent.", kind="positive")
 
     def _note_mode(self) -> None:
         self._show_window()
@@ -229,7 +229,7 @@ class Composer:
     async def _upload(self, event: UploadEventArguments) -> None:
         if self.note.value:
             self.upload.reset()
-            ui.notify("Files go to the customer: switch off Internal note to send one.", type="warning")
+            notices.tell("Files go to the customer: switch off Internal note to send one.", kind="warning")
             return
         caption = (self.input.value or "").strip()
         done = await context.attempt(self.services.interactions.send_file(
@@ -248,7 +248,7 @@ class Composer:
             except Exception:  # no answer from the browser
                 started = False
             if not started:  # the browser refused the microphone, or has none
-                ui.notify("The microphone is not available in this browser.", type="warning")
+                notices.tell("The microphone is not available in this browser.", kind="warning")
                 return
             self.recording = True
             self.mic.props("color=negative icon=stop title='Stop and send'")
@@ -266,4 +266,4 @@ class Composer:
                 message = json.loads(answer.get("body") or "{}")["error"]["message"]
             except (ValueError, KeyError, TypeError, AttributeError):
                 message = "The voice message could not be sent."
-            ui.notify(message, type="warning")
+            notices.tell(message, kind="warning")

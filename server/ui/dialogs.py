@@ -8,7 +8,7 @@ from typing import Any
 from nicegui import ui
 
 from server.domain.templates import preview, variable_count
-from server.ui import context
+from server.ui import context, notices
 
 
 class _Choice(ui.select):
@@ -34,7 +34,7 @@ async def transfer_dialog(chat: Any) -> None:
     if targets is None:
         return
     if not targets["agents"] and not any(q["agents_online"] for q in targets["queues"]):
-        ui.notify("Nobody can take a transfer right now: no other agent is online.", type="warning")
+        notices.tell("Nobody can take a transfer right now: no other agent is online.", kind="warning")
         return
     names = {f"agent:{a['username']}": a["name"] for a in targets["agents"]}
     names |= {f"queue:{q['name']}": f"queue {q['name']}" for q in targets["queues"]}
@@ -53,7 +53,7 @@ async def transfer_dialog(chat: Any) -> None:
 
         async def transfer() -> None:
             if not choice.value:
-                ui.notify("Choose an agent or a queue.", type="warning")
+                notices.tell("Choose an agent or a queue.", kind="warning")
                 return
             kind, _, name = str(choice.value).partition(":")
             done = await context.attempt(context.services().interactions.transfer(
@@ -61,8 +61,8 @@ async def transfer_dialog(chat: Any) -> None:
             if done is None:
                 return
             if done["status"] == "pending":  # otherwise the desk tells that it came back (TransferFailed)
-                ui.notify(f"Transfer offered to {names[choice.value]}; it stays with you until accepted.",
-                          type="info")
+                notices.tell(f"Transfer offered to {names[choice.value]}; it stays with you until accepted.",
+                             key=f"conversation-{chat.id}")
             dialog.close()
 
         with ui.row().classes("w-full justify-end"):
@@ -81,7 +81,7 @@ async def close_dialog(chat: Any, *, dispose: bool) -> None:
 
         async def close() -> None:
             if choice is not None and not choice.value:
-                ui.notify("Choose a disposition.", type="warning")
+                notices.tell("Choose a disposition.", kind="warning")
                 return
             done = await context.attempt(context.services().interactions.close(
                 chat.principal, chat.id, choice.value if choice is not None else None))
@@ -132,7 +132,7 @@ class TemplatePicker:
 async def template_dialog(chat: Any) -> None:
     templates = await context.services().catalog.agent_templates()
     if not templates:
-        ui.notify("No template is available to agents.", type="warning")
+        notices.tell("No template is available to agents.", kind="warning")
         return
     with context.dialog() as dialog, ui.card().classes("w-[480px]"):
         ui.label("Send a template").classes("text-lg font-medium")
@@ -172,7 +172,7 @@ def details_editor(principal: Any, interaction: dict[str, Any], choices: tuple[l
         saved = await context.attempt(services.interactions.edit(
             principal, interaction["id"], {"tags": tags.value or [], "disposition": disposition.value}))
         if saved is not None:
-            ui.notify("Saved.", type="positive")
+            notices.tell("Saved.", kind="positive")
             if on_saved is not None:
                 await on_saved(saved)
 

@@ -8,7 +8,7 @@ from typing import Any
 from nicegui import ui
 
 from server.domain.phone import readable_phone
-from server.ui import context
+from server.ui import context, notices
 from server.ui.dialogs import TemplatePicker
 
 
@@ -18,7 +18,7 @@ async def new_conversation_dialog(desk: Any, phone: str = "") -> None:
     accounts = await services.outbound.accounts(desk.principal)
     templates = await services.catalog.agent_templates()
     if not accounts:
-        ui.notify("No account is routed to your queues.", type="warning")
+        notices.tell("No account is routed to your queues.", kind="warning")
         return
     with context.dialog() as dialog, ui.card().classes("w-[520px]"):
         ui.label("New conversation").classes("text-lg font-medium")

@@ -10,7 +10,7 @@ from nicegui import ui
 from server.domain.contact_fields import split_name
 from server.domain.phone import readable_phone
 from server.services import contact_card
-from server.ui import context
+from server.ui import context, notices
 from server.ui.contact_editor import changed
 from server.ui.dialogs import details_choices, details_editor
 from server.ui.bubbles import header_html
@@ -110,13 +110,13 @@ class Sidebar:
         async def save() -> None:
             changes = changed(typed(), baseline)
             if not (changes or lists):
-                ui.notify("Nothing to save.")
+                notices.tell("Nothing to save.")
                 return
             done = await context.attempt(contact_card.save(
                 context.services().contacts, self.desk.principal, self.interaction["id"], changes,  # type: ignore[index]
                 target.value if target is not None else None))
             if done is not None:
-                ui.notify("Contact saved.", type="positive")
+                notices.tell("Contact saved.", kind="positive")
                 await self.show()
 
         with ui.row().classes("w-full justify-end"):

@@ -20,6 +20,8 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
 
 from tests.serverproc import Api, ServerProcess
 
+pytestmark = pytest.mark.fuzz  # run by .ci/run after the README suite (see pyproject.toml)
+
 EXAMPLES = 4
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.connectors import kaleyra
 from server.errors import Invalid
+
+pytestmark = pytest.mark.fuzz  # run by .ci/run after the README suite (see pyproject.toml)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

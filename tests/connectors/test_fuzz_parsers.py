@@ -16,6 +16,8 @@ from server.connectors import meta, sinch, twilio
 from server.errors import Invalid
 from tests.serverproc import Api, ServerProcess
 
+pytestmark = pytest.mark.fuzz  # run by .ci/run after the README suite (see pyproject.toml)
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),

@@ -17,6 +17,8 @@ import pytest
 from tests.postgres import postgres_binaries, postgres_server
 from tests.serverproc import Api, ServerProcess
 
+pytestmark = pytest.mark.system  # run by .ci/run after the README suite (see pyproject.toml)
+
 ROUNDS = 10
 _numbers = itertools.count(random.randrange(1_000_000, 8_000_000))
 

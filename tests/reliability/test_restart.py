@@ -11,6 +11,8 @@ import pytest
 from tests.postgres import postgres_binaries, postgres_server
 from tests.serverproc import Api, ServerProcess
 
+pytestmark = pytest.mark.system  # run by .ci/run after the README suite (see pyproject.toml)
+
 
 @pytest.fixture(params=["sqlite", "postgres"] if postgres_binaries() else ["sqlite"])
 def database_url(request):

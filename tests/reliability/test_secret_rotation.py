@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
 from server.persistence.credentials import derive_key
@@ -14,6 +15,8 @@ from tests.api.conftest import new_phone
 from tests.serverproc import ServerProcess, copy_data_dir
 from tests.stored import rows
 from tests.webhooks import signed_meta_text
+
+pytestmark = pytest.mark.system  # run by .ci/run after the README suite (see pyproject.toml)
 
 ACCOUNT, APP_SECRET = "meta-demo", "demo-app-secret"  # the demo workspace's Meta account
 

@@ -21,6 +21,8 @@ import pytest
 from tests.postgres import postgres_server
 from tests.serverproc import ROOT, Api, ServerProcess
 
+pytestmark = pytest.mark.system  # run by .ci/run after the README suite (see pyproject.toml)
+
 SCRIPT = ROOT / "scripts" / "seed.py"
 PASSWORD = "seeded-secret"
 FLAGS = {"--agents": 4, "--supervisors": 1, "--queues": 2, "--contacts": 80, "--interactions": 30,

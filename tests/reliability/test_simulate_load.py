@@ -23,6 +23,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from load_check import Sent, Stored, check_run  # noqa: E402
 from load_plan import Customer, ProviderSettings, customers, plan_messages, webhook_request  # noqa: E402
 
+pytestmark = pytest.mark.system  # run by .ci/run after the README suite (see pyproject.toml)
+
 SCRIPT = ROOT / "scripts" / "simulate_load.py"
 RUN = "ab12cd34"
 
