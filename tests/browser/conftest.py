@@ -37,7 +37,8 @@ FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1366,
          "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
          "--autoplay-policy=no-user-gesture-required")
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-WAIT = 10.0  # seconds: the longest any single step of the UI may take
+WAIT = 20.0  # seconds: the longest any single step of the UI may take (generous: the suite runs in two
+# workers, also beside other loads; a step takes only as long as the page does)
 
 os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must never try to download a browser or driver
 

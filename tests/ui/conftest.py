@@ -118,16 +118,21 @@ async def browsers(tmp_path, monkeypatch, sqlite_demo_dir) -> AsyncIterator[Brow
 
 
 async def eventually(check: Callable[[], Awaitable[Any] | Any], timeout: float = WAIT_SECONDS) -> Any:
-    """Poll until `check` gives something truthy (it may be async)."""
+    """Poll until `check` gives something truthy (it may be async). A check that fails to find what it looks
+    at (AssertionError: not on the page yet) is tried again; the last such failure is told at the timeout."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
+        failure: AssertionError | None = None
+        try:
+            value = check()
+            if asyncio.iscoroutine(value):
+                value = await value
+        except AssertionError as error:
+            value, failure = None, error
         if value:
             return value
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not reached in {timeout} s (last: {value!r})")
+            raise AssertionError(f"not reached in {timeout} s (last: {value!r})") from failure
         await asyncio.sleep(0.02)
 
 
