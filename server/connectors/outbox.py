@@ -30,9 +30,12 @@ INTERRUPTED = ("The server stopped while this message was being sent; it was not
                "customer is not written twice.")
 
 
+SENDS_AT_ONCE = 32  # messages on their way to providers at one time
+
+
 class Outbox:
     def __init__(self, writer: Writer, senders: Senders, hub: EventHub, files: MediaFiles, public_url: str,
-                 retry_delays: tuple[float, ...] = RETRY_DELAYS, concurrency: int = 32) -> None:
+                 retry_delays: tuple[float, ...] = RETRY_DELAYS, concurrency: int = SENDS_AT_ONCE) -> None:
         self.writer, self.senders, self.hub = writer, senders, hub
         self.files, self.public_url = files, public_url
         self.retry_delays = retry_delays

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from server.connectors.outbox import INTERRUPTED
+from server.connectors.outbox import INTERRUPTED, SENDS_AT_ONCE
 from tests.connectors.campaign_workspace import ACCOUNT, LIST, MAPPING, TEMPLATE, phone_of, recipients_of
 from tests.connectors.fake_providers import FakeGraph
 from tests.postgres import postgres_binaries, postgres_server
@@ -87,8 +87,9 @@ def test_a_campaign_killed_midway_sends_nobody_twice_and_skips_nobody(tmp_path, 
         failed = admin.get(f"/admin/campaigns/{campaign_id}", params={"state": "failed", "page_size": 200}).json()
         interrupted = {r["phone"] for r in failed["recipients"]["items"]}
         assert all(r["reason"] == INTERRUPTED for r in failed["recipients"]["items"])
-        # Only a message whose send had begun when the server died can be in doubt (failed, not resent).
-        assert len(interrupted) <= 5 and totals["failed"] == len(interrupted)
+        # Only a message whose send had begun when the server died can be in doubt (failed, not resent): at most
+        # as many as the outbox sends at once (a few when quiet; more when the machine is busy).
+        assert len(interrupted) <= SENDS_AT_ONCE and totals["failed"] == len(interrupted)
         everyone = {phone_of(n) for n in range(CONTACTS)}
         assert set(received) | interrupted == everyone  # nobody skipped
         assert totals["sent"] == CONTACTS - len(interrupted)
