@@ -73,7 +73,7 @@ def seed(path: Path, interactions: int, messages: int, rng: random.Random) -> di
     per = messages // interactions
     span = 365 * 24 * 3600
     message_id = 0
-    rows_i, rows_m, rows_t = [], [], []
+    rows_i, rows_m, rows_t, rows_p = [], [], [], []
     phones = []
     seconds = sorted(rng.randrange(span) for _ in range(interactions))
     for n in range(interactions):
@@ -98,6 +98,7 @@ def seed(path: Path, interactions: int, messages: int, rng: random.Random) -> di
                        rng.randint(1, len(ACCOUNTS)), agent, agent))
         for tag in rng.sample(range(1, len(TAGS) + 1), k=rng.choice([0, 0, 1, 1, 2])):
             rows_t.append((iid, tag))
+        rows_p.append((iid, agent, stamp(created)))
         if len(rows_m) >= 200_000 or n == interactions - 1:
             db.executemany("INSERT INTO interactions (id, customer_phone, customer_name, status, read_marker, "
                            "returned_unread, created_at, closed_at, account_id, first_agent_id, owner_id, "
@@ -105,7 +106,9 @@ def seed(path: Path, interactions: int, messages: int, rng: random.Random) -> di
             db.executemany("INSERT INTO messages (id, interaction_id, direction, kind, text, status, sender, "
                            "created_at) VALUES (?, ?, ?, 'text', ?, ?, ?, ?)", rows_m)
             db.executemany("INSERT INTO interaction_tags (interactions_id, tag_id) VALUES (?, ?)", rows_t)
-            rows_i, rows_m, rows_t = [], [], []
+            db.executemany("INSERT INTO participations (interaction_id, user_id, joined_at) VALUES (?, ?, ?)",
+                           rows_p)
+            rows_i, rows_m, rows_t, rows_p = [], [], [], []
     db.execute("COMMIT")
     started = time.perf_counter()
     db.execute(search_migration.SQLITE_REBUILD)
@@ -178,10 +181,12 @@ def cases(info: dict, rng: random.Random) -> list[tuple[str, InteractionFilter]]
         ("two tags", F(tags=("Billing", "VIP"))),
         ("date range (one month)", F(created_from=month[0], created_to=month[1])),
         ("agent's own list", F(owner="agent17")),
+        ("agent's list (took part in)", F(participant=17)),
         ("status+account+agent", F(status="closed", account="meta-main", agent="agent3")),
         ("open+unread+account", F(status="open", unread=True, account="meta-sales")),
         ("tag+date range", F(tags=("VIP",), created_from=month[0], created_to=month[1])),
         ("agent own+open+unread", F(owner="agent17", status="open", unread=True)),
+        ("agent took part+open+unread", F(participant=17, status="open", unread=True)),
         ("search: name", F(text="Giulia Fontana")),
         ("search: phone E.164", F(text=phone)),
         ("search: phone +39 333 123 4567", F(text=spaced)),
@@ -195,6 +200,7 @@ def cases(info: dict, rng: random.Random) -> list[tuple[str, InteractionFilter]]
         ("search: no match", F(text="xylophonequartz")),
         ("search: operators only", F(text='" * - AND NEAR(')),
         ("search: mid word, agent's own", F(text=words[300], owner="agent17")),
+        ("search: mid word, agent took part", F(text=words[300], participant=17)),
         ("search: mid word + closed + date range", F(text=words[300], status="closed", created_from=month[0],
                                                      created_to=month[1])),
     ]

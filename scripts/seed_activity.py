@@ -106,12 +106,14 @@ class InteractionBatch:
         self.messages: list[tuple[Any, ...]] = []
         self.tags: list[tuple[int, int]] = []
         self.events: list[tuple[Any, ...]] = []
+        self.participations: list[tuple[int, int, datetime]] = []  # (interaction, agent, joined at)
 
     async def write(self) -> None:
         async with in_transaction() as conn:
             await insert_rows(conn, "interactions", INTERACTION_COLUMNS, self.interactions)
             await insert_rows(conn, "messages", MESSAGE_COLUMNS, self.messages)
             await insert_rows(conn, "interaction_tags", ("interactions_id", "tag_id"), self.tags)
+            await insert_rows(conn, "participations", ("interaction_id", "user_id", "joined_at"), self.participations)
             await insert_rows(conn, "routing_events", ("interaction_id", "kind", "agents", "detail", "created_at"),
                               self.events)
 
@@ -168,6 +170,7 @@ async def seed_interactions(count: int, per: int, ws: Workspace, customers: list
         batch.interactions.append((interaction_id, account_id, queue_id, customer.phone, customer_name,
                                    customer.contact_id, "closed", owner, owner, disposition, message_id - 1, False,
                                    created, accepted, closed, last_inbound))
+        batch.participations.append((interaction_id, owner, accepted))
         tags = set(topic.tags) | ({"VIP"} if rng.random() < 0.08 else set())
         batch.tags += [(interaction_id, ws.tags[name]) for name in sorted(tags)]
         batch.events += [(interaction_id, "queued", "[]", "", created),

@@ -135,6 +135,8 @@ async def start_services(settings: Settings) -> Services:
     interactions = InteractionService(system, writer, workspace, senders, outbox, files)
     auth = AuthService(workspace)
     agents = AgentService(system, workspace)
+    presence = PresenceService(auth, agents, workspace)
+    await presence.resume()
     return Services(settings, writer, hub, system, auth, workspace, agents, interactions,
                     inbound, AdminService(workspace, auth, system, board, hub), ContactAdminService(), CatalogService(),
                     ContactService(workspace, writer), outbox, media, files, http, SimulatorService(inbound, workspace),
@@ -143,7 +145,7 @@ async def start_services(settings: Settings) -> Services:
                     TemplateAdminService(MetaTemplates(http, settings.send_retry_delays[:1])),  # admins wait: one retry
                     board, audit_trail=AuditTrailService(), queue_admin=QueueAdminService(system),
                     account_admin=AccountAdminService(inbound), catalog_admin=CatalogAdminService(),
-                    presence=PresenceService(auth, agents, workspace))
+                    presence=presence)
 
 
 def settle_garbage_collector() -> None:

@@ -31,6 +31,12 @@ class PresenceBook:
         self._lost_at[agent] = now
         return True
 
+    def unseen_since(self, agent: str, now: float) -> None:
+        """`agent` had a desk page before the server started and none is connected yet: watched as if it went
+        at `now` (a page that comes back within the grace changes nothing)."""
+        if not self._connections.get(agent):
+            self._lost_at.setdefault(agent, now)
+
     def has_page(self, agent: str) -> bool:
         """Whether a desk page of `agent` is connected now."""
         return bool(self._connections.get(agent))

@@ -18,6 +18,8 @@ class User(Model):
     capacity = fields.IntField(null=True)  # max open interactions; None: the queues' setting
     state = fields.CharField(max_length=16, default="offline")
     state_reason = fields.CharField(max_length=100, null=True)
+    # When a desk page of theirs first connected: presence watches such an agent across restarts (SPEC P1)
+    desk_seen_at = fields.DatetimeField(null=True)
     disabled = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -258,6 +260,27 @@ class Interaction(Model):
                    ("customer_phone",), ("contact_id", "id"), ("created_at",), ("status", "created_at"),
                    ("owner_id", "created_at"),
                    ("first_agent_id", "created_at"), ("account_id", "created_at"))
+
+
+class Participation(Model):
+    """An agent's part in an interaction (SPEC L1: an agent's list holds every conversation they took part in):
+    from when they came to own it (accept, take, a transfer they accepted, a conversation they started) until
+    it was transferred away or returned to its queue. An owner's part stays open through the close. Written
+    by the writer in the transaction of the change it records (persistence/participations.py)."""
+
+    id = fields.IntField(primary_key=True)
+    interaction: fields.ForeignKeyRelation[Interaction] = fields.ForeignKeyField(
+        "models.Interaction", related_name="participations", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("models.User", related_name="participations",
+                                                                    on_delete=fields.CASCADE)
+    joined_at = fields.DatetimeField()
+    left_at = fields.DatetimeField(null=True)  # None: they own it (or owned it until it closed)
+    left_reason = fields.CharField(max_length=16, null=True)  # transferred | returned
+
+    class Meta:
+        table = "participations"
+        unique_together = (("interaction", "user"),)
+        indexes = (("user_id", "interaction_id"),)  # an agent's list (queries.list_interactions)
 
 
 class Message(Model):

@@ -11,6 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from server.persistence.contact_writes import contacts_for_new_conversations
 from server.persistence.db import dialect_sql
 from server.persistence.models import Contact, Interaction, RoutingEvent
+from server.persistence.participations import store_joined
 from server.persistence.writer import WriteOp, WriterContext
 from server.persistence.writes import utcnow
 
@@ -59,6 +60,7 @@ class OpenOutbound(WriteOp):
             conn, "INSERT INTO interactions (id, account_id, queue_id, customer_phone, customer_name, status, "
                   "created_at, owner_id, first_agent_id, accepted_at, contact_id, last_inbound_at, read_marker, "
                   "returned_unread) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, 0, false)"), row)
+        await store_joined(conn, [(interaction_id, self.user_id, now)])
         await RoutingEvent.create(interaction_id=interaction_id, kind="outbound", agents=[self.username],
                                   created_at=now, using_db=conn)
         return OutboundOpened(interaction_id, True, self.username)

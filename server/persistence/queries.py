@@ -70,7 +70,8 @@ class InteractionFilter:
     name: str | None = None  # advanced search: each given field must match
     phone: str | None = None
     message: str | None = None
-    owner: str | None = None  # visibility: agents see only their own
+    owner: str | None = None  # only the interactions this user owns now
+    participant: int | None = None  # visibility: an agent (user id) sees what they took part in (participations)
     masking: Masking = UNMASKED  # the viewer's: a field masked for them matches only whole
     text_e164: str | None = None  # the quick search read as a whole number, if it is one
     phone_e164: str | None = None  # `phone` read as a whole number, if it is one
@@ -249,6 +250,9 @@ async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]],
     if f.owner is not None:
         where.append("i.owner_id = (SELECT id FROM users WHERE username = ?)")
         values.append(f.owner)
+    if f.participant is not None:  # uncorrelated: the agent's rows by index, not a probe per interaction
+        where.append("i.id IN (SELECT p.interaction_id FROM participations p WHERE p.user_id = ?)")
+        values.append(f.participant)
     if f.account:
         where.append("i.account_id IN (SELECT id FROM accounts WHERE key = ? OR CAST(id AS TEXT) = ?)")
         values += [f.account, f.account]
@@ -268,6 +272,8 @@ async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]],
     if f.unread is not None:
         unread = ("(i.status = 'open' AND (i.returned_unread OR EXISTS (SELECT 1 FROM messages m "
                   f"WHERE m.interaction_id = i.id AND {UNREAD_MESSAGE} AND m.id > i.read_marker)))")
+        if f.participant is not None:  # unread only for its owner: what an agent left is read for them
+            unread = f"(i.owner_id = {int(f.participant)} AND {unread})"
         where.append(unread if f.unread else f"NOT {unread}")
     dialect = Tortoise.get_connection("default").capabilities.dialect
     sqlite = dialect == "sqlite"
@@ -310,15 +316,24 @@ async def interaction_tags(ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
-async def last_messages(ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The latest customer-visible message of each interaction (for lists)."""
-    if not ids:
+async def last_messages(ids: list[int], until: dict[int, datetime] | None = None) -> dict[int, dict[str, Any]]:
+    """The latest customer-visible message of each interaction (for lists); for those in `until`, the latest
+    stored by then (what an agent who left it saw last)."""
+    until = until or {}
+    latest = [i for i in ids if i not in until]
+    parts, values = [], []
+    if latest:
+        parts.append(f"SELECT MAX(id) FROM messages WHERE interaction_id IN ({','.join('?' * len(latest))}) "
+                     "AND direction != 'note' GROUP BY interaction_id")
+        values += latest
+    for interaction_id in (i for i in ids if i in until):
+        parts.append("SELECT MAX(id) FROM messages WHERE interaction_id = ? AND direction != 'note' "
+                     "AND created_at <= ?")
+        values += [interaction_id, until[interaction_id]]
+    if not parts:
         return {}
-    marks = ",".join("?" * len(ids))
-    rows = await raw(
-        "SELECT m.interaction_id AS iid, m.direction AS direction, m.text AS text FROM messages m "
-        f"WHERE m.id IN (SELECT MAX(id) FROM messages WHERE interaction_id IN ({marks}) AND direction != 'note' "
-        "GROUP BY interaction_id)", list(ids))
+    rows = await raw("SELECT m.interaction_id AS iid, m.direction AS direction, m.text AS text FROM messages m "
+                     f"WHERE m.id IN ({' UNION ALL '.join(parts)})", values)
     return {r["iid"]: {"direction": r["direction"], "text": r["text"]} for r in rows}
 
 
@@ -337,10 +352,13 @@ def _in_chat_order(query: Any) -> Any:
 
 
 async def messages_of(interaction_id: int, *, before: int | None = None, limit: int = 100,
-                      include_notes: bool = True, agent: str | None = None) -> list[dict[str, Any]]:
+                      include_notes: bool = True, agent: str | None = None,
+                      until: datetime | None = None) -> list[dict[str, Any]]:
     """Newest `limit` messages before the message `before` (in chat order), oldest first. For an `agent`,
-    supervisors' notes meant for another agent are left out."""
+    supervisors' notes meant for another agent are left out; `until`: only those stored by then."""
     query = _in_chat_order(Message.filter(interaction_id=interaction_id))
+    if until is not None:
+        query = query.filter(created_at__lte=until)
     if before is not None:
         cursor = await _in_chat_order(Message.filter(id=before, interaction_id=interaction_id)).first().values(
             "at")
@@ -355,9 +373,12 @@ async def messages_of(interaction_id: int, *, before: int | None = None, limit: 
     return list(reversed(rows))
 
 
-async def message_of(interaction_id: int, message_id: int) -> dict[str, Any] | None:
-    """One message of the interaction, as `messages_of` gives it."""
-    rows = await Message.filter(id=message_id, interaction_id=interaction_id).values(*MESSAGE_FIELDS)
+async def message_of(interaction_id: int, message_id: int, until: datetime | None = None) -> dict[str, Any] | None:
+    """One message of the interaction, as `messages_of` gives it (`until`: if it was stored by then)."""
+    query = Message.filter(id=message_id, interaction_id=interaction_id)
+    if until is not None:
+        query = query.filter(created_at__lte=until)
+    rows = await query.values(*MESSAGE_FIELDS)
     await _with_attachments(rows)
     return rows[0] if rows else None
 

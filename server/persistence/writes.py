@@ -16,6 +16,7 @@ from server.persistence.audit import audit_close, audit_transfer_ended, audit_tr
 from server.persistence.contact_writes import contacts_for_new_conversations
 from server.persistence.db import dialect_sql
 from server.persistence.models import Attachment, Interaction, Message, RoutingEvent, Transfer, User
+from server.persistence.participations import store_joined, store_left
 from server.persistence.writer import BulkWriteOp, WriteOp, WriterContext
 
 HISTORY_DETAIL = RoutingEvent._meta.fields_map["detail"].max_length  # what a routing event's detail holds
@@ -185,8 +186,8 @@ class StoreAgentState(WriteOp):
 
 @dataclass
 class StoreOwner(BulkWriteOp):
-    """The winner of an acceptance race owns the interaction (and the history says so); the first owner
-    is remembered.
+    """The winner of an acceptance race owns the interaction (and the history and their participations say
+    so); the first owner is remembered.
 
     Races are won in bursts, so the owners of a batch are stored with one statement.
     """
@@ -204,6 +205,7 @@ class StoreOwner(BulkWriteOp):
             conn, "UPDATE interactions SET owner_id = ?, first_agent_id = COALESCE(first_agent_id, ?), "
                   "accepted_at = COALESCE(accepted_at, ?) WHERE id = ?"),
             [[ids[op.username], ids[op.username], op.at, op.interaction_id] for op in owners])
+        await store_joined(conn, [(op.interaction_id, ids[op.username], op.at) for op in owners])
         await RoutingEvent.bulk_create([RoutingEvent(interaction_id=op.interaction_id, kind="accepted",
                                                      agents=[op.username], created_at=op.at) for op in owners],
                                        using_db=conn)
@@ -245,7 +247,8 @@ class StoreTransferStarted(WriteOp):
 
 @dataclass
 class StoreTransferResolved(WriteOp):
-    """A pending transfer ends: accepted (owner changes), timed out or failed (returns unread), cancelled."""
+    """A pending transfer ends: accepted (owner changes: the sender's part ends, the new owner's begins), timed
+    out or failed (returns unread), cancelled."""
 
     interaction_id: int
     generation: int
@@ -268,6 +271,8 @@ class StoreTransferResolved(WriteOp):
         if self.status == "accepted":
             await Interaction.filter(id=self.interaction_id).using_db(conn).update(
                 owner_id=accepted_id, returned_unread=False)
+            if accepted_id is not None:  # the sender's part ends here, the new owner's begins
+                await store_joined(conn, [(self.interaction_id, accepted_id, now)])
         elif self.status in ("timed_out", "failed"):
             await Interaction.filter(id=self.interaction_id).using_db(conn).update(returned_unread=True)
         kind = {"accepted": "transfer_accepted", "timed_out": "transfer_timed_out",
@@ -307,6 +312,7 @@ async def store_returned_to_queue(conn: BaseDBAsyncClient, interaction_id: int, 
     owner_id = await _user_id(conn, previous_owner)
     if await Interaction.filter(id=interaction_id, status="open", owner_id=owner_id).using_db(conn).update(
             owner_id=None, returned_unread=True):  # whoever takes it next sees it as unread
+        await store_left(conn, interaction_id, owner_id, now, "returned")
         await RoutingEvent.create(interaction_id=interaction_id, kind="returned", agents=[previous_owner],
                                   detail=reason, created_at=now, using_db=conn)
         if by is not None:

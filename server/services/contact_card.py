@@ -7,7 +7,7 @@ from typing import Any
 from server.domain.contact_fields import STANDARD_FIELDS
 from server.errors import NotFound
 from server.services import list_rights
-from server.services.access import readable_interaction
+from server.services.access import interaction_to_edit, readable_interaction
 from server.services.auth import Principal
 from server.services.contacts import ContactService, hidden_fields
 
@@ -32,8 +32,9 @@ async def card(contacts: ContactService, principal: Principal, interaction_id: i
 
 async def save(contacts: ContactService, principal: Principal, interaction_id: int, changes: dict[str, Any],
                list_name: str | None = None) -> dict[str, Any]:
-    """Edit the conversation's contact, or create it in `list_name` with the customer's number."""
-    row = await readable_interaction(principal, interaction_id)
+    """Edit the conversation's contact, or create it in `list_name` with the customer's number (not by an
+    agent who left the conversation: they only read it)."""
+    row = await interaction_to_edit(principal, interaction_id)
     if row["contact_id"] is not None:
         await contacts.update(principal, row["contact_id"], changes)
     else:

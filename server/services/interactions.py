@@ -28,14 +28,14 @@ from server.domain.templates import render as render_template
 from server.domain.window import window_closed_reason, window_closes_at, window_open
 from server.domain.nul import refuse_nul
 from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.persistence import queries
+from server.persistence import participations, queries
 from server.persistence.files import MediaFiles, StoredFile
 from server.persistence.models import (Account, Attachment, Contact, Interaction, QueueSupervisor, RoutingEvent,
                                        Tag, User)
 from server.persistence.writer import Writer
 from server.persistence.writes import StoreAgentMessage
 from server.services import list_rights
-from server.services.access import owned_interaction, readable_interaction
+from server.services.access import interaction_to_edit, owned_interaction, readable_interaction
 from server.services.audit import record
 from server.services.auth import Principal
 from server.services.settings import SettingsService
@@ -70,6 +70,16 @@ def _transfer_note(value: Any) -> str | None:
     return refuse_nul(note, "The transfer's note") or None
 
 
+def _part(principal: Principal, row: dict[str, Any], left_reason: str | None) -> str | None:
+    """An agent's part in the interaction of `row`: "owner" while they own it (also once closed), else how they
+    left it; None for supervisors and admins."""
+    if principal.sees_everything:
+        return None
+    if row["owner__username"] == principal.username:
+        return "owner"
+    return left_reason or "transferred"
+
+
 class FileUpload(Protocol):
     """A file arriving as a stream, with the text fields sent beside it (complete once it is consumed)."""
 
@@ -99,25 +109,28 @@ class InteractionService:
 
     async def get(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
         row = await readable_interaction(principal, interaction_id)
+        left_at = row["left_at"]  # an agent who left it reads what it held until then
         unread = (await queries.unread_counts([interaction_id])).get(interaction_id, 0)
-        live = await self._live(interaction_id) if row["status"] == "open" else None
+        live = await self._live(interaction_id) if row["status"] == "open" and left_at is None else None
         transfer = None
         if live is not None and live.transfer_to:
             transfer = {"to": live.transfer_to, "targets": live.transfer_targets,
                         "expires_at": iso(live.transfer_deadline)}
-        last = (await queries.last_messages([interaction_id])).get(interaction_id)
+        last = (await queries.last_messages([interaction_id], {interaction_id: left_at} if left_at else None)).get(
+            interaction_id)
         tags = (await queries.interaction_tags([interaction_id])).get(interaction_id, [])
         view = interaction_view(row, unread, masking=self.masking(principal), tags=tags, last_message=last,
-                                transfer=transfer, lists=await list_rights.list_ids(principal, "view"))
+                                transfer=transfer, lists=await list_rights.list_ids(principal, "view"),
+                                viewer=principal.username, part=_part(principal, row, row["left_reason"]))
         view["history"] = await self.history(interaction_id)
         return view
 
     async def edit(self, principal: Principal, interaction_id: int, body: Any) -> dict[str, Any]:
-        """Its tags (the whole set) and disposition (SPEC C6, L1), by whoever may read it: the agent who
-        owns it, supervisors and admins. Audited with the values before and after."""
+        """Its tags (the whole set) and disposition (SPEC C6, L1), by the agent who owns it, supervisors and
+        admins (an agent who left it only reads it). Audited with the values before and after."""
         if not isinstance(body, dict) or not body or set(body) - {"tags", "disposition"}:
             raise Invalid("Send tags (a list of tag names) and/or disposition.")
-        row = await readable_interaction(principal, interaction_id)
+        row = await interaction_to_edit(principal, interaction_id)
         before = {"tags": (await queries.interaction_tags([interaction_id])).get(interaction_id, []),
                   "disposition": row["disposition__name"]}
         after = dict(before)
@@ -156,43 +169,49 @@ class InteractionService:
                 for r in rows]
 
     async def list(self, principal: Principal, f: queries.InteractionFilter) -> tuple[list[dict[str, Any]], int]:
-        """Agents see their own interactions only; supervisors and admins see all. A field masked for the
+        """Agents see the interactions they took part in (owned, or owned until they transferred it or it was
+        returned to its queue), each with their part; supervisors and admins see all. A field masked for the
         viewer is searched whole only (the full number or name): parts would probe it one guess at a time."""
         masking = self.masking(principal)
         region = self.settings.default_region
         f = replace(f, masking=masking, text_e164=whole_number(f.text or "", region),
                     phone_e164=whole_number(f.phone or "", region))
         if not principal.sees_everything:
-            f = replace(f, owner=principal.username)
+            f = replace(f, participant=principal.id)
         rows, total = await queries.list_interactions(f)
         ids = [r["id"] for r in rows]
+        left = {} if principal.sees_everything else await participations.left_parts(
+            principal.id, [r["id"] for r in rows if r["owner__username"] != principal.username])
         unread = await queries.unread_counts(ids)
-        last = await queries.last_messages(ids)
+        last = await queries.last_messages(ids, {i: part.at for i, part in left.items()})
         unmanaged = await queries.unmanaged_counts(rows)
         tags = await queries.interaction_tags(ids)
         lists = await list_rights.list_ids(principal, "view")
         views = []
         for row in rows:
+            part = left.get(row["id"])
             view = interaction_view(row, unread.get(row["id"], 0), masking=masking, tags=tags.get(row["id"], []),
-                                    last_message=last.get(row["id"]), lists=lists)
+                                    last_message=last.get(row["id"]), lists=lists, viewer=principal.username,
+                                    part=_part(principal, row, part.reason if part else None))
             view["unmanaged"] = unmanaged.get((row["account__key"], row["customer_phone"]), 0)
             views.append(view)
         return views, total
 
     async def messages(self, principal: Principal, interaction_id: int, *, before: int | None = None,
                        limit: int = 100) -> list[dict[str, Any]]:
-        await readable_interaction(principal, interaction_id)
+        row = await readable_interaction(principal, interaction_id)
         if not 1 <= limit <= 500:
             raise Invalid("limit must be from 1 to 500.")
         masking = self.masking(principal)
         agent = None if principal.sees_everything else principal.username
         return [message_view(m, masking, with_payload=principal.role == "admin")
-                for m in await queries.messages_of(interaction_id, before=before, limit=limit, agent=agent)]
+                for m in await queries.messages_of(interaction_id, before=before, limit=limit, agent=agent,
+                                                   until=row["left_at"])]
 
     async def message(self, principal: Principal, interaction_id: int, message_id: int) -> dict[str, Any] | None:
         """One message as `messages` shows it to the principal; None when it is not theirs to read."""
-        await readable_interaction(principal, interaction_id)
-        row = await queries.message_of(interaction_id, message_id)
+        interaction = await readable_interaction(principal, interaction_id)
+        row = await queries.message_of(interaction_id, message_id, interaction["left_at"])
         if row is None or (row["recipient"] and not principal.sees_everything and row["recipient"] !=
                            principal.username):
             return None
@@ -284,9 +303,10 @@ class InteractionService:
 
     async def file_of(self, principal: Principal, interaction_id: int, message_id: int) -> tuple[Path, str, str]:
         """(path, content type, file name) of a stored attachment the principal may read."""
-        await readable_interaction(principal, interaction_id)
+        row = await readable_interaction(principal, interaction_id)
+        stored_by = {} if row["left_at"] is None else {"message__created_at__lte": row["left_at"]}
         file = await Attachment.filter(message_id=message_id, message__interaction_id=interaction_id,
-                                       state="stored").first()
+                                       state="stored", **stored_by).first()
         if file is None or file.sha256 is None:
             raise NotFound("This message has no stored file.")
         return self.files.path_of(file.sha256), file.content_type, file.filename
@@ -389,7 +409,8 @@ class InteractionService:
         ref = self.system.interaction(interaction_id)
         if row["status"] != "open" or ref is None or row["owner__username"] != principal.username:
             unread = (await queries.unread_counts([interaction_id])).get(interaction_id, 0)
-            return {"interaction_id": interaction_id, "unread": unread if row["status"] == "open" else 0}
+            counts = row["status"] == "open" and row["left_at"] is None  # nothing is unread for who left it
+            return {"interaction_id": interaction_id, "unread": unread if counts else 0}
         result = await ask(ref, lambda reply: mail.MarkRead(principal.username, reply))
         return {"interaction_id": interaction_id, "unread": result["unread"]}
 

@@ -30,9 +30,11 @@ def notes_visible(principal: Principal, interaction: dict[str, Any]) -> bool:
     """Who may see an interaction's internal notes in its transcript: the one rule.
 
     Notes are internal to the team, not to one agent: everyone who may read the interaction (supervisors,
-    admins, and the agent who owns it) sees them on screen, so the transcript includes them for the same
-    readers. Kept as a function so that a stricter rule changes in this one place."""
-    return principal.sees_everything or interaction.get("owner") == principal.username
+    admins, the agent who owns it, and an agent who took part in it, up to when they left) sees them on
+    screen, so the transcript includes them for the same readers. Kept as a function so that a stricter rule
+    changes in this one place."""
+    return principal.sees_everything or interaction.get("owner") == principal.username \
+        or interaction.get("my_part") is not None
 
 
 class TranscriptService:

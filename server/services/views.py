@@ -37,13 +37,20 @@ def contact_view(row: dict[str, Any], masking: Masking, lists: set[int] | None) 
 
 def interaction_view(row: dict[str, Any], unread: int, *, masking: Masking, lists: set[int] | None,
                      tags: list[str] | None = None, last_message: dict[str, Any] | None = None,
-                     transfer: dict[str, Any] | None = None) -> dict[str, Any]:
+                     transfer: dict[str, Any] | None = None, viewer: str | None = None,
+                     part: str | None = None) -> dict[str, Any]:
+    """`part`: an agent viewer's part in it ("owner", or "transferred" / "returned" once they left it, when
+    nothing in it is unread for them); None for supervisors and admins. `can_edit`: the `viewer` owns it and
+    it is open (they may write, transfer and close it)."""
+    left = part not in (None, "owner")
     return {
         "id": row["id"],
         "status": row["status"],
         "owner": row["owner__username"],
         "first_agent": row["first_agent__username"],
-        "unread": unread if row["status"] == "open" else 0,
+        "unread": unread if row["status"] == "open" and not left else 0,
+        "my_part": part,
+        "can_edit": row["status"] == "open" and viewer is not None and row["owner__username"] == viewer,
         "queue": row["queue__name"],
         "account": row["account__key"],
         "provider": row["account__provider"],

@@ -1,7 +1,8 @@
 """The Interactions page (SPEC L1, L2, L3): every conversation the user may see, filtered and paged; a row
 opens it (its messages, the customer's contact card and journey, its details and routing history). Agents
-see their own, supervisors and admins all; the rule and the masking are the interaction and contact
-services'."""
+see those they took part in, with their part (one they transferred away, or that was returned to its queue,
+opens read-only, up to when they left it); supervisors and admins all; the rule and the masking are the
+interaction and contact services'."""
 from __future__ import annotations
 
 from html import escape
@@ -37,6 +38,10 @@ COLUMNS = [
     {"name": "tags", "label": "Tags", "field": "tags", "align": "left"},
     {"name": "unread", "label": "Unread", "field": "unread", "align": "right"},
 ]
+PART_COLUMN = {"name": "part", "label": "My part", "field": "part", "align": "left"}  # agents' lists only
+PARTS = {"owner": "Owner", "transferred": "Transferred", "returned": "Returned"}
+LEFT = {"transferred": "You transferred this conversation", "returned": "A supervisor returned this conversation "
+        "to its queue"}
 
 
 async def interactions_page(open: int | None = None) -> RedirectResponse | None:
@@ -97,7 +102,8 @@ class InteractionsList:
                     "w-[260px]").mark("list-message")
                 for field in (self.name, self.phone, self.message):
                     field.on("keydown.enter", self.search)
-        self.table = ui.table(columns=COLUMNS, rows=[], row_key="id").props("flat dense").classes(
+        columns = COLUMNS if self.principal.sees_everything else [*COLUMNS[:-1], PART_COLUMN, COLUMNS[-1]]
+        self.table = ui.table(columns=columns, rows=[], row_key="id").props("flat dense").classes(
             "w-full px-4").mark("list-table")
         self.table.on("rowClick", lambda event: self.open(event.args[1]["id"]))
         with ui.row().classes("w-full items-center justify-end gap-2 px-4"):
@@ -175,7 +181,11 @@ class InteractionsList:
                         show_journey(visits)
                     ui.label("This conversation").classes("text-sm font-medium mt-2")
                     ui.html(_details_html(interaction), sanitize=False).classes("w-full")
-                    details_editor(self.principal, interaction, choices)
+                    if interaction["my_part"] in LEFT:  # read only: what it held until they left it
+                        ui.label(f"{LEFT[interaction['my_part']]}: you see its messages up to then.").classes(
+                            "xc-muted text-sm").mark("list-left")
+                    else:
+                        details_editor(self.principal, interaction, choices)
         dialog.on("hide", self.load)  # what was done in it (a close) shows in the list
         dialog.open()
 
@@ -188,7 +198,7 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
     return {"id": item["id"], "status": item["status"], "contact": customer_label(contact, "") + waiting,
             "account": item["account"], "agent": item["first_agent"] or "—", "last": arrow + (last.get("text") or ""),
             "started": (item["created_at"] or "").replace("T", " ")[:16], "tags": ", ".join(item["tags"]),
-            "unread": item["unread"] or ""}
+            "unread": item["unread"] or "", "part": PARTS.get(item.get("my_part") or "", "")}
 
 
 def _contact_section(interaction: dict[str, Any], card: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from tests.serverproc import Api, ServerProcess
 
 ANNA = "Anna Conti"  # the conversation in view
 BEA = "Bea Galli"  # the one the supervisor writes about, not in view
+CARLA = "Carla Ricci"  # the one agent1 transfers to agent2
 TAB = "//div[contains(@class, 'xc-tab')][.//div[text()={}]]"
 
 
@@ -92,3 +93,29 @@ def test_a_supervisors_note_shows_as_unread_on_the_agents_tab(agent: Browser, ap
     agent.wait(lambda d: badge_text(agent, BEA) == "" and unread_total(agent) == "", what="reading clears it")
     assert api["agent1"].get(f"/interactions/{bea}").json()["unread"] == 0
     assert api["agent1"].get(f"/interactions/{anna}").json()["unread"] == 0
+
+
+def test_a_conversation_transferred_away_stays_in_the_agents_list_up_to_the_transfer(
+        agent: Browser, api: dict[str, Api]) -> None:
+    for name in ("agent1", "agent2"):
+        assert api[name].put("/me/state", json={"state": "online"}).status_code == 200
+    carla = conversation(api, CARLA)
+    assert api["agent1"].post(f"/interactions/{carla}/messages", json={"text": "Let me look into it"}).status_code \
+        == 201
+    r = api["agent1"].post(f"/interactions/{carla}/transfer", json={"agent": "agent2"})
+    assert r.status_code == 200, r.text
+    api["agent2"].wait_for_offer(carla)
+    assert api["agent2"].post(f"/interactions/{carla}/accept").status_code == 200
+    assert api["agent2"].post(f"/interactions/{carla}/messages", json={"text": "Sorted, Carla!"}).status_code == 201
+
+    agent.open("/interactions")
+    row = f"//tbody/tr[td[contains(., {xpath_literal(CARLA)})]]"
+    agent.wait(lambda d: "Transferred" in agent.find(By.XPATH, row, what="Carla's row").text,
+               what="Carla's row marked Transferred")
+    agent.screenshot("interactions-transferred-away")
+    agent.click(lambda: agent.find(By.XPATH, row), what="open Carla's conversation")
+    agent.text("Let me look into it")
+    agent.text("You transferred this conversation")
+    assert not agent.has_text("Sorted, Carla!")  # the new owner's reply came after the transfer
+    agent.screenshot("interactions-transferred-away-open")
+    assert not agent.has_text("Close & Dispose…") and not agent.has_text("Save tags and disposition")  # read only

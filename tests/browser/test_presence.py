@@ -171,3 +171,23 @@ def test_signing_out_through_the_api_takes_the_agent_offline_at_once(server: Ser
     window.text("Offline")  # the desk hears it as any state change
     window.driver.quit()
     grace(api, GRACE)
+
+
+def test_after_a_restart_an_agent_whose_browser_never_comes_back_goes_offline(server: ServerProcess,
+                                                                             desk: Callable[[str], Browser],
+                                                                             api: dict[str, Api]) -> None:
+    """Presence is kept in memory, but who had a desk page is stored: after a restart such an agent, still
+    Online in the database, is watched as if their page went at start-up; an API-only agent stays exempt."""
+    window = desk("agent1")
+    api_only = Api(server.base, "agent3")  # has never had a desk page
+    try:
+        assert api_only.put("/me/state", json={"state": "online"}).status_code == 200
+        server.kill()  # a crash: no page is told to go
+        window.driver.quit()  # ... and this browser never comes back
+        server.start()
+        eventually(lambda: board_state(api, "agent1") == "offline", what="agent1 offline after the grace")
+        assert my_state(server, "agent1") == "offline"
+        assert board_state(api, "agent3") == "online"
+    finally:
+        api_only.put("/me/state", json={"state": "offline"})
+        api_only.client.close()

@@ -30,6 +30,17 @@ def test_losing_the_last_page_starts_the_grace() -> None:
     assert book.next_expiry(grace=30) is None  # taken offline once, not again
 
 
+def test_an_agent_unseen_since_start_is_watched_until_a_page_connects() -> None:
+    book = PresenceBook()
+    book.unseen_since("agent1", now=100.0)
+    book.unseen_since("agent2", now=100.0)
+    book.connected("agent2", "tab")
+    assert book.expired(now=130.0, grace=30) == ["agent1"]
+    book.connected("agent3", "tab")
+    book.unseen_since("agent3", now=100.0)  # a page already there: nothing to watch
+    assert book.next_expiry(grace=30) is None
+
+
 def test_another_open_page_keeps_the_agent_present() -> None:
     book = PresenceBook()
     book.connected("agent1", "tab-a")
@@ -122,6 +133,20 @@ class FakeSettings:
         return {"grace_seconds": self.grace}
 
 
+class FakeDeskUsers:
+    """What the database keeps of who had a desk page: `stored` users with their state."""
+
+    def __init__(self, stored: dict[Principal, str] | None = None) -> None:
+        self.stored = dict(stored or {})
+        self.adds: list[str] = []
+
+    async def watched(self) -> list[tuple[Principal, str]]:
+        return list(self.stored.items())
+
+    async def add(self, principal: Principal) -> None:
+        self.adds.append(principal.username)
+
+
 class Clock:
     """A fake clock with the one timer the service keeps."""
 
@@ -158,9 +183,37 @@ def clock() -> Clock:
     return Clock()
 
 
-def service(clock: Clock, agents: FakeAgents, grace: int = 30, auth: FakeAuth | None = None) -> PresenceService:
+def service(clock: Clock, agents: FakeAgents, grace: int = 30, auth: FakeAuth | None = None,
+            desk_users: FakeDeskUsers | None = None) -> PresenceService:
     return PresenceService(auth or FakeAuth({}), agents, FakeSettings(grace),  # type: ignore[arg-type]
-                           clock=lambda: clock.now, later=clock.later)
+                           clock=lambda: clock.now, later=clock.later, desk_users=desk_users or FakeDeskUsers())
+
+
+async def test_a_desk_user_is_stored_once_and_watched_after_a_restart(clock: Clock) -> None:
+    desk_users = FakeDeskUsers()
+    presence = service(clock, FakeAgents({"agent1": "online"}), desk_users=desk_users)
+    presence.desk_connected(ALICE, "tab")
+    presence.desk_connected(ALICE, "another tab")
+    await clock.advance(0)
+    assert desk_users.adds == ["agent1"]
+
+    # the server restarts: agent1 (online) and agent2 (offline) had desk pages, agent3 works through the API
+    agents = FakeAgents({"agent1": "online", "agent2": "offline", "agent3": "online"})
+    restarted = service(clock, agents, desk_users=FakeDeskUsers({ALICE: "online", BRUNO: "offline"}))
+    await restarted.resume()
+    assert clock.pending()[-1:] == [clock.now + 30]
+    await clock.advance(30)
+    assert agents.changes == [("agent1", "offline")]
+
+
+async def test_a_desk_page_back_within_the_grace_after_a_restart_keeps_the_agent(clock: Clock) -> None:
+    agents = FakeAgents({"agent1": "online"})
+    presence = service(clock, agents, desk_users=FakeDeskUsers({ALICE: "online"}))
+    await presence.resume()
+    await clock.advance(5)
+    presence.desk_connected(ALICE, "reconnected")
+    await clock.advance(100)
+    assert agents.changes == []
 
 
 async def test_an_agent_without_a_desk_page_goes_offline_once_the_grace_has_passed(clock: Clock) -> None:
