@@ -122,7 +122,7 @@ class InteractionService:
         view = interaction_view(row, unread, masking=self.masking(principal), tags=tags, last_message=last,
                                 transfer=transfer, lists=await list_rights.list_ids(principal, "view"),
                                 viewer=principal.username, part=_part(principal, row, row["left_reason"]))
-        view["history"] = await self.history(interaction_id)
+        view["history"] = await self.history(interaction_id, until=left_at)
         return view
 
     async def edit(self, principal: Principal, interaction_id: int, body: Any) -> dict[str, Any]:
@@ -162,8 +162,12 @@ class InteractionService:
             await record(principal, "interaction.update", f"interaction {interaction_id}", before, after)
         return await self.get(principal, interaction_id)
 
-    async def history(self, interaction_id: int) -> list[dict[str, Any]]:
-        rows = await RoutingEvent.filter(interaction_id=interaction_id).order_by("id").values(
+    async def history(self, interaction_id: int, *, until: datetime | None = None) -> list[dict[str, Any]]:
+        """Its routing history; `until`: what happened by then (an agent who left it sees no later step)."""
+        query = RoutingEvent.filter(interaction_id=interaction_id)
+        if until is not None:
+            query = query.filter(created_at__lte=until)
+        rows = await query.order_by("id").values(
             "kind", "agents", "detail", "created_at")
         return [{"kind": r["kind"], "agents": r["agents"], "detail": r["detail"], "at": iso(r["created_at"])}
                 for r in rows]

@@ -69,6 +69,9 @@ def test_the_sender_reads_the_messages_up_to_the_transfer_only(desk: Desk) -> No
     assert _texts(desk["agent2"], interaction_id)[-2:] == ["Refund on its way", "Thanks Bruno"]
     r = desk["agent1"].get(f"/interactions/{interaction_id}/transcript.pdf")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    desk.close("agent2", interaction_id)  # a later step of the routing history is not theirs to see either
+    assert "closed" in [step["kind"] for step in desk.get(interaction_id, "agent2")["history"]]
+    assert "closed" not in [step["kind"] for step in desk.get(interaction_id, "agent1")["history"]]
 
 
 def test_the_sender_can_no_longer_act_on_it(desk: Desk) -> None:
