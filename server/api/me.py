@@ -52,9 +52,10 @@ async def reject(interaction_id: RowId, user: CurrentUser, services: Services) -
 
 @router.get("/waiting")
 async def waiting(user: CurrentUser, services: Services) -> dict[str, Any]:
-    """Conversations waiting in my queues, longest waiting first; any of them may be taken."""
-    items = await services.agents.waiting(user)
-    return {"items": items, "total": len(items)}
+    """Conversations waiting in my queues, longest waiting first (the first 50; `total` counts all); any of them
+    may be taken."""
+    items, total = await services.agents.waiting(user)
+    return {"items": items, "total": total}
 
 
 @router.post("/interactions/{interaction_id}/take")

@@ -20,6 +20,9 @@ from server.services.transfer_offers import transfer_details
 from server.services.views import contact_view, iso
 
 
+WAITING_SHOWN = 50  # the longest-waiting conversations listed on a desk (the rest are counted)
+
+
 class AgentService:
     def __init__(self, system: ActorSystem, settings: SettingsService) -> None:
         self.system = system
@@ -101,12 +104,13 @@ class AgentService:
         found = await User.filter(username=username).values_list("full_name", flat=True)
         return found[0] if found and found[0] else username
 
-    async def waiting(self, principal: Principal) -> list[dict[str, Any]]:
-        """The conversations waiting in the agent's queues, longest waiting first, each with its customer (as
-        this viewer may see them), queue, wait and whether it is offered to this agent now (SPEC R3, D2)."""
+    async def waiting(self, principal: Principal, limit: int = WAITING_SHOWN) -> tuple[list[dict[str, Any]], int]:
+        """The conversations waiting in the agent's queues, longest waiting first (the first `limit`, and how many
+        wait in all), each with its customer (as this viewer may see them), queue, wait and whether it is offered
+        to this agent now (SPEC R3, D2)."""
         view = await self.desk_view(principal)
         if view is None:
-            return []
+            return [], 0
         now = time.time()
         offered = {o.interaction_id for o in view.offers}
         waiting: list[tuple[float, int, str]] = []
@@ -116,6 +120,7 @@ class AgentService:
             if queue is not None:
                 waiting.extend((since, interaction_id, name) for interaction_id, since in queue.waiting_since.items())
         waiting.sort()
+        total, waiting = len(waiting), waiting[:limit]
         rows = await queries.interaction_rows([interaction_id for _, interaction_id, _ in waiting])
         masking = masking_for(principal.role, self.settings.get("masking"))
         lists = await list_rights.list_ids(principal, "view") if any(r["contact_id"] for r in rows.values()) \
@@ -124,7 +129,7 @@ class AgentService:
                                                                                               masking, lists),
                  "waiting_since": iso(since), "waited_seconds": max(0, round(now - since)),
                  "offered_to_me": interaction_id in offered}
-                for since, interaction_id, queue_name in waiting if interaction_id in rows]
+                for since, interaction_id, queue_name in waiting if interaction_id in rows], total
 
     async def take(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
         """Take a conversation waiting in one of the agent's queues: the first to take or accept it wins, as for

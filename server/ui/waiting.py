@@ -2,8 +2,8 @@
 first, with their customer, queue and wait. Take wins one at once if nobody was first; the automatic offers
 and their re-offer delay go on as before.
 
-It is refreshed when a queue of the agent changes or an offer comes or goes, at most a few times a second,
-and an idle desk whose queues wait for nothing costs nothing.
+It is refreshed when a queue of the agent changes or an offer comes or goes, at most once a second, and shows
+the longest-waiting 50 (the count is of all); an idle desk whose queues wait for nothing costs nothing.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from nicegui import ui
 from server.ui import context
 from server.ui.bubbles import customer_label
 
-REFRESH_PAUSE = 0.3  # seconds: changes within it are shown by one refresh
+REFRESH_PAUSE = 1.0  # seconds: changes within it are shown by one refresh (a busy queue changes all the time)
 
 
 @dataclass
@@ -52,9 +52,10 @@ class WaitingList:
 
     async def refresh(self) -> None:
         """Show the list as it is now; rows still listed stay as they are (a click on one is not lost)."""
-        items = await context.attempt(context.services().agents.waiting(self.desk.principal))
-        if items is None:
+        found = await context.attempt(context.services().agents.waiting(self.desk.principal))
+        if found is None:
             return
+        items, total = found
         listed = {item["interaction_id"] for item in items}
         for interaction_id in [i for i in self.shown if i not in listed]:
             self.shown.pop(interaction_id).row.delete()
@@ -66,7 +67,7 @@ class WaitingList:
             shown.offered = item["offered_to_me"]
             shown.row.move(self.rows, target_index=index)
             shown.show()
-        self.count.set_text(str(len(items)))
+        self.count.set_text(str(total))
         self.empty.set_visibility(not items)
         self.timer.active = bool(items)
 
