@@ -112,8 +112,8 @@ class MonitorView:
     async def _return(self) -> None:
         done = await context.attempt(self.service.return_to_queue(self.principal, self.id))
         if done is not None:
-            ui.notify(f"Back in the queue {done['queue']}: {done['returned_from']} no longer has it.",
-                      type="positive")
+            agent = await context.services().agents.display_name(done["returned_from"])
+            ui.notify(f"Back in the queue {done['queue']}: {agent} no longer has it.", type="positive")
             self.interaction["owner"] = None
             self._show_owner()
 

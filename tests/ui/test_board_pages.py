@@ -76,7 +76,7 @@ async def test_a_supervisor_returns_the_watched_conversation_to_its_queue(browse
     await user.open(f"/supervisor/interactions/{interaction_id}")
     await user.should_see("Owner: agent1", retries=WAIT_RETRIES)
     user.find(marker="monitor-return").click()
-    await eventually(lambda: user.notify.contains("Back in the queue WhatsAppConn1: agent1 no longer has it."))
+    await eventually(lambda: user.notify.contains("Back in the queue WhatsAppConn1: Alice Agent no longer has it."))
     await user.should_see("Waiting in the queue")
     await user.should_not_see(marker="monitor-return")
     assert interaction_id not in (await services.agents.me(alice))["open_interactions"]
