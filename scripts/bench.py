@@ -1,10 +1,12 @@
-"""Benchmark: the routing core under load, beside the raw limits of its own parts, in one run.
+"""Benchmark: the routing core under load, with the CPU each operation costs, beside the raw limits of its parts.
 
-The product runs in this process (uvicorn in a thread, NiceGUI-free API app) on an SQLite file or, with
---database-url, on an empty PostgreSQL database; a child process plays customers (through the real
-sandbox webhook) and agents (accepting through the REST API) so that the load generator does not share
-our GIL. Prints medians and percentiles, beside the raw limits of pykka and of the database driver in
-use, and what the supervisor board costs with the workspace's 1,000 agents and 5,000 open interactions.
+The product runs as production runs it: `python -m server` in a process of its own (through
+scripts/bench_server.py, which adds only a probe on the event hub), NiceGUI mounted, on an SQLite file
+or, with --database-url, on an empty PostgreSQL database. A second process plays customers (through the
+real sandbox webhook and the providers' signed formats) and agents (accepting through the REST API).
+The server's CPU is read from /proc for each phase and printed per 1,000 messages and per 1,000 offers,
+beside the budgets (issue: CPU per routing decision) and the raw limits of pykka and of the database
+driver measured in the same run.
 
     python scripts/bench.py                 # full run (about 2 minutes)
     python scripts/bench.py --quick         # smaller and shorter, to check that it runs
@@ -21,10 +23,13 @@ import multiprocessing as mp
 import os
 import random
 import secrets
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -34,12 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiosqlite  # noqa: E402
 import asyncpg  # noqa: E402
 import pykka  # noqa: E402
-import uvicorn  # noqa: E402
 
 from figures import pct  # noqa: E402
-from server.actors.events import OfferShown  # noqa: E402
 from server.actors.runtime import ActorPool, PooledActor  # noqa: E402
-from server.app import create_entry  # noqa: E402
 from server.config import Settings  # noqa: E402
 from server.connectors.sinch import signature as sinch_signature  # noqa: E402
 from server.connectors.twilio import signature  # noqa: E402
@@ -53,13 +55,6 @@ from server.persistence.models import (Account, AuthSession, ContactList, Contac
 
 def ms(values: list[float]) -> str:
     return f"p50 {pct(values, 50) * 1000:7.2f} ms   p99 {pct(values, 99) * 1000:7.2f} ms   (n={len(values)})"
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 # --- raw limits of our parts ---------------------------------------------------------------------
@@ -150,18 +145,6 @@ async def raw_postgres(url: str, rows: int) -> dict[str, float]:
     return out
 
 
-def board_cost(services: Any, runs: int = 30) -> dict[str, float]:
-    """What one redraw of the supervisor board costs the server: the figures of every queue and agent."""
-    times, size = [], 0
-    for _ in range(runs):
-        started = time.perf_counter()
-        rows = asyncio.run_coroutine_threadsafe(services.board.rows(None), services.system.loop).result(10)
-        times.append(time.perf_counter() - started)
-        size = len(json.dumps(rows))
-    return {"times": times, "bytes": size, "agents": len(rows["agents"]),
-            "open": sum(q["open"] for q in rows["queues"])}
-
-
 # --- the workspace -------------------------------------------------------------------------------
 async def build_workspace(url: str, queues: int, per_queue: int, open_total: int, capacity: int) -> dict[str, Any]:
     await open_database(url)
@@ -194,6 +177,10 @@ async def build_workspace(url: str, queues: int, per_queue: int, open_total: int
             tokens[f"Q{q}"].append((name, token))
             sessions.append(AuthSession(token_hash=hashlib.sha256(token.encode()).hexdigest(), user_id=by_name[name]))
             members.append(QueueMember(queue_id=queue_rows[q].id, user_id=by_name[name]))
+    supervisor = await User.create(username="bench-admin", password_hash="-", role="admin")
+    tokens["supervisor"] = [("bench-admin", secrets.token_urlsafe(24))]
+    sessions.append(AuthSession(token_hash=hashlib.sha256(tokens["supervisor"][0][1].encode()).hexdigest(),
+                                user_id=supervisor.id))
     await AuthSession.bulk_create(sessions, batch_size=500)
     await QueueMember.bulk_create(members, batch_size=500)
     interactions, messages = [], []
@@ -228,13 +215,17 @@ class RawHttp:
         for _ in range(self.size):
             self.pool.put_nowait(await asyncio.open_connection(self.host, self.port))
 
+    async def get(self, path: str, token: str) -> tuple[int, bytes]:
+        return await self.post(path, token=token, method="GET", raw=b"")
+
     async def post(self, path: str, body: dict[str, Any] | None = None, token: str | None = None, *,
-                   raw: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+                   raw: bytes | None = None, headers: dict[str, str] | None = None,
+                   method: str = "POST") -> tuple[int, bytes]:
         payload = raw if raw is not None else json.dumps(body or {}).encode()
         extra = {"Content-Type": "application/json", **(headers or {})}
         if token:
             extra["Authorization"] = f"Bearer {token}"
-        head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(payload)}\r\n"
+        head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(payload)}\r\n"
                 + "".join(f"{k}: {v}\r\n" for k, v in extra.items()) + "\r\n")
         reader, writer = await self.pool.get()
         try:
@@ -257,12 +248,19 @@ class RawHttp:
         return status, data
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def generate(params: dict[str, Any]) -> dict[str, Any]:
     http = RawHttp("127.0.0.1", params["port"], 64)
     await http.open()
     rng = random.Random(7)
     conversations: list[tuple[str, str]] = [tuple(c) for c in params["conversations"]]
-    tokens: dict[str, list[tuple[str, str]]] = params["tokens"]
+    tokens: dict[str, list[tuple[str, str]]] = {q: t for q, t in params["tokens"].items() if q != "supervisor"}
+    server = params["server_pid"]
     new_counter = 0
     result: dict[str, Any] = {}
     accepts: list[tuple[float, int]] = []
@@ -290,7 +288,7 @@ async def generate(params: dict[str, Any]) -> dict[str, Any]:
     async def paced(name: str, rate: float, seconds: float, new_share: float) -> None:
         nonlocal new_counter
         sent: list[tuple[Any, ...]] = []
-        start = time.monotonic()
+        start, cpu = time.monotonic(), process_cpu(server)
         n = 0
         while (now := time.monotonic()) - start < seconds:
             due = start + n / rate
@@ -308,7 +306,9 @@ async def generate(params: dict[str, Any]) -> dict[str, Any]:
             pending.add(task)
             task.add_done_callback(pending.discard)
         await asyncio.gather(*list(pending))
-        result[name] = {"sent": sent, "seconds": time.monotonic() - start, "accepts": list(accepts)}
+        await asyncio.sleep(0.5)  # the last offers reach their desks
+        result[name] = {"sent": sent, "seconds": time.monotonic() - start, "accepts": list(accepts),
+                        "server_cpu": process_cpu(server) - cpu}
         accepts.clear()
 
     async def flat_out(seconds: float, concurrency: int) -> None:
@@ -323,10 +323,17 @@ async def generate(params: dict[str, Any]) -> dict[str, Any]:
                                             {"id": secrets.token_hex(8), "from": phone, "text": "flat out"})
                 done += status == 200
 
-        started, cpu = time.monotonic(), time.process_time()
+        started, cpu, server_cpu = time.monotonic(), time.process_time(), process_cpu(server)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        result["max"] = {"acked": done, "seconds": time.monotonic() - started, "client_cpu": time.process_time() - cpu}
+        result["max"] = {"acked": done, "seconds": time.monotonic() - started, "client_cpu": time.process_time() - cpu,
+                         "server_cpu": process_cpu(server) - server_cpu}
 
+    print("load: every agent signs in (their sessions, as a server that has run a while knows them)", flush=True)
+    for group in tokens.values():
+        await asyncio.gather(*(http.get("/api/v1/me", token) for _, token in group))
+    cpu, started = process_cpu(server), time.monotonic()
+    await asyncio.sleep(3)
+    result["idle"] = (process_cpu(server) - cpu) / (time.monotonic() - started)
     print("load: steady mix", flush=True)
     await paced("steady", params["rate"], params["seconds"], 0.2)
     print("load: burst of new conversations", flush=True)
@@ -338,7 +345,24 @@ async def generate(params: dict[str, Any]) -> dict[str, Any]:
     print("load: signed provider formats, flat out", flush=True)
     for provider, build in PROVIDER_REQUESTS.items():
         result[provider] = await _flat_out_signed(http, params, build)
+    print("load: supervisor board", flush=True)
+    result["board"] = await _board_reads(http, params)
     return result
+
+
+async def _board_reads(http: RawHttp, params: dict[str, Any], runs: int = 30) -> dict[str, Any]:
+    """What one read of the supervisor board (every queue and agent) costs, one read at a time."""
+    token = params["tokens"]["supervisor"][0][1]
+    times, size = [], 0
+    cpu = process_cpu(params["server_pid"])
+    for _ in range(runs):
+        started = time.monotonic()
+        status, body = await http.get("/api/v1/board", token)
+        times.append(time.monotonic() - started)
+        size = len(body) if status == 200 else 0
+    rows = json.loads(body) if size else {"agents": [], "queues": []}
+    return {"times": times, "bytes": size, "agents": len(rows["agents"]), "open": sum(q["open"] for q in rows["queues"]),
+            "server_cpu": (process_cpu(params["server_pid"]) - cpu) / runs}
 
 
 async def _flat_out_signed(http: RawHttp, params: dict[str, Any], build: Any) -> dict[str, float]:
@@ -352,9 +376,9 @@ async def _flat_out_signed(http: RawHttp, params: dict[str, Any], build: Any) ->
             status, _ = await http.post(path, raw=raw, headers=headers)
             done += status in (200, 204)
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), process_cpu(params["server_pid"])
     await asyncio.gather(*(worker(n) for n in range(48)))
-    return {"acked": done, "seconds": time.monotonic() - started}
+    return {"acked": done, "seconds": time.monotonic() - started, "server_cpu": process_cpu(params["server_pid"]) - cpu}
 
 
 def _meta_request(port: int, phone: str) -> tuple[str, bytes, dict[str, str]]:
@@ -402,33 +426,75 @@ def child_main(params: dict[str, Any], out: Any) -> None:
     out.send(asyncio.run(generate(params)))
 
 
-# --- the product, in this process ----------------------------------------------------------------
-class OfferClock:
-    """When every agent of the queue holds an interaction's offer (monotonic time), from the event hub."""
+# --- the product, in a process of its own ------------------------------------------------------
+# Budgets of the server's CPU (issue "CPU per routing decision"), and the latency targets they serve.
+STEADY_CPU_PER_1000_MESSAGES = 1.5
+BURST_CPU_PER_1000_OFFERS = 0.025
+FLAT_CPU_PER_1000_MESSAGES = 0.4
+STEADY_OFFER_P99, BURST_OFFER_P99, ACCEPT_P99 = 0.020, 0.100, 0.050
 
-    def __init__(self, expected: int) -> None:
-        self.expected = expected
-        self.counts: dict[int, int] = {}
-        self.complete: dict[int, float] = {}
 
-    def __call__(self, event: Any) -> None:
-        if isinstance(event, OfferShown) and event.kind == "new":
-            n = self.counts.get(event.interaction_id, 0) + 1
-            self.counts[event.interaction_id] = n
-            if n == self.expected:
-                self.complete[event.interaction_id] = time.monotonic()
+def start_server(settings: Settings, probe: Path, per_queue: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, os.environ.get("BENCH_SERVER", str(Path(__file__).with_name("bench_server.py"))), "--probe", str(probe),
+               "--agents-per-queue", str(per_queue), "--host", settings.host, "--port", str(settings.port),
+               "--data-dir", str(settings.data_dir)]
+    if settings.database_url:
+        command += ["--database-url", settings.database_url]
+    server = subprocess.Popen(command, env={**os.environ, "XC_STORAGE_SECRET": "bench"})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{settings.host}:{settings.port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return server
+        except OSError:
+            pass
+        if server.poll() is not None:
+            raise SystemExit("the server did not start")
+        time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the server did not get ready within 2 minutes")
+
+
+def read_probe(server: subprocess.Popen[bytes], probe: Path) -> dict[str, Any]:
+    server.send_signal(signal.SIGUSR1)
+    deadline = time.monotonic() + 30
+    while not probe.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)  # written whole
+    data = json.loads(probe.read_text())
+    data["counts"] = {int(k): v for k, v in data["counts"].items()}
+    data["complete"] = {int(k): v for k, v in data["complete"].items()}
+    return data
+
+
+def proc_status(pid: int) -> tuple[float, int]:
+    """The process's resident memory (MB) and its number of threads."""
+    rss, threads = float("nan"), 0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1]) / 1024
+        elif line.startswith("Threads:"):
+            threads = int(line.split()[1])
+    return rss, threads
+
+
+def verdict(value: float, limit: float) -> str:
+    return "met" if value <= limit else "NOT met"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small workspace, short phases")
-    parser.add_argument("--only", choices=("steady", "max"), help=argparse.SUPPRESS)  # for profiling one phase
+    parser.add_argument("--only", choices=("steady", "burst", "max"), help=argparse.SUPPRESS)  # for profiling one phase
     parser.add_argument("--database-url", default="", help="an EMPTY PostgreSQL database (default: SQLite file)")
     args = parser.parse_args()
     queues, per_queue, open_total = (10, 100, 5000) if not args.quick else (4, 25, 400)
     seconds, burst_seconds, max_seconds = (15, 10, 5) if not args.quick else (3, 2, 2)
     if args.only == "steady":
         burst_seconds = max_seconds = 0.5
+    elif args.only == "burst":
+        seconds = max_seconds = 0.5
     elif args.only == "max":
         seconds = burst_seconds = 0.5
         max_seconds = 10
@@ -451,37 +517,27 @@ def main() -> None:
                         database_url=args.database_url)
     settings.data_dir.mkdir(parents=True)
     ws = asyncio.run(build_workspace(settings.resolved_database_url, queues, per_queue, open_total, capacity=30))
-    app = create_entry(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port, log_level="warning",
-                                           access_log=False, timeout_keep_alive=120))
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    while not getattr(app.state, "ready", False):
-        time.sleep(0.05)
-    services = app.state.services
-    clock = OfferClock(per_queue)
-    asyncio.run_coroutine_threadsafe(_subscribe(services.hub, clock), services.system.loop).result(5)
-    time.sleep(1)
-    idle_threads, idle_rss = threading.active_count(), rss_mb()
-
-    parent, child = mp.Pipe()
-    params = {"port": settings.port, "tokens": ws["tokens"], "conversations": ws["conversations"], "rate": 200,
-              "seconds": seconds, "burst_seconds": burst_seconds, "max_seconds": max_seconds, "accept_after": 0.1,
-              "seed": 1}
-    proc = mp.get_context("spawn").Process(target=child_main, args=(params, child))
-    proc.start()
-    peak_rss, peak_threads = idle_rss, idle_threads
-    cpu_marks: list[tuple[float, float]] = []
-    while not parent.poll(0.5):
-        cpu_marks.append((time.monotonic(), time.process_time()))
-        peak_rss, peak_threads = max(peak_rss, rss_mb()), max(peak_threads, threading.active_count())
-    result = parent.recv()
-    proc.join()
-    time.sleep(0.5)
-    board = board_cost(services)
-    counts = services.system.counts
-    server.should_exit = True
-    thread.join(15)
+    probe_file = tmp / "probe.json"
+    server = start_server(settings, probe_file, per_queue)
+    try:
+        time.sleep(1)
+        idle_rss, idle_threads = proc_status(server.pid)
+        parent, child = mp.Pipe()
+        params = {"port": settings.port, "tokens": ws["tokens"], "conversations": ws["conversations"], "rate": 200,
+                  "seconds": seconds, "burst_seconds": burst_seconds, "max_seconds": max_seconds,
+                  "accept_after": 0.1, "seed": 1, "server_pid": server.pid}
+        proc = mp.get_context("spawn").Process(target=child_main, args=(params, child))
+        proc.start()
+        peak_rss, peak_threads = idle_rss, idle_threads
+        while not parent.poll(0.5):
+            rss, threads = proc_status(server.pid)
+            peak_rss, peak_threads = max(peak_rss, rss), max(peak_threads, threads)
+        result = parent.recv()
+        proc.join()
+        probe = read_probe(server, probe_file)
+    finally:
+        server.terminate()
+        server.wait(30)
 
     print("\n== raw limits of our parts (same machine, same run) ==")
     print(f"pykka ThreadingActor ask round trip:          {raw['ask_rtt_us']:9.1f} us")
@@ -492,45 +548,60 @@ def main() -> None:
         for batch in (1, 50):
             label = f"{driver} {batch} row{'s' if batch > 1 else ''}/transaction ({durability}):"
             print(label.ljust(46) + f"{figures[f'rows_per_s_batch{batch}']:9.0f} rows/s")
+    print(f"\nserver idle, every agent online: {result['idle']:.0%} of a core")
+    complete, counts = probe["complete"], probe["counts"]
+    budgets = {"steady": ("message", STEADY_CPU_PER_1000_MESSAGES), "burst": ("offer", BURST_CPU_PER_1000_OFFERS)}
+    targets = {"steady": STEADY_OFFER_P99, "burst": BURST_OFFER_P99}
     for phase in ("steady", "burst"):
         data = result[phase]
         sent = data["sent"]
         ok = [s for s in sent if s[4] == 200]
         fresh = [s for s in ok if s[3]]
-        offer = [clock.complete[s[2]] - s[0] for s in fresh if s[2] in clock.complete]
+        offer = [complete[s[2]] - s[0] for s in fresh if s[2] in complete]
+        offers = sum(counts.get(s[2], 0) for s in fresh)
         acks = [s[1] - s[0] for s in ok]
         half = len(fresh) // 2
-        first = [clock.complete[s[2]] - s[0] for s in fresh[:half] if s[2] in clock.complete]
-        second = [clock.complete[s[2]] - s[0] for s in fresh[half:] if s[2] in clock.complete]
+        first = [complete[s[2]] - s[0] for s in fresh[:half] if s[2] in complete]
+        second = [complete[s[2]] - s[0] for s in fresh[half:] if s[2] in complete]
         accept = [a for a, status in data["accepts"] if status == 200]
+        cpu = data["server_cpu"]
+        per_message, per_offer = cpu / max(1, len(sent)) * 1000, cpu / max(1, offers) * 1000
+        unit, budget = budgets[phase]
+        spent = per_message if unit == "message" else per_offer
         print(f"\n== {phase}: offered {len(sent) / data['seconds']:.0f} msg/s for {data['seconds']:.1f} s, "
-              f"{len(fresh)} new conversations ==")
+              f"{len(fresh)} new conversations, {offers} offers ==")
+        print(f"server CPU: {cpu:.2f} s = {cpu / data['seconds']:.0%} of a core; {per_message:.3f} s per 1,000 "
+              f"messages, {per_offer:.4f} s per 1,000 offers (budget {budget} s per 1,000 {unit}s: "
+              f"{verdict(spent, budget)})")
         print(f"webhook acknowledged:           {ms(acks)}  errors={len(sent) - len(ok)}")
-        print(f"inbound-to-offer (all {per_queue} agents): {ms(offer)}  incomplete={len(fresh) - len(offer)}")
+        print(f"inbound-to-offer (all {per_queue} agents): {ms(offer)}  incomplete={len(fresh) - len(offer)}  "
+              f"(target p99 < {targets[phase] * 1000:.0f} ms: {verdict(pct(offer, 99), targets[phase])})")
         print(f"  first half p99 {pct(first, 99) * 1000:.1f} ms, second half p99 {pct(second, 99) * 1000:.1f} ms")
-        print(f"accept:                         {ms(accept)}  refused={len(data['accepts']) - len(accept)}")
+        print(f"accept:                         {ms(accept)}  refused={len(data['accepts']) - len(accept)}  "
+              f"(target p99 < {ACCEPT_P99 * 1000:.0f} ms: {verdict(pct(accept, 99), ACCEPT_P99)})")
     flat = result["max"]
-    print("\n== sustained inbound, 48 concurrent senders ==")
+    flat_rate = flat["acked"] / flat["seconds"]
+    flat_cost = flat["server_cpu"] / max(1, flat["acked"]) * 1000
+    print("\n== sustained inbound, 48 concurrent senders, continuing conversations ==")
+    print(f"sandbox webhook: {flat_rate:.0f} messages/s acknowledged ({flat_rate / one_row:.1f}x raw 1-row/transaction); "
+          f"server {flat['server_cpu'] / flat['seconds']:.0%} of a core, {flat_cost:.3f} s per 1,000 messages "
+          f"(budget {FLAT_CPU_PER_1000_MESSAGES}: {verdict(flat_cost, FLAT_CPU_PER_1000_MESSAGES)}); "
+          f"load generator {flat['client_cpu'] / flat['seconds']:.0%}")
     for provider in PROVIDER_REQUESTS:
         signed = result[provider]
-        print(f"signed {provider} format: {signed['acked'] / signed['seconds']:.0f} messages/s acknowledged "
-              f"({signed['acked'] / signed['seconds'] / one_row:.1f}x raw 1-row/transaction)")
-    window = [m for m in cpu_marks if m[0] >= cpu_marks[-1][0] - flat["seconds"]]
-    server_cpu = (window[-1][1] - window[0][1]) / max(1e-9, window[-1][0] - window[0][0]) if len(window) > 1 else 0
-    print(f"CPU share: server {server_cpu:.0%} of a core, load generator {flat['client_cpu'] / flat['seconds']:.0%}")
-    print(f"acknowledged: {flat['acked'] / flat['seconds']:.0f} messages/s "
-          f"({flat['acked'] / flat['seconds'] / one_row:.1f}x raw 1-row/transaction)")
-    commits = list(services.writer.commit_seconds)
+        rate = signed["acked"] / signed["seconds"]
+        cost = signed["server_cpu"] / max(1, signed["acked"]) * 1000
+        print(f"signed {provider} format: {rate:.0f} messages/s acknowledged ({rate / one_row:.1f}x raw "
+              f"1-row/transaction; target >= 1.0x: {verdict(1.0, rate / one_row)}), {cost:.3f} s CPU per 1,000")
+    commits = probe["commit_seconds"]
     print(f"database transactions (writer):     {ms(commits)}  max {max(commits, default=0) * 1000:.0f} ms")
+    board = result["board"]
     print(f"\n== supervisor board: {board['agents']} agents, {board['open']} open interactions ==")
-    print(f"figures of every queue and agent: {ms(board['times'])}; {board['bytes'] / 1024:.0f} KB as JSON")
-    print(f"\nlive actors: {counts}; threads idle {idle_threads}, peak {peak_threads}; "
-          f"RSS idle {idle_rss:.0f} MB, peak {peak_rss:.0f} MB; writer batches {services.writer.batches} "
-          f"for {services.writer.operations} operations")
-
-
-async def _subscribe(hub: Any, clock: OfferClock) -> None:
-    hub.subscribe("*", clock)
+    print(f"one read of every queue's and agent's figures over HTTP: {ms(board['times'])}; "
+          f"{board['bytes'] / 1024:.0f} KB as JSON; server CPU {board['server_cpu'] * 1000:.1f} ms per read")
+    print(f"\nlive actors: {probe['actors']}; server threads idle {idle_threads}, peak {peak_threads}; "
+          f"RSS idle {idle_rss:.0f} MB, peak {peak_rss:.0f} MB; writer batches {probe['batches']} "
+          f"for {probe['operations']} operations")
 
 
 def free_port() -> int:

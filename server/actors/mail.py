@@ -1,4 +1,8 @@
-"""The mail actors exchange: one frozen dataclass per message. `reply` fields take a bridge Reply."""
+"""The mail actors exchange: one dataclass per message, never changed once sent. `reply` fields take a bridge Reply.
+
+Frozen, except the messages built once per agent for every offer and message (slotted instead: building a
+frozen dataclass costs about four times as much, scripts/bench.py).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,13 +14,13 @@ from server.domain.routing import Availability, QueueRules
 # --- to a queue ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Enqueue:
     interaction_id: int
     returned: bool = False  # back from an owner who can no longer serve it: answered once already
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MemberReport:
     agent: str
     availability: Availability
@@ -45,7 +49,7 @@ class RejectOffer:
     reply: Any
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DeclineOffer:
     agent: str
     interaction_id: int
@@ -95,20 +99,20 @@ class RemoveMember:
 # --- to an agent session ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Gone:
     interaction_id: int
     reason: str
     by: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Opened:
     interaction_id: int
     won_in: str | None = None  # the queue whose race the agent won; None for an accepted transfer
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DeskMail:
     """Everything a queue or an interaction has for one desk, gathered per slice."""
 
@@ -193,7 +197,7 @@ class UnreadNotice:
 # --- to an interaction ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Inbound:
     message_id: int
 

@@ -169,8 +169,9 @@ class QueueActor(PooledActor):
         interaction = self.system.interaction(stored.interaction_id)
         if interaction is not None:
             interaction.tell(mail.Assigned(stored.agent))
+        taken = mail.Gone(stored.interaction_id, "taken", stored.agent)
         for loser in stored.losers:
-            self._desk(loser).gone.append(mail.Gone(stored.interaction_id, "taken", stored.agent))
+            self._desk(loser).gone.append(taken)
         self._carry_out(self.routing.losers_told(list(stored.losers), now))
         stored.reply.ok({"interaction_id": stored.interaction_id, "owner": stored.agent})
         if won is not None and not won[0].returned:  # answered once, however often it comes back
@@ -183,14 +184,25 @@ class QueueActor(PooledActor):
         return self._desk_mail[agent]
 
     def _carry_out(self, effects: list[Effect]) -> None:
+        """One offer object per interaction and one notice per withdrawal, shared by every desk concerned."""
+        offers: dict[tuple[int, float], HeldOffer] = {}
+        notices: dict[tuple[int, str, str | None], mail.Gone] = {}
         for effect in effects:
-            if isinstance(effect, Offer):
-                self._desk(effect.agent).offers.append(HeldOffer(
-                    effect.interaction_id, self.name, "new", effect.deadline, self.routing.rules.weight,
-                    effect.interaction_id))
-            elif isinstance(effect, Withdraw):
-                self._desk(effect.agent).gone.append(mail.Gone(effect.interaction_id, effect.reason, effect.by))
-            elif isinstance(effect, Record):
+            kind = type(effect)
+            if kind is Offer:
+                key = (effect.interaction_id, effect.deadline)
+                offer = offers.get(key)
+                if offer is None:
+                    offer = offers[key] = HeldOffer(effect.interaction_id, self.name, "new", effect.deadline,
+                                                    self.routing.rules.weight, effect.interaction_id)
+                self._desk_mail[effect.agent].offers.append(offer)
+            elif kind is Withdraw:
+                key = (effect.interaction_id, effect.reason, effect.by)
+                notice = notices.get(key)
+                if notice is None:
+                    notice = notices[key] = mail.Gone(effect.interaction_id, effect.reason, effect.by)
+                self._desk_mail[effect.agent].gone.append(notice)
+            elif kind is Record:
                 self._history.append(RecordHistory(effect.interaction_id, effect.kind, effect.agents,
                                                    at=utc(self.system.now())))
 

@@ -80,8 +80,11 @@ class Board:
         figures.within_target += within_target
 
     def apply(self, event: Event, now: float) -> bool:
-        self._roll_day(now)
-        match event:
+        match event:  # the most frequent first
+            case OfferShown():
+                self.agent(event.agent, now).offers.add(event.interaction_id)
+            case OfferGone():
+                self.agent(event.agent, now).offers.discard(event.interaction_id)
             case QueueChanged():
                 figures = self.queue(event.queue)
                 figures.waiting, figures.offers_in_flight = event.waiting, event.offers_in_flight
@@ -91,6 +94,7 @@ class Board:
                 for agent in self.agents.values():
                     agent.queues = tuple(q for q in agent.queues if q != event.queue)
             case QueueAnswered():
+                self._roll_day(now)  # today's counts start again at midnight
                 figures = self.queue(event.queue)
                 figures.answered += 1
                 figures.within_target += event.waited <= figures.target_seconds
@@ -115,10 +119,6 @@ class Board:
                 self._shown_state_kept(event.agent, now, lambda a: a.took(event.interaction_id))
             case InteractionReleased():
                 self._shown_state_kept(event.agent, now, lambda a: a.open_ids.discard(event.interaction_id))
-            case OfferShown():
-                self.agent(event.agent, now).offers.add(event.interaction_id)
-            case OfferGone():
-                self.agent(event.agent, now).offers.discard(event.interaction_id)
             case _:
                 return False
         return True

@@ -5,6 +5,7 @@ and the desk keeps only the offers that fit, preferring heavier queues, then old
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -21,8 +22,11 @@ class AgentState(StrEnum):
     PAUSED = "paused"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class HeldOffer:
+    """Not frozen (a frozen dataclass costs four times as much to build, and every offer of a ring-all queue
+    is one); nothing changes one once made, and a queue shares one among every desk it offers it to."""
+
     interaction_id: int
     queue: str
     kind: OfferKind
@@ -67,6 +71,7 @@ class AgentDesk:
         self.reason = reason
         self.open: set[int] = set(open_ids)
         self.offers: dict[int, HeldOffer] = {}
+        self._new_held: Counter[tuple[str, int]] = Counter()  # new offers held, per (queue, weight)
         self.idle_since = now
         self._won_from: dict[str, int] = {}  # per queue: races won, as reported back to that queue
 
@@ -77,11 +82,25 @@ class AgentDesk:
     def _new_offers(self) -> list[HeldOffer]:
         return [o for o in self.offers.values() if o.kind == "new"]
 
+    def _hold(self, offer: HeldOffer) -> None:
+        self.offers[offer.interaction_id] = offer
+        if offer.kind == "new":
+            self._new_held[(offer.queue, offer.weight)] += 1
+
+    def withdraw(self, interaction_id: int) -> HeldOffer | None:
+        offer = self.offers.pop(interaction_id, None)
+        if offer is not None and offer.kind == "new":
+            key = (offer.queue, offer.weight)
+            self._new_held[key] -= 1
+            if not self._new_held[key]:
+                del self._new_held[key]
+        return offer
+
     def availability_for(self, queue: str) -> Availability:
         """What `queue` may count on: capacity minus open interactions and the offers of other queues that
         weigh as much or more (a lighter queue's offer gives way to this queue's, see `receive`)."""
         weight = self.weights.get(queue, 0)
-        others = sum(1 for o in self.offers.values() if o.kind == "new" and o.queue != queue and o.weight >= weight)
+        others = sum(n for (q, w), n in self._new_held.items() if q != queue and w >= weight)
         budget = max(0, self.capacity - len(self.open) - others)
         return Availability(self.available, budget, len(self.open), self.idle_since,
                             self.state is AgentState.PAUSED, self._won_from.get(queue, 0), self.own_capacity)
@@ -96,6 +115,7 @@ class AgentDesk:
             return []
         withdrawn = list(self.offers.values())
         self.offers.clear()
+        self._new_held.clear()
         return withdrawn
 
     def join_queue(self, queue: str, weight: int) -> bool:
@@ -123,7 +143,7 @@ class AgentDesk:
             if offer.interaction_id in self.open or not takes:
                 declined.append(offer)
             elif offer.interaction_id not in self.offers:
-                self.offers[offer.interaction_id] = offer
+                self._hold(offer)
                 shown.append(offer)
         bumped: list[HeldOffer] = []
         for extra in self._trim():
@@ -136,14 +156,13 @@ class AgentDesk:
 
     def _trim(self) -> list[HeldOffer]:
         """Drop the new offers beyond the free capacity, worst priority first; returns them."""
-        room = self.capacity - len(self.open)
-        extra = sorted(self._new_offers(), key=lambda o: o.priority)[max(0, room):]
+        room = max(0, self.capacity - len(self.open))
+        if sum(self._new_held.values()) <= room:
+            return []
+        extra = sorted(self._new_offers(), key=lambda o: o.priority)[room:]
         for offer in extra:
-            del self.offers[offer.interaction_id]
+            self.withdraw(offer.interaction_id)
         return extra
-
-    def withdraw(self, interaction_id: int) -> HeldOffer | None:
-        return self.offers.pop(interaction_id, None)
 
     def offer_for_accept(self, interaction_id: int) -> HeldOffer:
         """The offer the agent may accept, or a clear refusal."""
@@ -170,7 +189,7 @@ class AgentDesk:
 
         Returns the new offers that no longer fit (a transfer filled the last slot), to decline.
         """
-        self.offers.pop(interaction_id, None)
+        self.withdraw(interaction_id)
         if won_in is not None:  # counted even when the offer was dropped meanwhile (offline, rejected)
             self._won_from[won_in] = self._won_from.get(won_in, 0) + 1
         self.open.add(interaction_id)

@@ -35,7 +35,7 @@ class QueueRules:
     target_seconds: float = 60.0  # answered within this is on target (supervisor board); routing ignores it
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Availability:
     """An agent's session as its queues see it."""
 
@@ -52,14 +52,14 @@ WithdrawReason = Literal["taken", "timeout", "closed", "declined"]
 HistoryKind = Literal["queued", "offered", "rejected", "timed_out", "accepted"]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Offer:
     agent: Agent
     interaction_id: int
     deadline: float
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Withdraw:
     agent: Agent
     interaction_id: int
@@ -67,7 +67,7 @@ class Withdraw:
     by: Agent | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Record:
     """A line of an interaction's routing history (SPEC R12)."""
 

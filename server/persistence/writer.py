@@ -31,11 +31,13 @@ Conversation = tuple[int, str]  # (account id, customer phone)
 
 
 class WriterContext:
-    """What the writer keeps in memory: open interaction per conversation, the next interaction id."""
+    """What the writer keeps in memory: open interaction per conversation, the next interaction id, and the ids
+    of the users it has written about (users are never deleted or renamed, so an id once read stays true)."""
 
     def __init__(self, open_conversations: dict[Conversation, int], next_interaction_id: int) -> None:
         self.open_conversations = open_conversations
         self.next_interaction_id = next_interaction_id
+        self.user_ids: dict[str, int] = {}
         self._undo: list[Callable[[], None]] = []
 
     def allocate_interaction_id(self) -> int:

@@ -69,7 +69,8 @@ class StoreInbound(BulkWriteOp):
     async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:
         inbound: list[StoreInbound] = ops  # type: ignore[assignment]
         keys = [op.external_key for op in inbound]
-        seen = set(await Message.filter(external_key__in=keys).using_db(conn).values_list("external_key", flat=True))
+        seen = {row[0] for row in await _select_in(conn, "SELECT external_key FROM messages WHERE external_key IN",
+                                                    keys)}
         # Plain rows and one statement each: the ORM's per-object work was a tenth of a webhook's cost.
         interactions: list[list[Any]] = []
         messages: list[list[Any]] = []
@@ -101,17 +102,18 @@ class StoreInbound(BulkWriteOp):
                       "created_at, last_inbound_at, read_marker, returned_unread, contact_id) "
                       "VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 0, ?, ?)"), interactions)
         ids: dict[str, int] = {}
-        if messages:
-            await conn.execute_many(dialect_sql(
+        if messages:  # one statement, which answers the new rows' ids
+            values = ", ".join(["(?, 'in', ?, ?, 'received', ?, ?, ?, ?, ?)"] * len(messages))
+            rows = await conn.execute_query_dict(dialect_sql(
                 conn, "INSERT INTO messages (interaction_id, direction, kind, text, status, sender, external_key, "
-                      "created_at, sent_at, payload) VALUES (?, 'in', ?, ?, 'received', ?, ?, ?, ?, ?)"), messages)
-            new_keys = [m[4] for m in messages]
-            ids = dict(await Message.filter(external_key__in=new_keys).using_db(conn)
-                       .values_list("external_key", "id"))
-            touched = {m[0] for m in messages} - {i[0] for i in interactions}
+                      f"created_at, sent_at, payload) VALUES {values} RETURNING external_key, id"),
+                [value for message in messages for value in message])
+            ids = {row["external_key"]: row["id"] for row in rows}
+            touched = sorted({m[0] for m in messages} - {i[0] for i in interactions})
             if touched:
-                await Interaction.filter(id__in=touched).using_db(conn).update(
-                    last_inbound_at=inbound[-1].received_at)
+                await conn.execute_query(dialect_sql(
+                    conn, f"UPDATE interactions SET last_inbound_at = ? WHERE id IN ({', '.join('?' * len(touched))})"),
+                    [inbound[-1].received_at, *touched])
         files = await cls._attachments(inbound, plan, ids, conn)
         for op, step in zip(inbound, plan):
             if step is not None and op.new_phone:
@@ -142,6 +144,12 @@ class StoreInbound(BulkWriteOp):
     def after_commit(self, result: InboundResult) -> None:
         if self.on_committed is not None and not result.duplicate:
             self.on_committed(result)
+
+
+async def _select_in(conn: BaseDBAsyncClient, select: str, values: list[Any]) -> list[Any]:
+    """Rows of `select` ending in "... IN" for `values` (the writer's hot reads, without the ORM's query building)."""
+    _, rows = await conn.execute_query(dialect_sql(conn, f"{select} ({', '.join('?' * len(values))})"), values)
+    return rows
 
 
 async def _follow_new_number(conn: BaseDBAsyncClient, ctx: WriterContext, account_id: int, old: str, new: str,
@@ -199,8 +207,7 @@ class StoreOwner(BulkWriteOp):
     @classmethod
     async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:
         owners: list[StoreOwner] = ops  # type: ignore[assignment]
-        ids = dict(await User.filter(username__in={op.username for op in owners}).using_db(conn)
-                   .values_list("username", "id"))
+        ids = await _user_ids(conn, ctx, {op.username for op in owners})
         await conn.execute_many(dialect_sql(
             conn, "UPDATE interactions SET owner_id = ?, first_agent_id = COALESCE(first_agent_id, ?), "
                   "accepted_at = COALESCE(accepted_at, ?) WHERE id = ?"),
@@ -473,6 +480,14 @@ class StoreFetchedMedia(WriteOp):
             text = re.sub(r"^\[[a-z]+\]", f"[{self.kind}]", row["message__text"], count=1)
             await Message.filter(id=row["message_id"]).using_db(conn).update(kind=self.kind, text=text)
         return row["message__interaction_id"], row["message_id"]
+
+
+async def _user_ids(conn: BaseDBAsyncClient, ctx: WriterContext, usernames: set[str]) -> dict[str, int]:
+    """The ids of `usernames`, read once per process."""
+    unknown = usernames - ctx.user_ids.keys()
+    if unknown:
+        ctx.user_ids.update(await User.filter(username__in=unknown).using_db(conn).values_list("username", "id"))
+    return {name: ctx.user_ids[name] for name in usernames if name in ctx.user_ids}
 
 
 async def _user_id(conn: BaseDBAsyncClient, username: str | None) -> int | None:
