@@ -357,9 +357,11 @@ async def _board_reads(http: RawHttp, params: dict[str, Any], runs: int = 30) ->
     cpu = process_cpu(params["server_pid"])
     for _ in range(runs):
         started = time.monotonic()
-        status, body = await http.get("/api/v1/board", token)
+        status, body = await http.get("/api/v1/supervisor/board", token)
         times.append(time.monotonic() - started)
         size = len(body) if status == 200 else 0
+        if status != 200:
+            raise SystemExit(f"the board read was refused: {status} {body[:200]!r}")
     rows = json.loads(body) if size else {"agents": [], "queues": []}
     return {"times": times, "bytes": size, "agents": len(rows["agents"]), "open": sum(q["open"] for q in rows["queues"]),
             "server_cpu": (process_cpu(params["server_pid"]) - cpu) / runs}
@@ -435,7 +437,7 @@ STEADY_OFFER_P99, BURST_OFFER_P99, ACCEPT_P99 = 0.020, 0.100, 0.050
 
 
 def start_server(settings: Settings, probe: Path, per_queue: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, os.environ.get("BENCH_SERVER", str(Path(__file__).with_name("bench_server.py"))), "--probe", str(probe),
+    command = [sys.executable, str(Path(__file__).with_name("bench_server.py")), "--probe", str(probe),
                "--agents-per-queue", str(per_queue), "--host", settings.host, "--port", str(settings.port),
                "--data-dir", str(settings.data_dir)]
     if settings.database_url:

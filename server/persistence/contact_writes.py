@@ -15,7 +15,7 @@ from server.errors import Conflict, ProductError
 from server.persistence.audit import write_audit
 from server.persistence.contact_queries import field_specs, phone_clash
 from server.persistence.db import dialect_sql
-from server.persistence.models import Contact, ContactAuthor, ContactPhone, ContactTrigger, Interaction
+from server.persistence.models import Contact, ContactAuthor, ContactPhone, Interaction
 from server.persistence.writer import WriteOp, WriterContext
 
 
@@ -150,8 +150,7 @@ async def contacts_for_new_conversations(conn: BaseDBAsyncClient,
 async def _triggers(conn: BaseDBAsyncClient) -> dict[tuple[str, int], int]:
     """The configured list per entry point: ("account", id) or ("queue", id)."""
     found: dict[tuple[str, int], int] = {}
-    for account_id, queue_id, list_id in await ContactTrigger.all().using_db(conn).order_by("id").values_list(
-            "account_id", "queue_id", "list_id"):
-        key = ("account", account_id) if account_id is not None else ("queue", queue_id)
-        found.setdefault(key, list_id)
+    for row in await _sql(conn, "SELECT account_id, queue_id, list_id FROM contact_triggers ORDER BY id", []):
+        key = ("account", row["account_id"]) if row["account_id"] is not None else ("queue", row["queue_id"])
+        found.setdefault(key, row["list_id"])
     return found

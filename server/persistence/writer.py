@@ -137,6 +137,10 @@ class Writer:
             self._queue.put_nowait(None)
             await self._task
 
+    def has_open_conversation(self, conversation: Conversation) -> bool:
+        """Whether a message of this (account id, address) would join an open interaction, as of now."""
+        return conversation in self.ctx.open_conversations
+
     async def submit(self, op: WriteOp) -> Any:
         if self._closed:
             raise Unavailable("The server is shutting down.")

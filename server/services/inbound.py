@@ -16,7 +16,7 @@ from server.actors.system import ActorSystem
 from server.connectors.delivery import CHANGE_KINDS, UNREADABLE, InboundMessage, Unrouted, digest_id, raw_json
 from server.connectors.meta import MetaChange
 from server.connectors.media_fetch import MediaFetcher
-from server.domain.phone import customer_address, normalize_phone, user_id_address
+from server.domain.phone import customer_address, normalize_phone, plain_e164, user_id_address
 from server.errors import Invalid, NotFound
 from server.persistence.customer_changes import ApplyCustomerChange, StoreUnrouted
 from server.persistence.keys import storable
@@ -72,7 +72,8 @@ class InboundService:
             raise Invalid("A message id is missing or too long.")
         if len(text) > MAX_TEXT:
             raise Invalid(f"A message is longer than {MAX_TEXT} characters.")
-        normalize_phone(sender)
+        if self._open_on(account.id, sender) is None:
+            normalize_phone(sender)
         [result] = await self.receive_all(account, [InboundMessage(provider_message_id, sender, name, "text", text)])
         return result
 
@@ -137,7 +138,8 @@ class InboundService:
 
     def _op(self, account: Account, message: InboundMessage) -> StoreInbound | ApplyCustomerChange:
         """The write that stores `message` (Invalid when it names no customer we can answer)."""
-        phone = user_id_address(message.sender) if message.user_id else customer_address(message.sender)
+        phone = user_id_address(message.sender) if message.user_id \
+            else self._open_on(account.id, message.sender) or customer_address(message.sender)
         # an id too long for our column as a stable digest, so that retries still match
         message_id = message.id if 0 < len(message.id) <= MAX_PROVIDER_ID else digest_id("long", message.id)
         kind, text = message.kind[:16], message.text
@@ -159,6 +161,12 @@ class InboundService:
             return store
         return ApplyCustomerChange(kind, message_id, message.refers_to, text, store.sent_at or received, store,
                                    on_changed=self._changed)
+
+    def _open_on(self, account_id: int, sender: str) -> str | None:
+        """The address of the conversation open with `sender`, when one is and `sender` is written plainly: its
+        number needs no parsing then."""
+        known = plain_e164(sender)
+        return known if known is not None and self.writer.has_open_conversation((account_id, known)) else None
 
     @staticmethod
     def _new_phone(message: InboundMessage) -> str | None:

@@ -1,9 +1,12 @@
 """normalize_phone: every number we store or compare is E.164."""
 from __future__ import annotations
 
+import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from server.domain.phone import normalize_phone, readable_phone
+from server.domain.phone import normalize_phone, plain_e164, readable_phone
 from server.errors import Invalid
 
 
@@ -88,3 +91,26 @@ def test_a_number_reads_in_groups_and_a_masked_one_stays_as_it_is():
 def test_a_foreign_number_typed_with_its_country_code_but_no_plus_is_read_despite_the_region():
     assert normalize_phone("14155552671", "IT") == "+14155552671"
     assert normalize_phone("3331234567", "IT") == "+393331234567"  # a national number stays national
+
+
+# --- plain_e164: the key of a conversation already open, found without parsing ------------------------
+_REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+
+
+@given(st.sampled_from(_REGIONS), st.sampled_from(["+{}", "{}", "whatsapp:+{}", "00{}", " +{} "]))
+@settings(max_examples=300, derandomize=True)
+def test_plain_e164_names_what_normalize_phone_makes_of_a_plain_number(region: str, written: str) -> None:
+    """Whenever the shortcut gives an address, parsing would have given the same one: a message joins the
+    conversation it would have joined."""
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE) \
+        or phonenumbers.example_number(region)
+    if example is None:
+        return
+    e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+    raw = written.format(e164[1:])
+    assert plain_e164(raw) == normalize_phone(raw) == e164
+
+
+@pytest.mark.parametrize("raw", ["+39 333 123 4567", "+0039333123", "0333123456", "abc", "", "+", "٣٩٣٣٣"])
+def test_plain_e164_leaves_anything_not_plain_to_the_parser(raw: str) -> None:
+    assert plain_e164(raw) is None
