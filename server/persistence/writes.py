@@ -68,9 +68,11 @@ class StoreInbound(BulkWriteOp):
     @classmethod
     async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:
         inbound: list[StoreInbound] = ops  # type: ignore[assignment]
-        keys = [op.external_key for op in inbound]
-        seen = {row[0] for row in await _select_in(conn, "SELECT external_key FROM messages WHERE external_key IN",
-                                                    keys)}
+        # Messages of conversations all open already (the usual case) are told apart from a provider's retries by
+        # the insert itself, which skips a stored key; one that would open a conversation is checked first.
+        continuing = all((op.account_id, op.phone) in ctx.open_conversations for op in inbound)
+        seen = set() if continuing else {row[0] for row in await _select_in(
+            conn, "SELECT external_key FROM messages WHERE external_key IN", [op.external_key for op in inbound])}
         # Plain rows and one statement each: the ORM's per-object work was a tenth of a webhook's cost.
         interactions: list[list[Any]] = []
         messages: list[list[Any]] = []
@@ -104,12 +106,14 @@ class StoreInbound(BulkWriteOp):
         ids: dict[str, int] = {}
         if messages:  # one statement, which answers the new rows' ids
             values = ", ".join(["(?, 'in', ?, ?, 'received', ?, ?, ?, ?, ?)"] * len(messages))
+            skip = "ON CONFLICT (external_key) DO NOTHING " if continuing else ""
             rows = await conn.execute_query_dict(dialect_sql(
                 conn, "INSERT INTO messages (interaction_id, direction, kind, text, status, sender, external_key, "
-                      f"created_at, sent_at, payload) VALUES {values} RETURNING external_key, id"),
+                      f"created_at, sent_at, payload) VALUES {values} {skip}RETURNING external_key, id"),
                 [value for message in messages for value in message])
             ids = {row["external_key"]: row["id"] for row in rows}
-            touched = sorted({m[0] for m in messages} - {i[0] for i in interactions})
+            plan = [step if step is not None and step[0] in ids else None for step in plan]  # skipped: retries
+            touched = sorted({m[0] for m in messages if m[4] in ids} - {i[0] for i in interactions})
             if touched:
                 await conn.execute_query(dialect_sql(
                     conn, f"UPDATE interactions SET last_inbound_at = ? WHERE id IN ({', '.join('?' * len(touched))})"),

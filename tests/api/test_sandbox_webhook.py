@@ -137,6 +137,39 @@ def test_concurrent_messages_of_one_conversation_join_one_interaction(desk: Desk
     desk.close("agent1", interaction_id)
 
 
+def test_concurrent_retries_in_an_open_conversation_store_the_message_once(desk: Desk) -> None:
+    """Messages of open conversations are told from retries by the insert itself (no read first): retries in
+    one batch and in later ones are duplicates, and the message beside them is stored."""
+    phone = new_phone()
+    opened = _post(desk.server, {"id": new_id(), "from": phone, "text": "hello"})
+    interaction_id = opened.json()["interaction_id"]
+    message_id, other_id = new_id(), new_id()
+    barrier = threading.Barrier(9)
+    results: list[tuple[str, httpx.Response]] = []
+
+    def send(mid: str) -> None:
+        barrier.wait()
+        results.append((mid, _post(desk.server, {"id": mid, "from": phone, "text": f"text of {mid}"})))
+
+    threads = [threading.Thread(target=send, args=(message_id,)) for _ in range(8)]
+    threads.append(threading.Thread(target=send, args=(other_id,)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert [r.status_code for _, r in results] == [200] * 9
+    retried = sorted(r.json()["status"] for mid, r in results if mid == message_id)
+    assert retried == ["duplicate"] * 7 + ["stored"]
+    assert [r.json()["status"] for mid, r in results if mid == other_id] == ["stored"]
+    assert {r.json()["interaction_id"] for _, r in results if r.json()["status"] == "stored"} == {interaction_id}
+    texts = [m["text"] for m in desk.sup.get(f"/interactions/{interaction_id}/messages").json()["items"]]
+    assert sorted(texts) == sorted(["hello", f"text of {message_id}", f"text of {other_id}"])
+    assert desk.get(interaction_id)["unread"] == 3
+    desk.online("agent1")
+    desk.accept("agent1", interaction_id)
+    desk.close("agent1", interaction_id)
+
+
 def test_the_same_id_on_another_conversation_is_still_a_duplicate(desk: Desk) -> None:
     """Provider ids are unique per account: a retry is recognised by its id alone."""
     message_id = new_id()
