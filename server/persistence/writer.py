@@ -23,6 +23,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from server.errors import Unavailable
+from server.persistence.sqlite_hop import Work, on_sqlite, run_in_one_hop
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,12 @@ class WriteOp(ABC):
         """Bulk classes override this with a few statements for the whole group."""
         return [await op.apply(conn, ctx) for op in ops]
 
+    @classmethod
+    def in_one_hop(cls, ops: list[WriteOp], ctx: WriterContext) -> Work[list[Any]] | None:
+        """On SQLite, a batch of only this class as one function for the connection thread (sqlite_hop.py), or None
+        to store it through tortoise, a hop per statement."""
+        return None
+
     def after_commit(self, result: Any) -> None:
         """Runs on the loop after the commit, in the order the operations were submitted."""
 
@@ -122,12 +129,14 @@ class Writer:
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        self._on_sqlite = False
         self.batches = 0
         self.operations = 0
         self.commit_seconds: deque[float] = deque(maxlen=10_000)  # recent transactions, for measurement
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._on_sqlite = on_sqlite()
         self._task = asyncio.create_task(self._run(), name="db-writer")
 
     async def stop(self) -> None:
@@ -189,8 +198,12 @@ class Writer:
         self.ctx.begin()
         started = time.perf_counter()
         try:
-            async with in_transaction() as conn:
-                results = await self._apply(batch, conn)
+            in_one_hop = self._in_one_hop(batch)
+            if in_one_hop is not None:
+                results = await run_in_one_hop(in_one_hop)
+            else:
+                async with in_transaction() as conn:
+                    results = await self._apply(batch, conn)
             self.commit_seconds.append(time.perf_counter() - started)
         except Exception as error:
             self.ctx.rollback()
@@ -203,6 +216,13 @@ class Writer:
             return
         for pending, result in zip(batch, results):
             pending.settle(result, None)
+
+    def _in_one_hop(self, batch: list[_Pending]) -> Work[list[Any]] | None:
+        """On SQLite, a batch of one kind whose kind can store it in one hop (sqlite_hop.py), as that hop's work."""
+        kind = type(batch[0].op)
+        if not self._on_sqlite or any(type(p.op) is not kind for p in batch):
+            return None
+        return kind.in_one_hop([p.op for p in batch], self.ctx)
 
     async def _apply(self, batch: list[_Pending], conn: BaseDBAsyncClient) -> list[Any]:
         results: list[Any] = []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -73,7 +74,59 @@ class StoreInbound(BulkWriteOp):
         continuing = all((op.account_id, op.phone) in ctx.open_conversations for op in inbound)
         seen = set() if continuing else {row[0] for row in await _select_in(
             conn, "SELECT external_key FROM messages WHERE external_key IN", [op.external_key for op in inbound])}
-        # Plain rows and one statement each: the ORM's per-object work was a tenth of a webhook's cost.
+        interactions, messages, plan = cls._rows(inbound, ctx, seen)
+        if interactions:
+            # the contact manager keeps E.164 numbers: a WhatsApp id phonenumbers refuses, or a user id, is not one
+            contacts = await contacts_for_new_conversations(conn, [(r[1], r[2], r[3], r[4]) for r in interactions
+                                                                   if address_kind(r[3]) == "e164"])
+            for row in interactions:
+                row.append(contacts.get((row[1], row[3])))
+            await conn.execute_many(dialect_sql(
+                conn, "INSERT INTO interactions (id, account_id, queue_id, customer_phone, customer_name, status, "
+                      "created_at, last_inbound_at, read_marker, returned_unread, contact_id) "
+                      "VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 0, ?, ?)"), interactions)
+        ids: dict[str, int] = {}
+        if messages:  # one statement, which answers the new rows' ids
+            rows = await conn.execute_query_dict(dialect_sql(conn, _insert_messages_sql(len(messages), continuing)),
+                                                 [value for message in messages for value in message])
+            ids = {row["external_key"]: row["id"] for row in rows}
+            plan, touched = _what_was_stored(messages, interactions, plan, ids)
+            if touched:
+                await conn.execute_query(dialect_sql(conn, _touch_sql(len(touched))),
+                                         [inbound[-1].received_at, *touched])
+        files = await cls._attachments(inbound, plan, ids, conn)
+        for op, step in zip(inbound, plan):
+            if step is not None and op.new_phone:
+                await _follow_new_number(conn, ctx, op.account_id, op.phone, op.new_phone, step[1])
+        return cls._results(inbound, plan, ids, files)
+
+    @classmethod
+    def in_one_hop(cls, ops: list[WriteOp], ctx: WriterContext) -> Callable[[sqlite3.Connection], list[Any]] | None:
+        """In one hop when the batch holds only messages of conversations open already, without files or new
+        numbers: the usual batch."""
+        inbound: list[StoreInbound] = ops  # type: ignore[assignment]
+        if not all(op.media is None and not op.new_phone and (op.account_id, op.phone) in ctx.open_conversations
+                   for op in inbound):
+            return None
+        _, messages, plan = cls._rows(inbound, ctx, set())
+        insert = _insert_messages_sql(len(messages), skip_stored=True)
+        values = [value for message in messages for value in message]
+
+        def store(db: sqlite3.Connection) -> list[Any]:
+            ids = {key: message_id for key, message_id in db.execute(insert, values).fetchall()}
+            stored, touched = _what_was_stored(messages, [], plan, ids)
+            if touched:
+                db.execute(_touch_sql(len(touched)), [inbound[-1].received_at, *touched])
+            return cls._results(inbound, stored, ids, {})
+
+        return store
+
+    @staticmethod
+    def _rows(inbound: list[StoreInbound], ctx: WriterContext, seen: set[str]) -> tuple[
+            list[list[Any]], list[list[Any]], list[tuple[str, int, bool] | None]]:
+        """The interactions to open, the messages to insert, and per message its (key, interaction, opened it), or
+        None when `seen` (stored before, or earlier in the batch). Plain rows: the ORM's per-object work was a
+        tenth of a webhook's cost."""
         interactions: list[list[Any]] = []
         messages: list[list[Any]] = []
         plan: list[tuple[str, int, bool] | None] = []
@@ -93,35 +146,11 @@ class StoreInbound(BulkWriteOp):
             messages.append([interaction_id, op.kind, op.text, (op.name or op.phone)[:128], op.external_key,
                              op.received_at, op.sent_at, op.payload])
             plan.append((op.external_key, interaction_id, created))
-        if interactions:
-            # the contact manager keeps E.164 numbers: a WhatsApp id phonenumbers refuses, or a user id, is not one
-            contacts = await contacts_for_new_conversations(conn, [(r[1], r[2], r[3], r[4]) for r in interactions
-                                                                   if address_kind(r[3]) == "e164"])
-            for row in interactions:
-                row.append(contacts.get((row[1], row[3])))
-            await conn.execute_many(dialect_sql(
-                conn, "INSERT INTO interactions (id, account_id, queue_id, customer_phone, customer_name, status, "
-                      "created_at, last_inbound_at, read_marker, returned_unread, contact_id) "
-                      "VALUES (?, ?, ?, ?, ?, 'open', ?, ?, 0, ?, ?)"), interactions)
-        ids: dict[str, int] = {}
-        if messages:  # one statement, which answers the new rows' ids
-            values = ", ".join(["(?, 'in', ?, ?, 'received', ?, ?, ?, ?, ?)"] * len(messages))
-            skip = "ON CONFLICT (external_key) DO NOTHING " if continuing else ""
-            rows = await conn.execute_query_dict(dialect_sql(
-                conn, "INSERT INTO messages (interaction_id, direction, kind, text, status, sender, external_key, "
-                      f"created_at, sent_at, payload) VALUES {values} {skip}RETURNING external_key, id"),
-                [value for message in messages for value in message])
-            ids = {row["external_key"]: row["id"] for row in rows}
-            plan = [step if step is not None and step[0] in ids else None for step in plan]  # skipped: retries
-            touched = sorted({m[0] for m in messages if m[4] in ids} - {i[0] for i in interactions})
-            if touched:
-                await conn.execute_query(dialect_sql(
-                    conn, f"UPDATE interactions SET last_inbound_at = ? WHERE id IN ({', '.join('?' * len(touched))})"),
-                    [inbound[-1].received_at, *touched])
-        files = await cls._attachments(inbound, plan, ids, conn)
-        for op, step in zip(inbound, plan):
-            if step is not None and op.new_phone:
-                await _follow_new_number(conn, ctx, op.account_id, op.phone, op.new_phone, step[1])
+        return interactions, messages, plan
+
+    @staticmethod
+    def _results(inbound: list[StoreInbound], plan: list[tuple[str, int, bool] | None], ids: dict[str, int],
+                 files: dict[int, int]) -> list[InboundResult]:
         results = []
         for op, step in zip(inbound, plan):
             if step is None:
@@ -148,6 +177,28 @@ class StoreInbound(BulkWriteOp):
     def after_commit(self, result: InboundResult) -> None:
         if self.on_committed is not None and not result.duplicate:
             self.on_committed(result)
+
+
+def _insert_messages_sql(count: int, skip_stored: bool) -> str:
+    """Inbound messages in one statement that answers their ids; `skip_stored`: a key stored before is skipped
+    (a provider's retry), not an error."""
+    rows = ", ".join(["(?, 'in', ?, ?, 'received', ?, ?, ?, ?, ?)"] * count)
+    skip = "ON CONFLICT (external_key) DO NOTHING " if skip_stored else ""
+    return ("INSERT INTO messages (interaction_id, direction, kind, text, status, sender, external_key, created_at, "
+            f"sent_at, payload) VALUES {rows} {skip}RETURNING external_key, id")
+
+
+def _touch_sql(count: int) -> str:
+    return f"UPDATE interactions SET last_inbound_at = ? WHERE id IN ({', '.join('?' * count)})"
+
+
+def _what_was_stored(messages: list[list[Any]], opened: list[list[Any]], plan: list[tuple[str, int, bool] | None],
+                     ids: dict[str, int]) -> tuple[list[tuple[str, int, bool] | None], list[int]]:
+    """The plan without the messages the insert skipped (retries), and the interactions already open that got
+    a message (their last inbound time moves)."""
+    stored = [step if step is not None and step[0] in ids else None for step in plan]
+    touched = sorted({m[0] for m in messages if m[4] in ids} - {row[0] for row in opened})
+    return stored, touched
 
 
 async def _select_in(conn: BaseDBAsyncClient, select: str, values: list[Any]) -> list[Any]:
