@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from itertools import chain
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -245,18 +246,10 @@ class EventHub:
             self._flush_scheduled = False
         subscribers = self._subscribers
         everyone = tuple(subscribers.get("*", ()))
-        for event in events:
-            for subscriber in everyone:
-                self._deliver(subscriber, event)
-            for topic in _TOPICS[type(event)](event):
-                listeners = subscribers.get(topic)
-                if listeners:
-                    for subscriber in tuple(listeners):
-                        self._deliver(subscriber, event)
-
-    @staticmethod
-    def _deliver(subscriber: Subscriber, event: Event) -> None:
-        try:
-            subscriber(event)
-        except Exception:
-            log.exception("event subscriber failed on %s", type(event).__name__)
+        for event in events:  # a few hundred per new conversation of a ring-all queue: no call more than needed
+            topical = [tuple(found) for topic in _TOPICS[type(event)](event) if (found := subscribers.get(topic))]
+            for subscriber in chain(everyone, *topical):
+                try:
+                    subscriber(event)
+                except Exception:
+                    log.exception("event subscriber failed on %s", type(event).__name__)
