@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from itertools import chain
 import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 log = logging.getLogger(__name__)

@@ -190,17 +190,17 @@ class QueueActor(PooledActor):
         for effect in effects:
             kind = type(effect)
             if kind is Offer:
-                key = (effect.interaction_id, effect.deadline)
-                offer = offers.get(key)
+                same_offer = (effect.interaction_id, effect.deadline)
+                offer = offers.get(same_offer)
                 if offer is None:
-                    offer = offers[key] = HeldOffer(effect.interaction_id, self.name, "new", effect.deadline,
+                    offer = offers[same_offer] = HeldOffer(effect.interaction_id, self.name, "new", effect.deadline,
                                                     self.routing.rules.weight, effect.interaction_id)
                 self._desk_mail[effect.agent].offers.append(offer)
             elif kind is Withdraw:
-                key = (effect.interaction_id, effect.reason, effect.by)
-                notice = notices.get(key)
+                same_notice = (effect.interaction_id, effect.reason, effect.by)
+                notice = notices.get(same_notice)
                 if notice is None:
-                    notice = notices[key] = mail.Gone(effect.interaction_id, effect.reason, effect.by)
+                    notice = notices[same_notice] = mail.Gone(effect.interaction_id, effect.reason, effect.by)
                 self._desk_mail[effect.agent].gone.append(notice)
             elif kind is Record:
                 self._history.append(RecordHistory(effect.interaction_id, effect.kind, effect.agents,
