@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -16,19 +16,22 @@ from server.persistence.models import Participation
 LeftReason = Literal["transferred", "returned"]  # transferred away, or returned to its queue by a supervisor
 
 
-async def store_joined(conn: BaseDBAsyncClient, owners: Sequence[tuple[int, int, datetime]]) -> None:
+def joined_statements(owners: Sequence[tuple[int, int, datetime]]) -> list[tuple[str, list[list[Any]]]]:
     """Each (interaction, user, at): the user owns the interaction from `at`, taking part in it again if they
-    had before; whoever else still held it left then, transferred away."""
-    if not owners:
-        return
-    await conn.execute_many(dialect_sql(
-        conn, "UPDATE participations SET left_at = ?, left_reason = 'transferred' "
-              "WHERE interaction_id = ? AND user_id <> ? AND left_at IS NULL"),
-        [[at, interaction_id, user_id] for interaction_id, user_id, at in owners])
-    await conn.execute_many(dialect_sql(
-        conn, "INSERT INTO participations (interaction_id, user_id, joined_at) VALUES (?, ?, ?) "
-              "ON CONFLICT (interaction_id, user_id) DO UPDATE SET left_at = NULL, left_reason = NULL"),
-        [[interaction_id, user_id, at] for interaction_id, user_id, at in owners])
+    had before; whoever else still held it left then, transferred away. As (SQL, rows) to execute many."""
+    return [("UPDATE participations SET left_at = ?, left_reason = 'transferred' "
+             "WHERE interaction_id = ? AND user_id <> ? AND left_at IS NULL",
+             [[at, interaction_id, user_id] for interaction_id, user_id, at in owners]),
+            ("INSERT INTO participations (interaction_id, user_id, joined_at) VALUES (?, ?, ?) "
+             "ON CONFLICT (interaction_id, user_id) DO UPDATE SET left_at = NULL, left_reason = NULL",
+             [[interaction_id, user_id, at] for interaction_id, user_id, at in owners])]
+
+
+async def store_joined(conn: BaseDBAsyncClient, owners: Sequence[tuple[int, int, datetime]]) -> None:
+    """`joined_statements`, executed."""
+    if owners:
+        for sql, rows in joined_statements(owners):
+            await conn.execute_many(dialect_sql(conn, sql), rows)
 
 
 async def store_left(conn: BaseDBAsyncClient, interaction_id: int, user_id: int | None, at: datetime,

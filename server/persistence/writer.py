@@ -81,7 +81,8 @@ class WriteOp(ABC):
     @classmethod
     def in_one_hop(cls, ops: list[WriteOp], ctx: WriterContext) -> Work[list[Any]] | None:
         """On SQLite, a batch of only this class as one function for the connection thread (sqlite_hop.py), or None
-        to store it through tortoise, a hop per statement."""
+        to store it through tortoise, a hop per statement. It is made before any operation of the batch is stored,
+        so only operations that change nothing in `ctx` may have one."""
         return None
 
     def after_commit(self, result: Any) -> None:
@@ -218,11 +219,23 @@ class Writer:
             pending.settle(result, None)
 
     def _in_one_hop(self, batch: list[_Pending]) -> Work[list[Any]] | None:
-        """On SQLite, a batch of one kind whose kind can store it in one hop (sqlite_hop.py), as that hop's work."""
-        kind = type(batch[0].op)
-        if not self._on_sqlite or any(type(p.op) is not kind for p in batch):
+        """On SQLite, the batch as one hop's work (sqlite_hop.py) when every kind of operation in it can be stored
+        that way; else None."""
+        if not self._on_sqlite:
             return None
-        return kind.in_one_hop([p.op for p in batch], self.ctx)
+        works = []
+        for op_type, group in itertools.groupby((p.op for p in batch), key=type):
+            work = op_type.in_one_hop(list(group), self.ctx)
+            if work is None:
+                return None
+            works.append(work)
+        if len(works) == 1:
+            return works[0]
+
+        def all_of(db: Any) -> list[Any]:
+            return [result for work in works for result in work(db)]
+
+        return all_of
 
     async def _apply(self, batch: list[_Pending], conn: BaseDBAsyncClient) -> list[Any]:
         results: list[Any] = []

@@ -17,7 +17,7 @@ from server.persistence.audit import audit_close, audit_transfer_ended, audit_tr
 from server.persistence.contact_writes import contacts_for_new_conversations
 from server.persistence.db import dialect_sql
 from server.persistence.models import Attachment, Interaction, Message, RoutingEvent, Transfer, User
-from server.persistence.participations import store_joined, store_left
+from server.persistence.participations import joined_statements, store_joined, store_left
 from server.persistence.writer import BulkWriteOp, WriteOp, WriterContext
 
 HISTORY_DETAIL = RoutingEvent._meta.fields_map["detail"].max_length  # what a routing event's detail holds
@@ -179,6 +179,31 @@ class StoreInbound(BulkWriteOp):
             self.on_committed(result)
 
 
+Statements = list[tuple[str, list[list[Any]]]]  # (SQL with "?" marks, the rows to execute it for)
+_AGENTS_JSON = RoutingEvent._meta.fields_map["agents"]
+
+
+def _history(lines: list[tuple[int, str, tuple[str, ...], str, datetime]]) -> tuple[str, list[list[Any]]]:
+    """Lines of routing history (interaction, kind, agents, detail, at), as the ORM would store them."""
+    return ("INSERT INTO routing_events (interaction_id, kind, agents, detail, created_at) VALUES (?, ?, ?, ?, ?)",
+            [[interaction_id, kind, _AGENTS_JSON.to_db_value(list(agents), RoutingEvent), detail, at]
+             for interaction_id, kind, agents, detail, at in lines])
+
+
+async def _execute_many(conn: BaseDBAsyncClient, statements: Statements) -> None:
+    for sql, rows in statements:
+        await conn.execute_many(dialect_sql(conn, sql), rows)
+
+
+def _in_one_hop(statements: Statements, results: list[Any]) -> Callable[[sqlite3.Connection], list[Any]]:
+    def store(db: sqlite3.Connection) -> list[Any]:
+        for sql, rows in statements:
+            db.executemany(sql, rows)
+        return results
+
+    return store
+
+
 def _insert_messages_sql(count: int, skip_stored: bool) -> str:
     """Inbound messages in one statement that answers their ids; `skip_stored`: a key stored before is skipped
     (a provider's retry), not an error."""
@@ -231,10 +256,17 @@ class RecordHistory(BulkWriteOp):
 
     @classmethod
     async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:
-        rows = [RoutingEvent(interaction_id=op.interaction_id, kind=op.kind, agents=list(op.agents),
-                             detail=op.detail, created_at=op.at) for op in ops]  # type: ignore[attr-defined]
-        await RoutingEvent.bulk_create(rows, using_db=conn)
+        await _execute_many(conn, cls._statements(ops))
         return [None] * len(ops)
+
+    @classmethod
+    def in_one_hop(cls, ops: list[WriteOp], ctx: WriterContext) -> Callable[[sqlite3.Connection], list[Any]] | None:
+        return _in_one_hop(cls._statements(ops), [None] * len(ops))
+
+    @staticmethod
+    def _statements(ops: list[WriteOp]) -> Statements:
+        lines: list[RecordHistory] = ops  # type: ignore[assignment]
+        return [_history([(op.interaction_id, op.kind, op.agents, op.detail, op.at) for op in lines])]
 
 
 @dataclass
@@ -261,17 +293,25 @@ class StoreOwner(BulkWriteOp):
 
     @classmethod
     async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:
-        owners: list[StoreOwner] = ops  # type: ignore[assignment]
-        ids = await _user_ids(conn, ctx, {op.username for op in owners})
-        await conn.execute_many(dialect_sql(
-            conn, "UPDATE interactions SET owner_id = ?, first_agent_id = COALESCE(first_agent_id, ?), "
-                  "accepted_at = COALESCE(accepted_at, ?) WHERE id = ?"),
-            [[ids[op.username], ids[op.username], op.at, op.interaction_id] for op in owners])
-        await store_joined(conn, [(op.interaction_id, ids[op.username], op.at) for op in owners])
-        await RoutingEvent.bulk_create([RoutingEvent(interaction_id=op.interaction_id, kind="accepted",
-                                                     agents=[op.username], created_at=op.at) for op in owners],
-                                       using_db=conn)
+        ids = await _user_ids(conn, ctx, {op.username for op in ops})  # type: ignore[attr-defined]
+        await _execute_many(conn, cls._statements(ops, ids))
         return [None] * len(ops)
+
+    @classmethod
+    def in_one_hop(cls, ops: list[WriteOp], ctx: WriterContext) -> Callable[[sqlite3.Connection], list[Any]] | None:
+        """In one hop once the writer knows the winners' ids (from their first race on)."""
+        if any(op.username not in ctx.user_ids for op in ops):  # type: ignore[attr-defined]
+            return None
+        return _in_one_hop(cls._statements(ops, ctx.user_ids), [None] * len(ops))
+
+    @staticmethod
+    def _statements(ops: list[WriteOp], ids: dict[str, int]) -> Statements:
+        owners: list[StoreOwner] = ops  # type: ignore[assignment]
+        return [("UPDATE interactions SET owner_id = ?, first_agent_id = COALESCE(first_agent_id, ?), "
+                 "accepted_at = COALESCE(accepted_at, ?) WHERE id = ?",
+                 [[ids[op.username], ids[op.username], op.at, op.interaction_id] for op in owners]),
+                *joined_statements([(op.interaction_id, ids[op.username], op.at) for op in owners]),
+                _history([(op.interaction_id, "accepted", (op.username,), "", op.at) for op in owners])]
 
 
 @dataclass
