@@ -111,3 +111,12 @@ def dialect_sql(conn: BaseDBAsyncClient, sql: str) -> str:
         return sql
     parts = sql.split("?")
     return "".join(p + (f"${i + 1}" if i < len(parts) - 1 else "") for i, p in enumerate(parts))
+
+
+Statements = list[tuple[str, list[list[Any]]]]  # (SQL with "?" marks, the rows to execute it for)
+
+
+async def execute_statements(conn: BaseDBAsyncClient, statements: Statements) -> None:
+    """Each statement for each of its rows, in order (the writer's plain-SQL writes)."""
+    for sql, rows in statements:
+        await conn.execute_many(dialect_sql(conn, sql), rows)

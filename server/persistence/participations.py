@@ -6,17 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from server.persistence.db import dialect_sql
+from server.persistence.db import Statements, execute_statements
 from server.persistence.models import Participation
 
 LeftReason = Literal["transferred", "returned"]  # transferred away, or returned to its queue by a supervisor
 
 
-def joined_statements(owners: Sequence[tuple[int, int, datetime]]) -> list[tuple[str, list[list[Any]]]]:
+def joined_statements(owners: Sequence[tuple[int, int, datetime]]) -> Statements:
     """Each (interaction, user, at): the user owns the interaction from `at`, taking part in it again if they
     had before; whoever else still held it left then, transferred away. As (SQL, rows) to execute many."""
     return [("UPDATE participations SET left_at = ?, left_reason = 'transferred' "
@@ -30,8 +30,7 @@ def joined_statements(owners: Sequence[tuple[int, int, datetime]]) -> list[tuple
 async def store_joined(conn: BaseDBAsyncClient, owners: Sequence[tuple[int, int, datetime]]) -> None:
     """`joined_statements`, executed."""
     if owners:
-        for sql, rows in joined_statements(owners):
-            await conn.execute_many(dialect_sql(conn, sql), rows)
+        await execute_statements(conn, joined_statements(owners))
 
 
 async def store_left(conn: BaseDBAsyncClient, interaction_id: int, user_id: int | None, at: datetime,

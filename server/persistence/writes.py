@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from server.domain.phone import address_kind
 from server.persistence.audit import audit_close, audit_transfer_ended, audit_transfer_requested, write_audit
 from server.persistence.contact_writes import contacts_for_new_conversations
-from server.persistence.db import dialect_sql
+from server.persistence.db import Statements, dialect_sql, execute_statements
 from server.persistence.models import Attachment, Interaction, Message, RoutingEvent, Transfer, User
 from server.persistence.participations import joined_statements, store_joined, store_left
 from server.persistence.writer import BulkWriteOp, WriteOp, WriterContext
@@ -179,7 +179,6 @@ class StoreInbound(BulkWriteOp):
             self.on_committed(result)
 
 
-Statements = list[tuple[str, list[list[Any]]]]  # (SQL with "?" marks, the rows to execute it for)
 _AGENTS_JSON = RoutingEvent._meta.fields_map["agents"]
 
 
@@ -188,11 +187,6 @@ def _history(lines: list[tuple[int, str, tuple[str, ...], str, datetime]]) -> tu
     return ("INSERT INTO routing_events (interaction_id, kind, agents, detail, created_at) VALUES (?, ?, ?, ?, ?)",
             [[interaction_id, kind, _AGENTS_JSON.to_db_value(list(agents), RoutingEvent), detail, at]
              for interaction_id, kind, agents, detail, at in lines])
-
-
-async def _execute_many(conn: BaseDBAsyncClient, statements: Statements) -> None:
-    for sql, rows in statements:
-        await conn.execute_many(dialect_sql(conn, sql), rows)
 
 
 def _in_one_hop(statements: Statements, results: list[Any]) -> Callable[[sqlite3.Connection], list[Any]]:
@@ -256,7 +250,7 @@ class RecordHistory(BulkWriteOp):
 
     @classmethod
     async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:
-        await _execute_many(conn, cls._statements(ops))
+        await execute_statements(conn, cls._statements(ops))
         return [None] * len(ops)
 
     @classmethod
@@ -294,7 +288,7 @@ class StoreOwner(BulkWriteOp):
     @classmethod
     async def apply_many(cls, ops: list[WriteOp], conn: BaseDBAsyncClient, ctx: WriterContext) -> list[Any]:
         ids = await _user_ids(conn, ctx, {op.username for op in ops})  # type: ignore[attr-defined]
-        await _execute_many(conn, cls._statements(ops, ids))
+        await execute_statements(conn, cls._statements(ops, ids))
         return [None] * len(ops)
 
     @classmethod
