@@ -2,8 +2,8 @@
 and the composer. Built when its tab is selected, cleared when another is."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from nicegui import ui
 
@@ -13,6 +13,7 @@ from server.ui.bubbles import bubble_classes, bubble_html, file_url, header_html
 from server.ui.composer import Composer
 from server.ui.dialogs import close_dialog, transfer_dialog
 
+T = TypeVar("T")
 PAGE = 20  # messages rendered at first (a screenful and more); older ones load on demand
 # Scrolled to by pixels, which the browser clamps to the real bottom: a percentage is computed by Quasar from
 # sizes it measures later, so the newest message would stay hidden below.
@@ -48,6 +49,10 @@ class ChatView:
         self.messages: dict[int, dict[str, Any]] = {}
         self.oldest: int | None = None
         self.disposed = False  # another conversation was selected: late results are dropped
+        # A change told while messages were being read may concern one read before it was made and not shown
+        # yet: such ids are kept until the reads end, then their bubbles are read again.
+        self._reads = 0
+        self._changed_while_reading: set[int] = set()
         self._unsubscribe: Callable[[], None] = lambda: None
 
     async def build(self) -> None:
@@ -92,7 +97,8 @@ class ChatView:
         await context.attempt(self._load(before=self.oldest, at_top=True))
 
     async def _load(self, before: int | None, at_top: bool = False) -> None:
-        rows = await context.services().interactions.messages(self.principal, self.id, before=before, limit=PAGE)
+        rows = await self._reading(context.services().interactions.messages(self.principal, self.id, before=before,
+                                                                            limit=PAGE))
         if self.disposed:
             return
         self.older.set_visibility(len(rows) == PAGE)
@@ -116,12 +122,31 @@ class ChatView:
     def on_event(self, event: Event) -> None:
         if isinstance(event, MessageAdded) and event.message_id not in self.bubbles:
             context.run(self._append(event.message_id))
-        elif isinstance(event, (MessageStatusChanged, MessageChanged, AttachmentChanged)) \
-                and event.message_id in self.bubbles:
-            context.run(self._refresh(event.message_id))
+        elif isinstance(event, (MessageStatusChanged, MessageChanged, AttachmentChanged)):
+            if event.message_id in self.bubbles:
+                context.run(self._refresh(event.message_id))
+            elif self._reads:
+                self._changed_while_reading.add(event.message_id)
+
+    async def _reading(self, read: Awaitable[T]) -> T:
+        """`read`'s result, shown by the caller before this chat's next event is handled; a message changed
+        meanwhile is read again once every read under way has ended (its bubble may hold what was read before)."""
+        self._reads += 1
+        try:
+            return await read
+        finally:
+            self._reads -= 1
+            if not self._reads and self._changed_while_reading:
+                context.run(self._refresh_changed())
+
+    async def _refresh_changed(self) -> None:
+        """Once the results of the reads have been shown (this runs as a task of its own, after them)."""
+        changed, self._changed_while_reading = self._changed_while_reading, set()
+        for message_id in changed & self.bubbles.keys():
+            await self._refresh(message_id)
 
     async def _append(self, message_id: int) -> None:
-        message = await context.services().interactions.message(self.principal, self.id, message_id)
+        message = await self._reading(context.services().interactions.message(self.principal, self.id, message_id))
         if self.disposed or message is None or message_id in self.bubbles:
             return
         bubble = self._add(message)

@@ -130,6 +130,23 @@ class Browser:
                                    f"[contains(., {xpath_literal(text)})]",
                          timeout, what=f"notice {text!r}")
 
+    # --- downloads -----------------------------------------------------------------------------
+    def allow_downloads(self, folder: Path) -> None:
+        """Files this browser downloads go to `folder` (for the whole browser, new tabs included)."""
+        self.driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+
+    def downloaded(self, file: Path, min_size: int = 1) -> Path:
+        """`file` once it is wholly downloaded; a timeout tells what the folder held instead. The wait is
+        WAIT for the request plus WAIT for the file to be made (a PDF is rendered on the server's pool)."""
+        def done(_: Any) -> bool:
+            return file.exists() and file.stat().st_size >= min_size
+        try:
+            self.wait(done, timeout=2 * WAIT, what=f"{file.name} downloaded")
+        except TimeoutException as timeout:
+            held = sorted(f"{p.name} ({p.stat().st_size} bytes)" for p in file.parent.iterdir())
+            raise AssertionError(f"[{self.name}] {file.name} not downloaded; the folder holds {held}") from timeout
+        return file
+
     # --- pages ---------------------------------------------------------------------------------
     def open(self, path: str) -> None:
         """Load a page of the product and wait until its websocket is connected (events then reach it)."""

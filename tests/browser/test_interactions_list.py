@@ -32,7 +32,7 @@ def listing(server: ServerProcess, browsers, tmp_path_factory) -> tuple[Browser,
                                              ("Li Wei", "你好，我的订单还没到")])}
     supervisor = browsers("supervisor")
     downloads = tmp_path_factory.mktemp("downloads")
-    supervisor.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    supervisor.allow_downloads(downloads)
     supervisor.login("supervisor", next_path="/interactions")
     return supervisor, ids, downloads
 
@@ -57,7 +57,7 @@ def test_the_list_is_filtered_a_row_opens_and_its_transcript_downloads(listing) 
     supervisor.screenshot("interactions-row")
     supervisor.click(supervisor.button("Transcript"))
     pdf = downloads / f"interaction-{ids['Li Wei']}-transcript.pdf"
-    supervisor.wait(lambda d: pdf.exists() and pdf.stat().st_size > 1000, what="the PDF downloaded")
+    supervisor.downloaded(pdf, min_size=1001)
     assert pdf.read_bytes().startswith(b"%PDF")
     pdftoppm = shutil.which("pdftoppm")
     assert pdftoppm, "pdftoppm (Debian's poppler-utils) is needed to picture the transcript"

@@ -39,13 +39,13 @@ def transcript(server: ServerProcess, browsers, tmp_path_factory) -> Path:
     interaction_id = r.json()["interaction_id"]
     supervisor: Browser = browsers("supervisor")
     downloads = tmp_path_factory.mktemp("downloads")
-    supervisor.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    supervisor.allow_downloads(downloads)
     supervisor.login("supervisor", next_path="/interactions")
     supervisor.click(lambda: supervisor.find(By.XPATH, f"//tbody/tr[td[contains(., '{CUSTOMER}')]]"))
     supervisor.text("Routing history")
     supervisor.click(supervisor.button("Transcript"))
     pdf = downloads / f"interaction-{interaction_id}-transcript.pdf"
-    supervisor.wait(lambda d: pdf.exists() and pdf.stat().st_size > 1000, what="the PDF downloaded")
+    supervisor.downloaded(pdf, min_size=1001)
     assert pdf.read_bytes().startswith(b"%PDF")
     return pdf
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from nicegui import app, ui
+from nicegui.storage import Storage
 
 from server.app import start_services, stop_services
 from server.config import Settings
@@ -15,6 +16,10 @@ from server.ui.pages import register_pages
 
 settings = Settings(data_dir=Path(os.environ["XC_UI_TEST_DATA_DIR"]), demo=True, send_retry_delays=(0.05,))
 running: dict[str, Any] = {}
+# The browsers' sessions beside this test's database, as in production (server/ui mount_ui): NiceGUI's default
+# is ./.nicegui, which both test workers would share, and one worker's reset would empty it under the other.
+Storage.path = (settings.data_dir / "ui-sessions").resolve()
+app.storage = Storage()
 
 
 async def startup() -> None:

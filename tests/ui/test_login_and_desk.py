@@ -2,6 +2,7 @@
 unread badges, close & dispose (SPEC D1-D9)."""
 from __future__ import annotations
 
+import asyncio
 import time
 
 from nicegui import ui
@@ -224,6 +225,44 @@ async def test_with_names_masked_canned_answers_keep_the_placeholder_and_the_cus
     assert await sent_text(agent) == "Thank you for writing to us, •••. Have a good day!"
     await user.should_see(marker="message-out", retries=WAIT_RETRIES)
     assert "Carla" not in element(user, "message-out").content
+
+
+async def test_a_change_told_while_its_message_is_being_read_for_the_chat_is_shown(browsers: Browsers,
+                                                                                    monkeypatch) -> None:
+    """The race behind a reaction that never showed: the chat reads a new message, the customer reacts to it
+    before the read's result is shown (the change's event finds no bubble yet), then the bubble is made from
+    what was read before the reaction. The chat reads it again once its reads end."""
+    user = await browsers.signed_in("agent1", await browsers.new())
+    await go_online(browsers, user, "agent1")
+    phone = new_phone()
+    await accepted(browsers, user, phone, "Hello", "Ivo")
+    await eventually(lambda: len(user.find(marker="message-in").elements) == 1)
+    interactions = browsers.services.interactions
+    read_once, release = asyncio.Event(), asyncio.Event()
+    unpatched = interactions.message
+
+    async def held_read(*args, **kwargs):
+        message = await unpatched(*args, **kwargs)
+        read_once.set()
+        await release.wait()  # read, not shown yet
+        return message
+
+    monkeypatch.setattr(interactions, "message", held_read)
+    await receive(browsers, phone, "The second one", "Ivo")
+    await eventually(read_once.is_set)
+    monkeypatch.setattr(interactions, "message", unpatched)
+    inbound = browsers.services.inbound
+    account = await inbound.account("sandbox", "sandbox")
+    await inbound.receive_all(account, [InboundMessage(f"reaction-{phone}", phone, "Ivo", "reaction", "👍",
+                                                       refers_to=f"m-{phone}-The second one")])
+    release.set()
+
+    def second() -> str:
+        bubbles = [e.content for e in user.find(marker="message-in").elements if "The second one" in e.content]
+        assert bubbles, "the second message is not shown yet"
+        return bubbles[0]
+
+    await eventually(lambda: "👍" in second())
 
 
 async def test_the_customers_edit_and_reaction_show_at_once_and_a_late_message_takes_its_place(
