@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,9 @@ class Desk:
         self.selected: int | None = None
         self.chat: ChatView | None = None
         self._selecting = asyncio.Lock()
+        # Tabs being added (their interaction read): an unread count told meanwhile is newer than what was read.
+        self._adding: Counter[int] = Counter()
+        self._unread_told: dict[int, int] = {}
         self._known_state = "offline"
 
     async def build(self) -> None:
@@ -192,7 +196,11 @@ class Desk:
     async def _add_tab(self, interaction_id: int) -> dict[str, Any] | None:
         if interaction_id in self.tabs:
             return None
-        interaction = await context.attempt(self.services.interactions.get(self.principal, interaction_id))
+        self._adding[interaction_id] += 1
+        try:
+            interaction = await context.attempt(self.services.interactions.get(self.principal, interaction_id))
+        finally:
+            told = self._read_for_tab(interaction_id)
         if interaction is None or interaction_id in self.tabs:
             return None
         contact = interaction["contact"]
@@ -205,7 +213,17 @@ class Desk:
                 badge.set_visibility(interaction["unread"] > 0)
         self.tabs[interaction_id] = Tab(row, name, badge)
         self.empty.set_visibility(False)
+        if told is not None:
+            self._unread(interaction_id, told)
         return interaction
+
+    def _read_for_tab(self, interaction_id: int) -> int | None:
+        """One read for a new tab has ended: the latest unread count told while it was under way, if any."""
+        self._adding[interaction_id] -= 1
+        if self._adding[interaction_id]:
+            return self._unread_told.get(interaction_id)
+        del self._adding[interaction_id]
+        return self._unread_told.pop(interaction_id, None)
 
     def _remove_tab(self, interaction_id: int) -> None:
         tab = self.tabs.pop(interaction_id, None)
@@ -322,6 +340,8 @@ class Desk:
     def _unread(self, interaction_id: int, unread: int) -> None:
         tab = self.tabs.get(interaction_id)
         if tab is None:
+            if interaction_id in self._adding:
+                self._unread_told[interaction_id] = unread
             return
         tab.badge.set_text(str(unread))
         tab.badge.set_visibility(unread > 0)

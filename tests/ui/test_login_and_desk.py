@@ -80,6 +80,7 @@ async def test_the_unread_badge_counts_while_the_tab_is_not_in_view(browsers: Br
     first = await accepted(browsers, user, first_phone, "first customer", "Ada")
     second = await accepted(browsers, user, second_phone, "second customer", "Bea")
     user.find(marker=f"tab-{first}").click()
+    await user.should_see(marker=f"chat-{first}", retries=WAIT_RETRIES)  # the first in view, the second not
     await eventually(lambda: not badge(user, first).visible)
     await receive(browsers, second_phone, "are you there?")
     await receive(browsers, second_phone, "hello??")
@@ -92,6 +93,37 @@ async def test_the_unread_badge_counts_while_the_tab_is_not_in_view(browsers: Br
     await eventually(lambda: not badge(user, second).visible)
     principal = await browsers.principal("agent3")
     assert (await browsers.services.interactions.get(principal, second))["unread"] == 0
+
+
+async def test_a_message_that_comes_while_a_new_tab_is_read_counts_on_its_badge(browsers: Browsers,
+                                                                                   monkeypatch) -> None:
+    """An accept elsewhere (the API) adds the tab from a read of the conversation; a message that comes after
+    that read and before the tab is shown still counts on the tab's badge."""
+    user = await browsers.signed_in("agent2", await browsers.new())
+    await go_online(browsers, user, "agent2")
+    await accepted(browsers, user, new_phone(), "In view", "Una")  # one in view: the next is not shown at once
+    phone = new_phone()
+    interaction_id = await receive(browsers, phone, "first", "Tea")
+    await user.should_see(marker="accept", retries=WAIT_RETRIES)
+    interactions = browsers.services.interactions
+    read_once, release = asyncio.Event(), asyncio.Event()
+    unpatched = interactions.get
+
+    async def held_read(principal, read_id):
+        interaction = await unpatched(principal, read_id)
+        if read_id == interaction_id and not read_once.is_set():
+            read_once.set()
+            await release.wait()  # read, no tab yet
+        return interaction
+
+    monkeypatch.setattr(interactions, "get", held_read)
+    principal = await browsers.principal("agent2")
+    await browsers.services.agents.accept(principal, interaction_id)
+    await eventually(read_once.is_set)
+    await receive(browsers, phone, "second")
+    await eventually(lambda: element(user, "unread-total").text == "2 unread")  # the count reached the page
+    release.set()
+    await eventually(lambda: badge(user, interaction_id).visible and badge(user, interaction_id).text == "2")
 
 
 async def test_close_and_dispose_ends_the_conversation_with_its_disposition(browsers: Browsers) -> None:
