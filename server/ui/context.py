@@ -6,6 +6,7 @@ page (`attempt`, `run`) first checks the browser's session again, as the REST AP
 and a page whose user was signed out or changed role is told and sent away at once (`AccountChanged`)."""
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import inspect
 import itertools
@@ -171,16 +172,29 @@ def subscribe(topic: str, handler: Callable[[Event], Any]) -> Callable[[], None]
     return unsubscribe
 
 
+_work: dict[str, set[asyncio.Task[None]]] = {}  # per client: its background work under way
+
+
 def run(work: Coroutine[Any, Any, Any]) -> None:
     """Run `work` in the background, inside the current client's context; a refusal or failure becomes a
-    notice, as for any action of the user."""
+    notice, as for any action of the user. Work still under way when its page goes (a reload, a closed tab)
+    is cancelled where it waits, so it never builds on a page that is gone."""
     client = ui.context.client
+    if client.is_deleted:
+        work.close()
+        return
+    if client.id not in _work:
+        _work[client.id] = set()
+        client.on_delete(lambda: [task.cancel() for task in _work.pop(client.id, ())])
+    under_way = _work[client.id]
 
     async def within() -> None:
         with client:
             await attempt(work)
 
-    background_tasks.create(within(), name="ui-work")
+    task = background_tasks.create(within(), name="ui-work")
+    under_way.add(task)
+    task.add_done_callback(under_way.discard)
 
 
 def dialog() -> ui.dialog:
