@@ -250,8 +250,43 @@ class RawHttp:
 
 def process_cpu(pid: int) -> float:
     """CPU seconds (user + system) the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return _cpu_of(Path(f"/proc/{pid}/stat"))
+
+
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) each thread of the process has used so far, by its native id."""
+    used = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            used[int(task.name)] = _cpu_of(task / "stat")
+        except OSError:  # the thread ended meanwhile
+            pass
+    return used
+
+
+def _cpu_of(stat: Path) -> float:
+    fields = stat.read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_since(before: dict[int, float], after: dict[int, float]) -> dict[int, float]:
+    return {tid: used - before.get(tid, 0.0) for tid, used in after.items()}
+
+
+THREAD_GROUPS = (("event loop", lambda name: name == "MainThread"),
+                 ("actors", lambda name: name.startswith("actors-")),
+                 ("database thread", lambda name: "_connection_worker_thread" in name))
+
+
+def by_thread_group(spent: dict[int, float], names: dict[int, str]) -> dict[str, float]:
+    """A phase's server CPU split between the event loop, the actor pool, aiosqlite's connection thread
+    and the rest (timers, checkpoints, password hashing)."""
+    groups = dict.fromkeys([group for group, _ in THREAD_GROUPS] + ["other"], 0.0)
+    for tid, seconds in spent.items():
+        name = names.get(tid, "")
+        group = next((group for group, matches in THREAD_GROUPS if matches(name)), "other")
+        groups[group] += seconds
+    return groups
 
 
 async def generate(params: dict[str, Any]) -> dict[str, Any]:
@@ -288,7 +323,7 @@ async def generate(params: dict[str, Any]) -> dict[str, Any]:
     async def paced(name: str, rate: float, seconds: float, new_share: float) -> None:
         nonlocal new_counter
         sent: list[tuple[Any, ...]] = []
-        start, cpu = time.monotonic(), process_cpu(server)
+        start, cpu, threads = time.monotonic(), process_cpu(server), thread_cpu(server)
         n = 0
         while (now := time.monotonic()) - start < seconds:
             due = start + n / rate
@@ -308,7 +343,7 @@ async def generate(params: dict[str, Any]) -> dict[str, Any]:
         await asyncio.gather(*list(pending))
         await asyncio.sleep(0.5)  # the last offers reach their desks
         result[name] = {"sent": sent, "seconds": time.monotonic() - start, "accepts": list(accepts),
-                        "server_cpu": process_cpu(server) - cpu}
+                        "server_cpu": process_cpu(server) - cpu, "threads": cpu_since(threads, thread_cpu(server))}
         accepts.clear()
 
     async def flat_out(seconds: float, concurrency: int) -> None:
@@ -323,10 +358,10 @@ async def generate(params: dict[str, Any]) -> dict[str, Any]:
                                             {"id": secrets.token_hex(8), "from": phone, "text": "flat out"})
                 done += status == 200
 
-        started, cpu, server_cpu = time.monotonic(), time.process_time(), process_cpu(server)
+        started, cpu, server_cpu, threads = time.monotonic(), time.process_time(), process_cpu(server), thread_cpu(server)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         result["max"] = {"acked": done, "seconds": time.monotonic() - started, "client_cpu": time.process_time() - cpu,
-                         "server_cpu": process_cpu(server) - server_cpu}
+                         "server_cpu": process_cpu(server) - server_cpu, "threads": cpu_since(threads, thread_cpu(server))}
 
     print("load: every agent signs in (their sessions, as a server that has run a while knows them)", flush=True)
     for group in tokens.values():
@@ -552,6 +587,11 @@ def main() -> None:
             print(label.ljust(46) + f"{figures[f'rows_per_s_batch{batch}']:9.0f} rows/s")
     print(f"\nserver idle, every agent online: {result['idle']:.0%} of a core")
     complete, counts = probe["complete"], probe["counts"]
+    names = {int(tid): name for tid, name in probe["threads"].items()}
+
+    def split(data: dict[str, Any], count: int, unit: str) -> str:
+        return ", ".join(f"{group} {seconds:.2f} s ({seconds / max(1, count) * 1000:.2f} s per 1,000 {unit}s)"
+                         for group, seconds in by_thread_group(data["threads"], names).items())
     budgets = {"steady": ("message", STEADY_CPU_PER_1000_MESSAGES), "burst": ("offer", BURST_CPU_PER_1000_OFFERS)}
     targets = {"steady": STEADY_OFFER_P99, "burst": BURST_OFFER_P99}
     for phase in ("steady", "burst"):
@@ -575,6 +615,7 @@ def main() -> None:
         print(f"server CPU: {cpu:.2f} s = {cpu / data['seconds']:.0%} of a core; {per_message:.3f} s per 1,000 "
               f"messages, {per_offer:.4f} s per 1,000 offers (budget {budget} s per 1,000 {unit}s: "
               f"{verdict(spent, budget)})")
+        print(f"  by thread: {split(data, len(sent), 'message')}")
         print(f"webhook acknowledged:           {ms(acks)}  errors={len(sent) - len(ok)}")
         print(f"inbound-to-offer (all {per_queue} agents): {ms(offer)}  incomplete={len(fresh) - len(offer)}  "
               f"(target p99 < {targets[phase] * 1000:.0f} ms: {verdict(pct(offer, 99), targets[phase])})")
@@ -589,6 +630,7 @@ def main() -> None:
           f"server {flat['server_cpu'] / flat['seconds']:.0%} of a core, {flat_cost:.3f} s per 1,000 messages "
           f"(budget {FLAT_CPU_PER_1000_MESSAGES}: {verdict(flat_cost, FLAT_CPU_PER_1000_MESSAGES)}); "
           f"load generator {flat['client_cpu'] / flat['seconds']:.0%}")
+    print(f"  by thread: {split(flat, flat['acked'], 'message')}")
     for provider in PROVIDER_REQUESTS:
         signed = result[provider]
         rate = signed["acked"] / signed["seconds"]

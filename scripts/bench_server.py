@@ -74,7 +74,8 @@ def main() -> None:
         ours.probe.write_text(json.dumps({
             "counts": probe.counts, "complete": probe.complete, "actors": services.system.counts,
             "commit_seconds": list(writer.commit_seconds), "batches": writer.batches,
-            "operations": writer.operations}))
+            "operations": writer.operations,
+            "threads": {thread.native_id: thread.name for thread in threading.enumerate()}}))
 
     signal.signal(signal.SIGUSR1, dump)
     uvicorn.run(entry, **uvicorn_options(settings))
