@@ -76,10 +76,10 @@ class AgentSessionActor(PooledActor):
                 self._request_state(state, reason, reply)
             case mail.StateStored():
                 self._apply_state(message, now)
-            case mail.Accept(interaction_id, reply):
-                self._accept(interaction_id, reply)
-            case mail.Take(interaction_id, queue, reply):
-                self._take(interaction_id, queue, reply)
+            case mail.Accept(interaction_id, reply, most_open):
+                self._accept(interaction_id, reply, most_open)
+            case mail.Take(interaction_id, queue, reply, most_open):
+                self._take(interaction_id, queue, reply, most_open)
             case mail.Reject(interaction_id, reply):
                 self._reject(interaction_id, reply)
             case mail.AcceptEnded(interaction_id):
@@ -204,7 +204,12 @@ class AgentSessionActor(PooledActor):
             return Taken(gone.by)
         return Conflict(f"This offer is no longer open ({gone.reason}).", code="offer_gone")
 
-    def _accept(self, interaction_id: int, reply: Any) -> None:
+    def _accept(self, interaction_id: int, reply: Any, most_open: int | None) -> None:
+        try:
+            self.desk.check_tab_limit(most_open, interaction_id, self._accepting)
+        except Conflict as error:
+            reply.fail(error)
+            return
         if interaction_id not in self.desk.offers:
             reply.fail(self._no_offer(interaction_id))
             return
@@ -223,12 +228,13 @@ class AgentSessionActor(PooledActor):
         if self._forward(target, message):
             self._accepting.add(interaction_id)
 
-    def _take(self, interaction_id: int, queue: str, reply: Any) -> None:
+    def _take(self, interaction_id: int, queue: str, reply: Any, most_open: int | None) -> None:
         """Take a conversation waiting in `queue`: an offer of it held here is simply accepted."""
         if interaction_id in self.desk.offers:
-            self._accept(interaction_id, reply)
+            self._accept(interaction_id, reply, most_open)
             return
         try:
+            self.desk.check_tab_limit(most_open, interaction_id, self._accepting)
             self.desk.check_take(interaction_id, queue)
         except ProductError as error:
             reply.fail(error)

@@ -165,6 +165,7 @@ class StateStored:
 class Accept:
     interaction_id: int
     reply: Any
+    most_open: int | None = None  # the admin's tab limit, checked by the desk as it accepts
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ class Take:
     interaction_id: int
     queue: str
     reply: Any
+    most_open: int | None = None  # the admin's tab limit, as for Accept
 
 
 @dataclass(frozen=True)

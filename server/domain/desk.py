@@ -164,6 +164,13 @@ class AgentDesk:
             self.withdraw(offer.interaction_id)
         return extra
 
+    def check_tab_limit(self, most_open: int | None, interaction_id: int, accepting: set[int]) -> None:
+        """May the agent open `interaction_id` under the admin's limit of conversations open at once (SPEC D4;
+        None: no limit here)? Those being accepted count as open: two accepts at once do not pass it together."""
+        if most_open is not None and len((self.open | accepting) - {interaction_id}) >= most_open:
+            raise Conflict(f"You have the most open conversations allowed ({most_open}): close one first.",
+                           code="tab_limit")
+
     def offer_for_accept(self, interaction_id: int) -> HeldOffer:
         """The offer the agent may accept, or a clear refusal."""
         offer = self.offers.get(interaction_id)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from server.actors import mail
@@ -88,15 +89,13 @@ class AgentService:
 
     async def accept(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
         """First accept wins; a loser gets Conflict 'taken' naming the winner. An agent already holding the
-        admin's tab limit of open conversations is refused (SPEC D4)."""
-        self._check_tab_limit(await self.desk_view(principal))
-        return await self._on_offer(principal, interaction_id, mail.Accept)
+        admin's tab limit of open conversations is refused by the desk (SPEC D4)."""
+        most_open = self._most_open()
+        return await self._on_offer(principal, interaction_id,
+                                    lambda reply: mail.Accept(interaction_id, reply, most_open))
 
-    def _check_tab_limit(self, view: DeskView | None) -> None:
-        limit = int(self.settings.get("max_tabs"))
-        if view is not None and len(view.open) >= limit:
-            raise Conflict(f"You have the most open conversations allowed ({limit}): close one first.",
-                           code="tab_limit")
+    def _most_open(self) -> int:
+        return int(self.settings.get("max_tabs"))
 
     @staticmethod
     async def display_name(username: str) -> str:
@@ -134,7 +133,6 @@ class AgentService:
     async def take(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
         """Take a conversation waiting in one of the agent's queues: the first to take or accept it wins, as for
         an offer; a rejection or timeout before does not bar the agent (the re-offer delay is for offers)."""
-        self._check_tab_limit(await self.desk_view(principal))
         rows = await queries.interaction_rows([interaction_id])
         if not rows:
             raise NotFound(f"There is no interaction {interaction_id}.")
@@ -144,20 +142,22 @@ class AgentService:
         if row["owner__username"] is not None:
             raise await self._named(Taken(row["owner__username"]))
         try:
-            return await ask(self._desk(principal), lambda reply: mail.Take(interaction_id, row["queue__name"], reply))
+            return await ask(self._desk(principal),
+                             lambda reply: mail.Take(interaction_id, row["queue__name"], reply, self._most_open()))
         except Taken as error:
             raise await self._named(error) from None
 
     async def reject(self, principal: Principal, interaction_id: int) -> dict[str, Any]:
-        return await self._on_offer(principal, interaction_id, mail.Reject)
+        return await self._on_offer(principal, interaction_id, lambda reply: mail.Reject(interaction_id, reply))
 
     async def _named(self, taken: Taken) -> Taken:
         """The refusal naming the winner as people know them."""
         return Taken(taken.winner, await self.display_name(taken.winner)) if taken.winner else taken
 
-    async def _on_offer(self, principal: Principal, interaction_id: int, kind: type) -> dict[str, Any]:
+    async def _on_offer(self, principal: Principal, interaction_id: int,
+                        request: Callable[[Any], Any]) -> dict[str, Any]:
         try:
-            return await ask(self._desk(principal), lambda reply: kind(interaction_id, reply))
+            return await ask(self._desk(principal), request)
         except Taken as error:
             raise await self._named(error) from None
         except Forbidden:

@@ -179,6 +179,43 @@ def test_the_acceptance_race_has_exactly_one_winner(desk: Desk) -> None:
         desk.close(winner, interaction_id)
 
 
+def test_the_tab_limit_holds_for_two_accepts_at_once(desk: Desk) -> None:
+    """The admin's tab limit (SPEC D4) is checked by the desk as it accepts: with room for one more
+    conversation, two accepts sent at once open exactly one; the other is refused and changes nothing."""
+    assert desk.admin.put("/admin/settings", json={"max_tabs": 2}).status_code == 200
+    try:
+        desk.online("agent1")
+        first = desk.open_for("agent1")
+        offered = [desk.inbound(new_phone(), "me next?") for _ in range(2)]
+        for interaction_id in offered:
+            desk["agent1"].wait_for_offer(interaction_id)
+        barrier = threading.Barrier(2)
+        results: dict[int, httpx.Response] = {}
+
+        def accept(interaction_id: int) -> None:
+            barrier.wait()
+            results[interaction_id] = desk["agent1"].post(f"/interactions/{interaction_id}/accept")
+
+        threads = [threading.Thread(target=accept, args=(i,)) for i in offered]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        won = [i for i, r in results.items() if r.status_code == 200]
+        assert len(won) == 1, {i: r.text for i, r in results.items()}
+        [refused] = [i for i in offered if i not in won]
+        error = assert_error(results[refused], 409, "tab_limit")
+        assert "(2)" in error["message"]
+        assert sorted(desk.me("agent1")["open_interactions"]) == sorted([first, *won])
+        assert desk.get(refused)["owner"] is None
+        desk.close("agent1", won[0])  # room again: the refused one may be accepted now
+        desk.accept("agent1", refused)
+        for interaction_id in (first, refused):
+            desk.close("agent1", interaction_id)
+    finally:
+        assert desk.admin.put("/admin/settings", json={"max_tabs": 20}).status_code == 200
+
+
 def test_capacity_reached_means_no_new_offer_until_a_close(desk: Desk) -> None:
     desk.online("agent1")
     owned = [desk.open_for("agent1") for _ in range(CAPACITY)]
