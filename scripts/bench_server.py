@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import uvicorn  # noqa: E402
 
 from server.__main__ import uvicorn_options  # noqa: E402
-from server.actors.events import OfferShown  # noqa: E402
 from server.app import Entry, create_entry  # noqa: E402
 from server.config import build_settings  # noqa: E402
+from server.domain.events import OfferShown  # noqa: E402
 
 
 class OfferProbe:

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from server.actors.events import EventHub
+from server.actors.hub import EventHub
 from server.actors.system import ActorSystem
 from server.api import admin, audit, auth, campaigns, contacts, interactions, me, outbound, supervisor, templates
 from server.api import admin_config

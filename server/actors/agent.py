@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 import pykka
 
 from server.actors import mail
-from server.actors.events import (AgentStateChanged, DeskStarted, InteractionOwned, InteractionReleased, OfferGone,
-                                  OfferShown, UnreadChanged)
 from server.actors.bridge import NoReply
 from server.actors.runtime import ActorPool, PooledActor
 from server.domain.desk import AgentDesk, HeldOffer, parse_state
+from server.domain.events import (AgentStateChanged, DeskStarted, InteractionOwned, InteractionReleased, OfferGone,
+                                  OfferShown, UnreadChanged)
 from server.domain.routing import Availability
 from server.errors import Conflict, Forbidden, Invalid, ProductError, Taken, Unavailable
 from server.persistence.writes import StoreAgentState

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from server.actors import mail
-from server.actors.events import InteractionPlaced, MessageAdded, TransferFailed
 from server.actors.bridge import NoReply
 from server.actors.runtime import ActorPool, PooledActor
 from server.domain.desk import HeldOffer
+from server.domain.events import InteractionPlaced, MessageAdded, TransferFailed
 from server.domain.interaction import InteractionLife, Status
 from server.errors import Conflict, ProductError, Unavailable
 from server.persistence.writer import WriteOp

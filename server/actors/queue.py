@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from server.actors import mail
-from server.actors.events import QueueAnswered, QueueChanged, QueueRemoved
 from server.actors.runtime import ActorPool, PooledActor
 from server.domain.desk import HeldOffer
+from server.domain.events import QueueAnswered, QueueChanged, QueueRemoved
 from server.domain.routing import Availability, Effect, Offer, QueueRouting, Record, Waiter, Withdraw
 from server.errors import Conflict, Taken, Unavailable
 from server.persistence.writes import RecordHistory, StoreOwner, utc

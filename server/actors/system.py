@@ -15,7 +15,7 @@ import pykka
 from server.actors import mail
 from server.actors.agent import AgentSessionActor
 from server.actors.bridge import NoReply
-from server.actors.events import EventHub
+from server.actors.hub import EventHub
 from server.actors.interaction import InteractionActor
 from server.actors.queue import QueueActor
 from server.actors.runtime import ActorPool

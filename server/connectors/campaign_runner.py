@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from server.actors.events import CampaignProgress, EventHub
+from server.actors.hub import EventHub
 from server.connectors.outbox import Outbox
 from server.domain.campaigns import Pace
+from server.domain.events import CampaignProgress
 from server.persistence import campaign_queries
 from server.persistence.campaign_writes import Queued, QueueCampaignMessages
 from server.persistence.models import Campaign

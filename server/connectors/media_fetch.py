@@ -22,10 +22,11 @@ from typing import Protocol
 
 import httpx
 
-from server.actors.events import AttachmentChanged, EventHub
+from server.actors.hub import EventHub
 from server.connectors.background import Background
 from server.connectors.media_rules import LARGEST_INBOUND, WHATSAPP_MEDIA, content_type_of
 from server.connectors.sending import SendFailed, refused, with_retries
+from server.domain.events import AttachmentChanged
 from server.persistence.files import MediaFiles, StoredFile
 from server.persistence.models import Account, Attachment
 from server.persistence.writer import Writer

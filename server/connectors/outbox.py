@@ -13,9 +13,10 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from server.actors.events import EventHub, MessageStatusChanged
+from server.actors.hub import EventHub
 from server.connectors.background import Background
 from server.connectors.sending import OutboundFile, OutboundTemplate, Outgoing, SendFailed, Senders, with_retries
+from server.domain.events import MessageStatusChanged
 from server.errors import Unavailable
 from server.persistence.files import MediaFiles
 from server.persistence.campaign_writes import ClaimSend

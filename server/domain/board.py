@@ -6,9 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from server.actors.events import (AgentStateChanged, DeskStarted, Event, InteractionOwned, InteractionPlaced,
-                                  InteractionReleased, OfferGone, OfferShown, QueueAnswered, QueueChanged,
-                                  QueueRemoved)
+from server.domain.events import (AgentStateChanged, DeskStarted, Event, InteractionOwned, InteractionPlaced,
+                                  InteractionReleased, OfferGone, OfferShown, QueueAnswered, QueueChanged, QueueRemoved)
 
 STATES = ("online", "paused", "full", "offline")  # an agent's state as the board shows it
 

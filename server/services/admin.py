@@ -7,8 +7,9 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from server.actors.events import AccountChanged, EventHub
+from server.actors.hub import EventHub
 from server.actors.system import ActorSystem
+from server.domain.events import AccountChanged
 from server.errors import Conflict, Forbidden, Invalid
 from server.persistence.models import User
 from server.persistence.routing_state import load_agent_rows, open_interactions_of

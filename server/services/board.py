@@ -8,8 +8,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from server.actors.events import Event, EventHub
+from server.actors.hub import EventHub
 from server.domain.board import Board
+from server.domain.events import Event
 from server.errors import Forbidden
 from server.persistence.models import Interaction, QueueSupervisor, RoutingEvent, User
 from server.services.auth import Principal

@@ -11,11 +11,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from server.actors.events import MessageChanged, MessageStatusChanged
 from server.actors.system import ActorSystem
 from server.connectors.delivery import CHANGE_KINDS, UNREADABLE, InboundMessage, Unrouted, digest_id, raw_json
 from server.connectors.meta import MetaChange
 from server.connectors.media_fetch import MediaFetcher
+from server.domain.events import MessageChanged, MessageStatusChanged
 from server.domain.phone import customer_address, normalize_phone, plain_e164, user_id_address
 from server.errors import Invalid, NotFound
 from server.persistence.customer_changes import ApplyCustomerChange, StoreUnrouted

@@ -13,7 +13,6 @@ from tortoise.transactions import in_transaction
 
 from server.actors import mail
 from server.actors.bridge import ask
-from server.actors.events import MessageAdded
 from server.actors.interaction import InteractionView
 from server.actors.system import ActorSystem
 from server.connectors.media_rules import content_type_of, outbound_limit, too_large
@@ -21,6 +20,7 @@ from server.connectors.voice import RECORDED, webm_to_ogg
 from server.connectors.outbox import Outbox
 from server.connectors.sending import Senders
 from server.domain.canned import NAME_PARTS, fill, placeholder_values
+from server.domain.events import MessageAdded
 from server.domain.masking import Masking, masking_for
 from server.domain.phone import whole_number
 from server.domain.recontact import SYSTEM_SENDER, recontact_variables

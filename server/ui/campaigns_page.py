@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from server.actors.events import CampaignProgress, Event
+from server.domain.events import CampaignProgress, Event
 from server.domain.phone import readable_phone
 from server.persistence.campaign_queries import STATES
 from server.services.auth import Principal

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from nicegui import ui
 
-from server.actors.events import AttachmentChanged, Event, MessageAdded, MessageChanged, MessageStatusChanged
+from server.domain.events import AttachmentChanged, Event, MessageAdded, MessageChanged, MessageStatusChanged
 from server.ui import context
 from server.ui.bubbles import bubble_classes, bubble_html, file_url, header_html
 from server.ui.composer import Composer

@@ -16,7 +16,7 @@ from typing import Any
 
 from nicegui import Client, app, background_tasks, storage, ui
 
-from server.actors.events import AccountChanged, Event
+from server.domain.events import AccountChanged, Event
 from server.errors import ProductError, Unauthorized
 from server.services.auth import SESSION_ENDED, Principal
 

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from server.actors.events import (AgentStateChanged, Event, InteractionOwned, InteractionReleased, OfferGone,
+from server.domain.events import (AgentStateChanged, Event, InteractionOwned, InteractionReleased, OfferGone,
                                   OfferShown, QueueChanged, TransferFailed, UnreadChanged)
 from server.services.auth import Principal
 from server.ui import context, notices

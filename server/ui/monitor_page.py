@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from server.actors.events import (Event, InteractionOwned, InteractionPlaced, InteractionReleased, MessageAdded,
+from server.domain.events import (Event, InteractionOwned, InteractionPlaced, InteractionReleased, MessageAdded,
                                   MessageChanged, MessageStatusChanged)
 from server.services.auth import Principal
 from server.ui import context

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from server.actors.events import Event, MessageAdded, MessageStatusChanged
+from server.domain.events import Event, MessageAdded, MessageStatusChanged
 from server.domain.phone import readable_phone
 from server.errors import ProductError
 from server.services.auth import Principal

@@ -14,9 +14,9 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-from server.actors.events import Event
 from server.app import Services, start_services, stop_services
 from server.config import Settings
+from server.domain.events import Event
 from server.persistence.db import close_database, open_database
 from server.persistence.models import Account, Queue, QueueMember, User
 from server.services.auth import Principal

@@ -8,7 +8,7 @@ import pytest
 
 from server.actors import mail
 from server.actors.bridge import ask
-from server.actors.events import OfferGone, OfferShown
+from server.domain.events import OfferGone, OfferShown
 from server.errors import Conflict, Unavailable
 from server.persistence import writes
 from server.persistence.db import close_database, open_database

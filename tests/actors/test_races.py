@@ -11,7 +11,7 @@ from server.actors import mail
 from server.actors.bridge import ask
 from server.actors.mail import Snapshot
 from server.actors.runtime import PooledActor
-from server.actors.events import OfferGone, OfferShown
+from server.domain.events import OfferGone, OfferShown
 from server.errors import Conflict
 from server.persistence.models import Interaction, Message
 

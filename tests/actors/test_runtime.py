@@ -8,9 +8,9 @@ import pytest
 
 from server.actors import mail
 from server.actors.bridge import ask
-from server.actors.events import OfferGone, OfferShown
 from server.actors.runtime import ActorPool, PooledActor
 from server.actors.timers import Timers
+from server.domain.events import OfferGone, OfferShown
 from server.errors import Unavailable
 from tests.actors.test_races import inbound, wait_until
 

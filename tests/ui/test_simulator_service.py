@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from server.actors.events import MessageStatusChanged
+from server.domain.events import MessageStatusChanged
 from server.domain.phone import normalize_phone
 from server.errors import Forbidden, Invalid, NotFound
 from server.persistence.db import close_database, open_database

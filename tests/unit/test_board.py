@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from server.actors.events import (AgentStateChanged, DeskStarted, InteractionOwned, InteractionPlaced,
-                                  InteractionReleased, MessageAdded, OfferGone, OfferShown, QueueAnswered,
-                                  QueueChanged, QueueRemoved)
 from server.domain.board import Board
+from server.domain.events import (AgentStateChanged, DeskStarted, InteractionOwned, InteractionPlaced,
+                                  InteractionReleased, MessageAdded, OfferGone, OfferShown, QueueAnswered, QueueChanged,
+                                  QueueRemoved)
 
 T0 = 1_000_000.0
 

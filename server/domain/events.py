@@ -1,23 +1,13 @@
-"""Events that actors publish for the UI and other watchers: one closed, typed set, never changed once
+"""What happened, told to the pages and other watchers: one closed, typed set of events, never changed once
 published (those published per agent for every offer are slotted, not frozen: cheaper to build).
 
-`EventHub.publish` may be called from any thread. Events are batched into the loop with a single
-`call_soon_threadsafe` per burst and delivered there to subscribers, by topic:
-`agent:<username>`, `queue:<name>`, `interaction:<id>`, `campaign:<id>`, `board` (what only the supervisor
-board needs), `user:<id>` (an admin changed the user's account), or `*` for everything.
+Each event names its topics: `agent:<username>`, `queue:<name>`, `interaction:<id>`, `campaign:<id>`, `board`
+(what only the supervisor board needs), `user:<id>` (an admin changed the user's account). The hub
+(server/actors/hub.py) delivers them by topic, or to `*` subscribers for everything.
 """
 from __future__ import annotations
 
-import asyncio
-import logging
-import threading
-from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain
-from typing import Any
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -28,6 +18,9 @@ class OfferShown:
     kind: str  # "new" | "transfer"
     deadline: float
 
+    def topics(self) -> tuple[str, ...]:
+        return (f"agent:{self.agent}", f"interaction:{self.interaction_id}")
+
 
 @dataclass(slots=True)
 class OfferGone:
@@ -36,6 +29,9 @@ class OfferGone:
     reason: str  # taken | timeout | rejected | closed | declined | offline | cancelled
     by: str | None = None
 
+    def topics(self) -> tuple[str, ...]:
+        return (f"agent:{self.agent}", f"interaction:{self.interaction_id}")
+
 
 @dataclass(slots=True)
 class InteractionOwned:
@@ -43,12 +39,18 @@ class InteractionOwned:
     interaction_id: int
     previous_owner: str | None = None
 
+    def topics(self) -> tuple[str, ...]:
+        return (f"agent:{self.agent}", f"interaction:{self.interaction_id}")
+
 
 @dataclass(slots=True)
 class InteractionReleased:
     agent: str
     interaction_id: int
     reason: str  # closed | transferred
+
+    def topics(self) -> tuple[str, ...]:
+        return (f"agent:{self.agent}", f"interaction:{self.interaction_id}")
 
 
 @dataclass(slots=True)
@@ -58,12 +60,18 @@ class UnreadChanged:
     unread: int
     total: int
 
+    def topics(self) -> tuple[str, ...]:
+        return (f"agent:{self.agent}", f"interaction:{self.interaction_id}")
+
 
 @dataclass(slots=True)
 class MessageAdded:
     interaction_id: int
     message_id: int
     direction: str
+
+    def topics(self) -> tuple[str, ...]:
+        return (f"interaction:{self.interaction_id}",)
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,9 @@ class MessageStatusChanged:
     message_id: int
     status: str
 
+    def topics(self) -> tuple[str, ...]:
+        return (f"interaction:{self.interaction_id}",)
+
 
 @dataclass(frozen=True)
 class MessageChanged:
@@ -82,6 +93,9 @@ class MessageChanged:
     interaction_id: int
     message_id: int
     change: str  # edit | revoke | reaction
+
+    def topics(self) -> tuple[str, ...]:
+        return (f"interaction:{self.interaction_id}",)
 
 
 @dataclass(frozen=True)
@@ -92,12 +106,18 @@ class AttachmentChanged:
     message_id: int
     state: str
 
+    def topics(self) -> tuple[str, ...]:
+        return (f"interaction:{self.interaction_id}",)
+
 
 @dataclass(frozen=True)
 class AgentStateChanged:
     agent: str
     state: str
     reason: str | None
+
+    def topics(self) -> tuple[str, ...]:
+        return (f"agent:{self.agent}",)
 
 
 @dataclass(slots=True)
@@ -108,12 +128,18 @@ class QueueChanged:
     oldest_since: float | None = None  # when the longest-waiting interaction joined the queue
     target_seconds: float = 60.0  # the queue's answered-within target
 
+    def topics(self) -> tuple[str, ...]:
+        return (f"queue:{self.queue}",)
+
 
 @dataclass(frozen=True)
 class QueueRemoved:
     """The queue was deleted: its actor's last event."""
 
     queue: str
+
+    def topics(self) -> tuple[str, ...]:
+        return ("board",)
 
 
 @dataclass(slots=True)
@@ -124,6 +150,9 @@ class QueueAnswered:
     interaction_id: int
     agent: str
     waited: float
+
+    def topics(self) -> tuple[str, ...]:
+        return ("board",)
 
 
 @dataclass(frozen=True)
@@ -137,6 +166,9 @@ class DeskStarted:
     queues: tuple[str, ...]
     open_ids: tuple[int, ...]
 
+    def topics(self) -> tuple[str, ...]:
+        return ("board",)
+
 
 @dataclass(slots=True)
 class InteractionPlaced:
@@ -146,12 +178,18 @@ class InteractionPlaced:
     queue: str
     open: bool
 
+    def topics(self) -> tuple[str, ...]:
+        return ("board",)
+
 
 @dataclass(frozen=True)
 class TransferFailed:
     agent: str
     interaction_id: int
     reason: str
+
+    def topics(self) -> tuple[str, ...]:
+        return (f"agent:{self.agent}", f"interaction:{self.interaction_id}")
 
 
 @dataclass(frozen=True)
@@ -163,6 +201,9 @@ class CampaignProgress:
     state: str
     totals: dict[str, int]
 
+    def topics(self) -> tuple[str, ...]:
+        return (f"campaign:{self.campaign_id}",)
+
 
 @dataclass(frozen=True)
 class AccountChanged:
@@ -172,84 +213,11 @@ class AccountChanged:
     user_id: int
     signed_out: bool
 
+    def topics(self) -> tuple[str, ...]:
+        return (f"user:{self.user_id}",)
+
 
 Event = (OfferShown | OfferGone | InteractionOwned | InteractionReleased | UnreadChanged | MessageAdded
          | MessageStatusChanged | MessageChanged | AttachmentChanged | AgentStateChanged | QueueChanged | TransferFailed
          | CampaignProgress | QueueAnswered | QueueRemoved | DeskStarted
          | InteractionPlaced | AccountChanged)
-
-
-def _of_agent(event: Any) -> tuple[str, ...]:
-    return (f"agent:{event.agent}", f"interaction:{event.interaction_id}")
-
-
-def _of_interaction(event: Any) -> tuple[str, ...]:
-    return (f"interaction:{event.interaction_id}",)
-
-
-def _of_board(event: Any) -> tuple[str, ...]:
-    return ("board",)
-
-
-_TOPICS: dict[type, Callable[[Any], tuple[str, ...]]] = {
-    OfferShown: _of_agent, OfferGone: _of_agent, InteractionOwned: _of_agent, InteractionReleased: _of_agent,
-    UnreadChanged: _of_agent, TransferFailed: _of_agent,
-    AgentStateChanged: lambda e: (f"agent:{e.agent}",),
-    MessageAdded: _of_interaction, MessageStatusChanged: _of_interaction, MessageChanged: _of_interaction,
-    AttachmentChanged: _of_interaction,
-    QueueChanged: lambda e: (f"queue:{e.queue}",),
-    QueueAnswered: _of_board, QueueRemoved: _of_board, DeskStarted: _of_board, InteractionPlaced: _of_board,
-    CampaignProgress: lambda e: (f"campaign:{e.campaign_id}",),
-    AccountChanged: lambda e: (f"user:{e.user_id}",),
-}
-
-
-def topics_of(event: Event) -> tuple[str, ...]:
-    return _TOPICS[type(event)](event)
-
-
-Subscriber = Callable[[Event], Any]
-
-
-class EventHub:
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._pending: list[Event] = []
-        self._lock = threading.Lock()
-        self._flush_scheduled = False
-        self._subscribers: dict[str, list[Subscriber]] = defaultdict(list)
-
-    def publish(self, event: Event) -> None:
-        with self._lock:
-            self._pending.append(event)
-            if self._flush_scheduled:
-                return
-            self._flush_scheduled = True
-        try:
-            self._loop.call_soon_threadsafe(self._flush)
-        except RuntimeError:  # the loop is closed: shutting down
-            pass
-
-    def subscribe(self, topic: str, subscriber: Subscriber) -> Callable[[], None]:
-        """Register on the loop's thread; returns the function that unsubscribes."""
-        self._subscribers[topic].append(subscriber)
-
-        def unsubscribe() -> None:
-            if subscriber in self._subscribers.get(topic, []):
-                self._subscribers[topic].remove(subscriber)
-
-        return unsubscribe
-
-    def _flush(self) -> None:
-        with self._lock:
-            events, self._pending = self._pending, []
-            self._flush_scheduled = False
-        subscribers = self._subscribers
-        everyone = tuple(subscribers.get("*", ()))
-        for event in events:  # a few hundred per new conversation of a ring-all queue: no call more than needed
-            topical = [tuple(found) for topic in _TOPICS[type(event)](event) if (found := subscribers.get(topic))]
-            for subscriber in chain(everyone, *topical):
-                try:
-                    subscriber(event)
-                except Exception:
-                    log.exception("event subscriber failed on %s", type(event).__name__)
