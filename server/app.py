@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from fastapi import FastAPI
@@ -27,14 +27,14 @@ from server.config import Settings, stored_secret
 from server.connectors.webhooks import webhook_app
 from server.ui import mount_ui
 from server.connectors.kaleyra import KaleyraSender
-from server.connectors.media_fetch import MediaFetcher
+from server.connectors.media_fetch import MediaFetcher, MediaLocator
 from server.connectors.meta import MetaSender
 from server.connectors.meta_templates import MetaTemplates
 from server.connectors.sinch import SinchSender
 from server.connectors.twilio import TwilioSender
 from server.connectors.campaign_runner import CampaignRunner
 from server.connectors.outbox import Outbox
-from server.connectors.sending import SandboxSender, Senders
+from server.connectors.sending import SandboxSender, Sender, Senders
 from server.persistence.files import MediaFiles
 from server.persistence.db import close_database, open_database
 from server.persistence.routing_state import load_routing_state, load_writer_context
@@ -64,6 +64,10 @@ from server.persistence import credentials
 from server.services.transcripts import TranscriptService
 
 log = logging.getLogger(__name__)
+
+
+class _Provider(Sender, MediaLocator, Protocol):
+    """A provider's connector: it sends, and fetches the media its customers send."""
 
 
 @dataclass
@@ -120,8 +124,9 @@ async def start_services(settings: Settings) -> Services:
     workspace = SettingsService()
     await workspace.load()
     http = httpx.AsyncClient(timeout=settings.send_timeout)
-    providers = {"meta": MetaSender(http), "twilio": TwilioSender(http, settings.resolved_public_url),
-                 "sinch": SinchSender(http), "kaleyra": KaleyraSender(http)}
+    providers: dict[str, _Provider] = {
+        "meta": MetaSender(http), "twilio": TwilioSender(http, settings.resolved_public_url),
+        "sinch": SinchSender(http), "kaleyra": KaleyraSender(http)}
     senders = Senders({"sandbox": SandboxSender(), **providers})
     files = MediaFiles(settings.data_dir / "media", settings.storage_secret)
     outbox = Outbox(writer, senders, hub, files, settings.resolved_public_url, settings.send_retry_delays)

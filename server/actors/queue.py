@@ -118,7 +118,8 @@ class QueueActor(PooledActor):
                                 if (av := self.routing.availability_of(a)) is not None and av.available))
             case mail.Snapshot(reply):
                 reply.ok(QueueView(self.name, self.routing.waiting_ids, self.routing.offers_in_flight(),
-                                   {a: self.routing.availability_of(a) for a in self.routing.members},
+                                   {a: av for a in self.routing.members
+                                    if (av := self.routing.availability_of(a)) is not None},  # every member has one
                                    self.routing.waiting_since()))
             case _:
                 log.warning("%s got unexpected %r", self, message)
@@ -188,21 +189,20 @@ class QueueActor(PooledActor):
         offers: dict[tuple[int, float], HeldOffer] = {}
         notices: dict[tuple[int, str, str | None], mail.Gone] = {}
         for effect in effects:
-            kind = type(effect)
-            if kind is Offer:
+            if type(effect) is Offer:
                 same_offer = (effect.interaction_id, effect.deadline)
                 offer = offers.get(same_offer)
                 if offer is None:
                     offer = offers[same_offer] = HeldOffer(effect.interaction_id, self.name, "new", effect.deadline,
                                                     self.routing.rules.weight, effect.interaction_id)
                 self._desk_mail[effect.agent].offers.append(offer)
-            elif kind is Withdraw:
+            elif type(effect) is Withdraw:
                 same_notice = (effect.interaction_id, effect.reason, effect.by)
                 notice = notices.get(same_notice)
                 if notice is None:
                     notice = notices[same_notice] = mail.Gone(effect.interaction_id, effect.reason, effect.by)
                 self._desk_mail[effect.agent].gone.append(notice)
-            elif kind is Record:
+            elif type(effect) is Record:
                 self._history.append(RecordHistory(effect.interaction_id, effect.kind, effect.agents,
                                                    at=utc(self.system.now())))
 

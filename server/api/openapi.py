@@ -54,6 +54,7 @@ def documented(app: FastAPI) -> dict[str, Any]:
     for route in iter_route_contexts(app.routes):  # the routes of included routers too, with their prefix
         if getattr(route, "dependant", None) is None or not route.include_in_schema:
             continue
+        assert route.methods is not None  # a route with a dependant in the schema is an APIRoute, which has them
         for method in route.methods:
             operation = schema["paths"][route.path_format][method.lower()]
             answers = operation.setdefault("responses", {})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import cast
 
 from server.actors.hub import EventHub
 from server.connectors.outbox import Outbox
@@ -36,7 +37,8 @@ class CampaignRunner:
 
     async def resume(self) -> None:
         """Go on with the campaigns that were running when the server stopped."""
-        for campaign_id in await Campaign.filter(state="running").order_by("id").values_list("id", flat=True):
+        for campaign_id in cast(list[int], await Campaign.filter(state="running").order_by("id").values_list(
+                "id", flat=True)):
             self.run(campaign_id)
 
     def run(self, campaign_id: int) -> None:
@@ -64,7 +66,7 @@ class CampaignRunner:
 
     async def publish(self, campaign_id: int) -> None:
         """Tell watchers the campaign's state and totals, if they changed since they were last told."""
-        state = await Campaign.filter(id=campaign_id).first().values_list("state", flat=True)
+        state = cast(str | None, await Campaign.filter(id=campaign_id).first().values_list("state", flat=True))
         if state is None:
             return
         counts = (await campaign_queries.totals([campaign_id]))[campaign_id]
@@ -88,7 +90,7 @@ class CampaignRunner:
     async def _send_all(self, campaign_id: int) -> bool:
         """Write every pending recipient's message at the campaign's pace; False if it stopped running."""
         loop = asyncio.get_running_loop()
-        rate = await Campaign.filter(id=campaign_id).first().values_list("rate", flat=True)
+        rate = cast(float | None, await Campaign.filter(id=campaign_id).first().values_list("rate", flat=True))
         if rate is None:
             return False
         pace = Pace(float(rate), loop.time())

@@ -160,7 +160,7 @@ def _structured(value: Any) -> Any:
 
 
 def _person(person: dict[str, Any]) -> str:
-    phones = person.get("phones") if isinstance(person.get("phones"), list) else []
+    phones = listed if isinstance(listed := person.get("phones"), list) else []
     return " ".join(filter(None, [as_text(as_object(person.get("name")).get("formatted_name")),
                                   *(as_text(as_object(p).get("phone")) for p in phones)]))
 

@@ -18,7 +18,8 @@ import asyncio
 import ipaddress
 import logging
 import socket
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Protocol, cast
 
 import httpx
 
@@ -47,14 +48,15 @@ class MediaLocator(Protocol):
 
 class MediaFetcher:
     def __init__(self, client: httpx.AsyncClient, writer: Writer, hub: EventHub, files: MediaFiles,
-                 locators: dict[str, MediaLocator], retry_delays: tuple[float, ...], concurrency: int = 8) -> None:
+                 locators: Mapping[str, MediaLocator], retry_delays: tuple[float, ...], concurrency: int = 8) -> None:
         self.client, self.writer, self.hub, self.files = client, writer, hub, files
         self.locators, self.retry_delays = locators, retry_delays
         self._slots = asyncio.Semaphore(concurrency)
         self._work = Background()
 
     async def resume(self) -> None:
-        for attachment_id in await Attachment.filter(state="pending").order_by("id").values_list("id", flat=True):
+        for attachment_id in cast(list[int], await Attachment.filter(state="pending").order_by("id").values_list(
+                "id", flat=True)):
             self.enqueue(attachment_id)
 
     def enqueue(self, attachment_id: int) -> None:

@@ -69,7 +69,7 @@ def parse(raw: bytes) -> list[MetaChange]:
         raise Invalid("The body is not JSON.") from None
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
         raise Invalid("Expected an object with an 'entry' list.")
-    found = []
+    found: list[MetaChange] = []
     for entry in body["entry"]:
         changes = as_object(entry).get("changes")
         if isinstance(changes, list):
@@ -91,10 +91,14 @@ def _change(change: Any) -> MetaChange:
         for key in ("wa_id", "user_id"):
             if as_text(as_object(contact).get(key)):
                 names[as_text(as_object(contact)[key])] = name
-    messages, unrouted = [], []
+    messages: list[InboundMessage] = []
+    unrouted: list[Unrouted] = []
     for item in as_list(value.get("messages")):
         read = _message_or_unreadable(item, names)
-        (messages if isinstance(read, InboundMessage) else unrouted).append(read)
+        if isinstance(read, InboundMessage):
+            messages.append(read)
+        else:
+            unrouted.append(read)
     statuses = []
     for item in as_list(value.get("statuses")):
         status = _status(item)

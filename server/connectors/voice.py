@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import av
+from av.stream import Stream
 
 from server.errors import Invalid
 
@@ -16,7 +17,8 @@ def webm_to_ogg(source: Path, target: Path) -> None:
     """Remux the Opus audio of a WebM file into an Ogg file; Invalid when it holds no Opus audio."""
     try:
         with av.open(str(source)) as recording, av.open(str(target), "w", format="ogg") as voice:
-            [audio] = [s for s in recording.streams if s.type == "audio"] or [None]
+            audios: list[Stream | None] = [s for s in recording.streams if s.type == "audio"]
+            [audio] = audios or [None]
             if audio is None or audio.codec_context.name != "opus":
                 raise Invalid("The recording holds no Opus audio.", code="unsupported_media")
             out = voice.add_stream_from_template(audio)

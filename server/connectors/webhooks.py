@@ -49,7 +49,8 @@ async def _stored(services: Any, account: Any, results: list[Any], statuses: lis
 def _summary(results: list[Any], statuses: int, apart: int) -> dict[str, Any]:
     """What a delivery became: new messages, retries, changes to earlier messages, delivery states moved,
     and the items kept unrouted (`apart`: those that never became a message)."""
-    summary = {"status": "ok", "stored": 0, "duplicates": 0, "changes": 0, "statuses": statuses, "unrouted": apart}
+    summary: dict[str, Any] = {"status": "ok", "stored": 0, "duplicates": 0, "changes": 0, "statuses": statuses,
+                               "unrouted": apart}
     for result in results:
         summary["duplicates" if result.duplicate else "changes" if result.changed
                 else "unrouted" if result.unrouted else "stored"] += 1
@@ -185,6 +186,7 @@ async def provider_media(request: Request) -> Response:
     path = services.files.path_of(file.sha256) if file is not None and file.sha256 is not None else None
     if path is None or not path.is_file():
         return JSONResponse({"error": {"code": "not_found", "message": "There is no such file."}}, status_code=404)
+    assert file is not None  # a path is only found for a stored file
     return file_response(path, file.content_type, file.filename, for_provider=True)
 
 

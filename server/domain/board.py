@@ -163,7 +163,7 @@ class Board:
     def agent_rows(self, now: float, visible: Iterable[str] | None = None) -> list[dict[str, object]]:
         """Agents of the visible queues (all agents when `visible` is None), by username."""
         wanted = None if visible is None else set(visible)
-        rows = []
+        rows: list[dict[str, object]] = []
         for username in sorted(self.agents):
             agent = self.agents[username]
             if wanted is not None and not wanted & set(agent.queues):

@@ -26,13 +26,13 @@ def _refuse(model: Any, what: str) -> NoReturn:
 class AppendOnlyQuerySet(QuerySet):
     """A query set that reads and inserts, and refuses bulk changes and deletes."""
 
-    def update(self, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+    def update(self, **kwargs: Any) -> NoReturn:
         _refuse(self.model, "updated")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         _refuse(self.model, "deleted")
 
-    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
         _refuse(self.model, "updated")
 
 

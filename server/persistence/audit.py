@@ -12,7 +12,7 @@ What counts as one record for the routing core's sensitive actions (the writer's
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -32,7 +32,8 @@ async def _write_as(conn: BaseDBAsyncClient, username: str | None, action: str, 
                     after: Any) -> None:
     user_id = None
     if username:
-        user_id = await User.filter(username=username).using_db(conn).first().values_list("id", flat=True)
+        user_id = cast(int | None, await User.filter(username=username).using_db(conn).first().values_list(
+            "id", flat=True))
     await write_audit(conn, user_id, username or SYSTEM, action, f"interaction {interaction_id}", before, after)
 
 

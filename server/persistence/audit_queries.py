@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from tortoise.queryset import QuerySet
 
@@ -50,4 +50,4 @@ async def audit_page(f: AuditFilter) -> tuple[list[dict[str, Any]], int]:
 
 async def audit_actions() -> list[str]:
     """Every action the trail holds, sorted."""
-    return sorted(await AuditEntry.all().distinct().values_list("action", flat=True))
+    return sorted(cast(list[str], await AuditEntry.all().distinct().values_list("action", flat=True)))

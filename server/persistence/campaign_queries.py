@@ -3,7 +3,7 @@ whether a customer has a campaign message still to come."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 from tortoise import Tortoise
 from tortoise.expressions import Q
@@ -62,6 +62,6 @@ async def in_flight(campaign_id: int) -> bool:
 
 async def pending_for(account_id: int, phone: str) -> str | None:
     """The name of a running or paused campaign of the account with a message still to go to `phone`."""
-    return await CampaignRecipient.filter(
+    return cast(str | None, await CampaignRecipient.filter(
         Q(state="pending") | Q(state="queued", message__status="queued"), phone=phone,
-        campaign__account_id=account_id, campaign__state__in=LIVE).first().values_list("campaign__name", flat=True)
+        campaign__account_id=account_id, campaign__state__in=LIVE).first().values_list("campaign__name", flat=True))

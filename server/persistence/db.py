@@ -23,7 +23,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         credentials = {"file_path": database_url.removeprefix("sqlite://"), "journal_mode": "WAL",
                        "synchronous": "FULL", "busy_timeout": 10000, "foreign_keys": "ON",
                        "wal_autocheckpoint": 0}
-        connection: dict[str, Any] = {"engine": "tortoise.backends.sqlite", "credentials": credentials}
+        connection: dict[str, Any] | str = {"engine": "tortoise.backends.sqlite", "credentials": credentials}
     elif database_url.startswith(("postgres://", "postgresql://")):
         connection = database_url.replace("postgresql://", "postgres://", 1)
     else:

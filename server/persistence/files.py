@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 LINK_LIFETIME = 24 * 3600  # seconds a signed link to an outbound file stays valid
 
@@ -110,6 +111,6 @@ def _sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _sync(out) -> None:  # type: ignore[no-untyped-def]
+def _sync(out: BinaryIO) -> None:
     out.flush()
     os.fsync(out.fileno())

@@ -32,7 +32,8 @@ def storable(model: type[Model], field: str, text: str) -> bool:
 async def by_name_or_id(model: type[Model], key: Any, field: str = "name") -> Any:
     """The row whose unique `field` is `key` (stripped), else the row whose id it is; None when neither."""
     text = str(key).strip()
-    row = await model.get_or_none(**{field: text}) if storable(model, field, text) else None
+    unique: dict[str, Any] = {field: text}  # Any: the keywords of get_or_none include using_db
+    row = await model.get_or_none(**unique) if storable(model, field, text) else None
     if row is None and (number := row_id(text)) is not None:
         row = await model.get_or_none(id=number)
     return row

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -88,7 +89,7 @@ class Account(Model):
     phone_number = fields.CharField(max_length=32, default="")
     queue: fields.ForeignKeyRelation[Queue] = fields.ForeignKeyField("models.Queue", related_name="accounts",
                                                                       on_delete=fields.RESTRICT)
-    credentials = fields.JSONField(default=dict)
+    credentials: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     api_base_url = fields.CharField(max_length=255, default="")
     window_hours = fields.IntField(null=True)  # None: the provider's rule
     recontact_template = fields.CharField(max_length=128, null=True)
@@ -138,7 +139,7 @@ class CustomField(Model):
     name = fields.CharField(max_length=64)  # the key in Contact.fields
     label = fields.CharField(max_length=128, default="")
     kind = fields.CharField(max_length=8, default="text")  # text | number | date | choice
-    choices = fields.JSONField(default=builtins.list)  # `list` is the field above
+    choices: fields.JSONField[builtins.list[str]] = fields.JSONField(default=builtins.list)  # `list`: the field above
 
     class Meta:
         table = "custom_fields"
@@ -154,7 +155,7 @@ class Contact(Model):
     email = fields.CharField(max_length=255, default="")
     company = fields.CharField(max_length=255, default="")
     notes = fields.TextField(default="")
-    field_values = fields.JSONField(default=dict)  # custom field values by CustomField.name
+    field_values: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)  # values by CustomField.name
     # Lower-cased copies that searches compare with, alike on SQLite and PostgreSQL (SPEC C4).
     search_name = fields.CharField(max_length=257, default="")
     search_email = fields.CharField(max_length=255, default="")
@@ -206,8 +207,8 @@ class AuditEntry(AppendOnly, Model):
     username = fields.CharField(max_length=64, default="")
     action = fields.CharField(max_length=48)
     target = fields.CharField(max_length=128, default="")
-    before = fields.JSONField(null=True)
-    after = fields.JSONField(null=True)
+    before: fields.JSONField[Any] = fields.JSONField(null=True)
+    after: fields.JSONField[Any] = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -294,13 +295,15 @@ class Message(Model):
     sender = fields.CharField(max_length=128, default="")
     external_key = fields.CharField(max_length=200, unique=True, null=True)  # "<account id>:<provider message id>"
     error = fields.CharField(max_length=500, null=True)
-    template = fields.JSONField(null=True)  # a template message: name, language, variables, provider_id
+    # a template message: name, language, variables, provider_id
+    template: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     recipient = fields.CharField(max_length=64, null=True)  # a supervisor's note for this agent only (SPEC S2)
     created_at = fields.DatetimeField()  # when we stored it (received, for an inbound message)
     sent_at = fields.DatetimeField(null=True)  # inbound: when the customer sent it, as the provider says
     payload = fields.TextField(null=True)  # a message the desk cannot show: the provider's item, for admins
     reaction = fields.CharField(max_length=32, null=True)  # the customer's reaction to this message
-    edits = fields.JSONField(null=True)  # the customer's edits: earlier texts [{"text", "at", "id"}], oldest first
+    # the customer's edits: earlier texts [{"text", "at", "id"}], oldest first
+    edits: fields.JSONField[list[dict[str, Any]] | None] = fields.JSONField(null=True)
     revoked_at = fields.DatetimeField(null=True)  # the customer deleted it (it stays, marked)
 
     class Meta:
@@ -332,6 +335,7 @@ class Attachment(Model):
     id = fields.IntField(primary_key=True)
     message: fields.OneToOneRelation[Message] = fields.OneToOneField(
         "models.Message", related_name="attachment", on_delete=fields.CASCADE)
+    message_id: int  # the column behind `message`, which tortoise adds
     ref = fields.CharField(max_length=1000, default="")
     content_type = fields.CharField(max_length=128, default="")
     filename = fields.CharField(max_length=255, default="")
@@ -370,7 +374,7 @@ class Transfer(Model):
         "models.User", related_name="transfers_in", null=True, on_delete=fields.SET_NULL)
     to_queue: fields.ForeignKeyNullableRelation[Queue] = fields.ForeignKeyField(
         "models.Queue", related_name="transfers_in", null=True, on_delete=fields.SET_NULL)
-    targets = fields.JSONField(default=list)  # usernames offered the transfer
+    targets: fields.JSONField[list[str]] = fields.JSONField(default=list)  # usernames offered the transfer
     status = fields.CharField(max_length=16, default="pending")  # pending | accepted | timed_out | failed | cancelled
     accepted_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="transfers_accepted", null=True, on_delete=fields.SET_NULL)
@@ -390,7 +394,7 @@ class RoutingEvent(Model):
     id = fields.IntField(primary_key=True)
     interaction_id = fields.IntField(db_index=True)
     kind = fields.CharField(max_length=24)
-    agents = fields.JSONField(default=list)
+    agents: fields.JSONField[list[str]] = fields.JSONField(default=list)
     detail = fields.CharField(max_length=255, default="")
     created_at = fields.DatetimeField()
 
@@ -412,10 +416,11 @@ class Template(Model):
     body = fields.TextField()
     header = fields.CharField(max_length=60, default="")
     footer = fields.CharField(max_length=60, default="")
-    buttons = fields.JSONField(default=list)  # quick-reply button texts
+    buttons: fields.JSONField[list[str]] = fields.JSONField(default=list)  # quick-reply button texts
     available_for_agents = fields.BooleanField(default=True)
-    provider_ids = fields.JSONField(default=dict)  # the approved template's id per account key or provider
-    statuses = fields.JSONField(default=dict)
+    # the approved template's id per account key or provider
+    provider_ids: fields.JSONField[dict[str, str]] = fields.JSONField(default=dict)
+    statuses: fields.JSONField[dict[str, dict[str, Any]]] = fields.JSONField(default=dict)
 
     class Meta:
         table = "templates"
@@ -445,7 +450,7 @@ class ContactTrigger(Model):
 
 class Setting(Model):
     key = fields.CharField(max_length=64, primary_key=True)
-    value = fields.JSONField()
+    value: fields.JSONField[Any] = fields.JSONField()
 
     class Meta:
         table = "settings"
@@ -462,10 +467,10 @@ class Campaign(Model):
         "models.Account", related_name="campaigns", on_delete=fields.RESTRICT)
     list: fields.ForeignKeyRelation[ContactList] = fields.ForeignKeyField(
         "models.ContactList", related_name="campaigns", on_delete=fields.RESTRICT)
-    tags = fields.JSONField(default=builtins.list)  # tag names; empty: the whole list
+    tags: fields.JSONField[builtins.list[str]] = fields.JSONField(default=builtins.list)  # tag names; empty: all
     template: fields.ForeignKeyRelation[Template] = fields.ForeignKeyField(
         "models.Template", related_name="campaigns", on_delete=fields.RESTRICT)
-    variables = fields.JSONField(default=builtins.list)
+    variables: fields.JSONField[builtins.list[str]] = fields.JSONField(default=builtins.list)
     rate = fields.FloatField(default=1.0)  # messages per second
     state = fields.CharField(max_length=16, default="draft")  # draft | running | paused | cancelled | finished
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
@@ -490,7 +495,8 @@ class CampaignRecipient(Model):
         "models.Contact", related_name="campaign_recipients", null=True, on_delete=fields.SET_NULL)
     name = fields.CharField(max_length=257, default="")
     phone = fields.CharField(max_length=32, default="")
-    variables = fields.JSONField(default=builtins.list)  # the template's values for this contact
+    # the template's values for this contact
+    variables: fields.JSONField[list[str]] = fields.JSONField(default=builtins.list)
     state = fields.CharField(max_length=16, default="pending")  # pending | queued | skipped | cancelled
     message: fields.ForeignKeyNullableRelation[Message] = fields.ForeignKeyField(
         "models.Message", related_name="campaign_recipients", null=True, on_delete=fields.SET_NULL)

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from tortoise import Tortoise
 from tortoise.expressions import Q, RawSQL
@@ -243,7 +243,8 @@ def _advanced_search(f: InteractionFilter, fts: str | None, dialect: str) -> tup
 
 
 async def list_interactions(f: InteractionFilter) -> tuple[list[dict[str, Any]], int]:
-    where, values = ["1=1"], []
+    where = ["1=1"]
+    values: list[Any] = []
     if f.status:
         where.append("i.status = ?")
         values.append(f.status)
@@ -321,7 +322,8 @@ async def last_messages(ids: list[int], until: dict[int, datetime] | None = None
     stored by then (what an agent who left it saw last)."""
     until = until or {}
     latest = [i for i in ids if i not in until]
-    parts, values = [], []
+    parts: list[str] = []
+    values: list[Any] = []
     if latest:
         parts.append(f"SELECT MAX(id) FROM messages WHERE interaction_id IN ({','.join('?' * len(latest))}) "
                      "AND direction != 'note' GROUP BY interaction_id")
@@ -407,7 +409,7 @@ async def find_disposition(ref: str | int) -> Disposition | None:
 
 
 async def queue_names_of(username: str) -> list[str]:
-    return sorted(await Queue.filter(members__user__username=username).values_list("name", flat=True))
+    return sorted(cast(list[str], await Queue.filter(members__user__username=username).values_list("name", flat=True)))
 
 
 async def find_template(ref: str | int) -> Template | None:

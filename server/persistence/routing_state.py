@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import cast
 
 from tortoise import Tortoise
 from tortoise.functions import Max
@@ -135,8 +136,8 @@ async def load_agent_rows(usernames: list[str]) -> list[AgentStateRow]:
 
 async def open_interactions_of(username: str) -> list[int]:
     """The open interactions a user owns (for a desk started after start-up)."""
-    return list(await Interaction.filter(status="open", owner__username=username).order_by("id").values_list(
-        "id", flat=True))
+    return list(cast(list[int], await Interaction.filter(status="open", owner__username=username).order_by("id")
+                     .values_list("id", flat=True)))
 
 
 async def _unread_counts() -> tuple[dict[int, int], dict[int, int]]:

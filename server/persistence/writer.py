@@ -17,7 +17,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -39,7 +39,7 @@ class WriterContext:
         self.open_conversations = open_conversations
         self.next_interaction_id = next_interaction_id
         self.user_ids: dict[str, int] = {}
-        self._undo: list[Callable[[], None]] = []
+        self._undo: list[Callable[[], object]] = []
 
     def allocate_interaction_id(self) -> int:
         value = self.next_interaction_id
@@ -96,6 +96,9 @@ class BulkWriteOp(WriteOp):
 
     async def apply(self, conn: BaseDBAsyncClient, ctx: WriterContext) -> Any:
         return (await self.apply_many([self], conn, ctx))[0]
+
+
+_class_of = cast("Callable[[WriteOp], type[WriteOp]]", type)  # `type`, typed for grouping a batch by class
 
 
 class _Pending:
@@ -224,7 +227,7 @@ class Writer:
         if not self._on_sqlite:
             return None
         works = []
-        for op_type, group in itertools.groupby((p.op for p in batch), key=type):
+        for op_type, group in itertools.groupby((p.op for p in batch), key=_class_of):
             work = op_type.in_one_hop(list(group), self.ctx)
             if work is None:
                 return None
@@ -239,7 +242,7 @@ class Writer:
 
     async def _apply(self, batch: list[_Pending], conn: BaseDBAsyncClient) -> list[Any]:
         results: list[Any] = []
-        for op_type, group in itertools.groupby((p.op for p in batch), key=type):
+        for op_type, group in itertools.groupby((p.op for p in batch), key=_class_of):
             ops = list(group)
             if op_type.bulk:
                 results.extend(await op_type.apply_many(ops, conn, self.ctx))

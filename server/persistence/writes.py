@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.fields import CharField
 from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
@@ -20,7 +21,8 @@ from server.persistence.models import Attachment, Interaction, Message, RoutingE
 from server.persistence.participations import joined_statements, store_joined, store_left
 from server.persistence.writer import BulkWriteOp, WriteOp, WriterContext
 
-HISTORY_DETAIL = RoutingEvent._meta.fields_map["detail"].max_length  # what a routing event's detail holds
+# what a routing event's detail holds
+HISTORY_DETAIL = cast(CharField, RoutingEvent._meta.fields_map["detail"]).max_length
 
 
 def utc(epoch: float) -> datetime:
@@ -220,7 +222,7 @@ def _what_was_stored(messages: list[list[Any]], opened: list[list[Any]], plan: l
     return stored, touched
 
 
-async def _select_in(conn: BaseDBAsyncClient, select: str, values: list[Any]) -> list[Any]:
+async def _select_in(conn: BaseDBAsyncClient, select: str, values: list[Any]) -> Sequence[Any]:
     """Rows of `select` ending in "... IN" for `values` (the writer's hot reads, without the ORM's query building)."""
     _, rows = await conn.execute_query(dialect_sql(conn, f"{select} ({', '.join('?' * len(values))})"), values)
     return rows
@@ -497,9 +499,9 @@ class StoreClose(WriteOp):
             return None
         conversation = (row["account_id"], row["customer_phone"])
         ctx.close_conversation(conversation, self.interaction_id)
-        late = await Message.filter(interaction_id=self.interaction_id, direction="in",
-                                    id__gt=self.seen_inbound_id).using_db(conn).order_by("id").values_list(
-            "id", flat=True)
+        late = cast(list[int], await Message.filter(interaction_id=self.interaction_id, direction="in",
+                                                    id__gt=self.seen_inbound_id).using_db(conn).order_by("id")
+                    .values_list("id", flat=True))
         if not late:
             return None
         new_id = ctx.allocate_interaction_id()
@@ -582,7 +584,7 @@ async def _user_ids(conn: BaseDBAsyncClient, ctx: WriterContext, usernames: set[
 async def _user_id(conn: BaseDBAsyncClient, username: str | None) -> int | None:
     if username is None:
         return None
-    return await User.filter(username=username).using_db(conn).first().values_list("id", flat=True)
+    return cast(int | None, await User.filter(username=username).using_db(conn).first().values_list("id", flat=True))
 
 
 @dataclass
@@ -600,8 +602,8 @@ class StoreSendResult(WriteOp):
             status=self.status, external_key=self.external_key, error=self.error)
         if not changed:
             return None
-        return await Message.filter(id=self.message_id).using_db(conn).first().values_list(
-            "interaction_id", flat=True)
+        return cast(int | None, await Message.filter(id=self.message_id).using_db(conn).first().values_list(
+            "interaction_id", flat=True))
 
 
 # A delivery state only moves forward (a late "delivered" never undoes "read"); a failure counts

@@ -75,7 +75,7 @@ def credentials_view(provider: str, values: dict[str, Any]) -> dict[str, dict[st
 
 
 async def account_view(account: Account) -> dict[str, Any]:
-    queue = await Queue.get_or_none(id=account.queue_id)
+    queue = await Queue.get_or_none(id=getattr(account, "queue_id"))  # the FK's column, unknown to tortoise's typing
     return {"id": account.id, "key": account.key, "provider": account.provider, "name": account.name,
             "phone_number": account.phone_number, "queue": queue.name if queue else None,
             "api_base_url": account.api_base_url, "window_hours": account.window_hours,
@@ -208,11 +208,11 @@ class AccountAdminService:
         if provider not in PROVIDERS:
             raise Invalid(f"provider must be one of {', '.join(PROVIDERS)}.")
         queue = await named(Queue, body.get("queue"), "queue")
-        fields = {"name": _text(body.get("name", ""), "name", 128),
-                  "phone_number": _phone(body.get("phone_number", "")),
-                  "api_base_url": _url(body.get("api_base_url", "")),
-                  "window_hours": _window(body.get("window_hours")),
-                  "recontact_template": await _template(body.get("recontact_template"))}
+        fields: dict[str, Any] = {"name": _text(body.get("name", ""), "name", 128),
+                                  "phone_number": _phone(body.get("phone_number", "")),
+                                  "api_base_url": _url(body.get("api_base_url", "")),
+                                  "window_hours": _window(body.get("window_hours")),
+                                  "recontact_template": await _template(body.get("recontact_template"))}
         values = merged_credentials(provider, {}, body.get("credentials", {}))
         try:
             async with in_transaction():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from server.actors import mail
 from server.actors.agent import DeskView
@@ -58,7 +58,7 @@ class AgentService:
     async def queues(self, principal: Principal) -> list[dict[str, Any]]:
         """The agent's queues (supervisors and admins: all), each with how many wait and offers in flight."""
         if principal.sees_everything:
-            names = sorted(await Queue.all().values_list("name", flat=True))
+            names = sorted(cast(list[str], await Queue.all().values_list("name", flat=True)))
         else:
             names = await queries.queue_names_of(principal.username)
         out = []
@@ -100,7 +100,7 @@ class AgentService:
     @staticmethod
     async def display_name(username: str) -> str:
         """How notices name a colleague: their full name, else their username."""
-        found = await User.filter(username=username).values_list("full_name", flat=True)
+        found = cast(list[str], await User.filter(username=username).values_list("full_name", flat=True))
         return found[0] if found and found[0] else username
 
     async def waiting(self, principal: Principal, limit: int = WAITING_SHOWN) -> tuple[list[dict[str, Any]], int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
 from server.actors.hub import EventHub
 from server.domain.board import Board
@@ -56,7 +56,8 @@ class BoardService:
             return None
         if principal.role != "supervisor":
             raise Forbidden("Only supervisors and administrators can see the queue board.")
-        return set(await QueueSupervisor.filter(user_id=principal.id).values_list("queue__name", flat=True))
+        return set(cast(list[str], await QueueSupervisor.filter(user_id=principal.id).values_list(
+            "queue__name", flat=True)))
 
     async def snapshot(self, principal: Principal) -> dict[str, Any]:
         """Queues and agents as the principal may see them now."""
@@ -66,9 +67,9 @@ class BoardService:
         """The figures of `queues` (None: all) and of their agents."""
         now = self.now()
         agents = self.board.agent_rows(now, queues)
-        await self._learn_names([a["username"] for a in agents])
+        await self._learn_names([cast(str, a["username"]) for a in agents])
         for agent in agents:
-            agent["full_name"] = self._names.get(agent["username"], "")
+            agent["full_name"] = self._names.get(cast(str, agent["username"]), "")
         return {"queues": self.board.queue_rows(now, queues), "agents": agents,
                 "at": datetime.fromtimestamp(now, timezone.utc).isoformat()}
 

@@ -7,7 +7,8 @@ the reason (no valid WhatsApp number, no value for a variable, a number already 
 """
 from __future__ import annotations
 
-from typing import Any
+import builtins
+from typing import Any, cast
 
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
@@ -121,7 +122,7 @@ class CampaignService:
         missing = sorted(set(tags) - set(await Tag.filter(name__in=tags).values_list("name", flat=True)))
         if missing:
             raise Invalid(f"There is no tag {missing[0]!r}.")
-        custom = await CustomField.filter(list_id=contact_list.id).values_list("name", flat=True)
+        custom = cast(list[str], await CustomField.filter(list_id=contact_list.id).values_list("name", flat=True))
         variables = check_mapping(body.get("variables", []), variable_count(template.body), custom)
         rate = check_rate(body.get("rate"))
         async with in_transaction():
@@ -165,9 +166,10 @@ class CampaignService:
         return await self._one(campaign_id)
 
     @staticmethod
-    async def _recipients(campaign: Campaign) -> list[CampaignRecipient]:
+    async def _recipients(campaign: Campaign) -> builtins.list[CampaignRecipient]:
         """Every contact of the list (with all the campaign's tags), pending or skipped with the reason."""
-        ids = await Contact.filter(list_id=campaign.list_id).order_by("id").values_list("id", flat=True)
+        list_id: int = getattr(campaign, "list_id")  # the FK's column, unknown to tortoise's typing
+        ids = await Contact.filter(list_id=list_id).order_by("id").values_list("id", flat=True)
         for tag in campaign.tags:
             tagged = {r["cid"] for r in await raw(
                 "SELECT ct.contacts_id AS cid FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.name = ?",

@@ -1,7 +1,7 @@
 """Merge two contacts into one, and duplicate a contact into another list (SPEC C5)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from server.errors import Forbidden, Invalid, NotFound, ProductError
 from server.persistence.contact_saves import DuplicateContact
@@ -38,12 +38,12 @@ async def merge(contacts: ContactService, principal: Principal, survivor_id: int
 
 async def _as_merged(contacts: ContactService, principal: Principal, after: dict[str, Any]) -> dict[str, Any]:
     """The survivor as the merge left it (the writer's snapshot), in the shape of ContactService.get."""
-    names = sorted(await Tag.filter(id__in=after["tags"]).values_list("name", flat=True))
+    names = sorted(cast(list[str], await Tag.filter(id__in=after["tags"]).values_list("name", flat=True)))
     found = await ContactList.get_or_none(id=after["list_id"]) if after["list_id"] else None
     row = {**after, "list": found.name if found else None, "tags": [{"name": n} for n in names],
            "created_at": None, "updated_at": None}
     masking = contacts.masking(principal)
-    defined = set(await CustomField.filter(list_id=after["list_id"]).values_list("name", flat=True))
+    defined = set(cast(list[str], await CustomField.filter(list_id=after["list_id"]).values_list("name", flat=True)))
     return {**contact_view(row, masking, defined), "can_edit": False, "hidden": sorted(hidden_fields(masking, row)),
             "custom_fields": []}
 

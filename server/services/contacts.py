@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from server.domain.contact_fields import FIELD_NAME, STANDARD_FIELDS, FieldSpec, checked_standard
 from server.domain.masking import UNMASKED, Masking, masking_for
@@ -60,7 +60,7 @@ async def visible_contact_id(principal: Principal, phone: str) -> int | None:
     visible = await list_rights.list_ids(principal, "view")
     if visible is not None:
         query = query.filter(contact__list_id__in=list(visible))
-    return await query.order_by("contact_id").first().values_list("contact_id", flat=True)
+    return cast(int | None, await query.order_by("contact_id").first().values_list("contact_id", flat=True))
 
 
 def masked_notes(row: dict[str, Any], masking: Masking) -> str:
@@ -148,7 +148,7 @@ class ContactService:
         visible = await list_rights.list_ids(principal, "view")
         for name, _ in given.get("custom", ()):
             # only the lists that define the field: a deleted field's values stay stored, unseen and unsearched
-            defining = set(await CustomField.filter(name=name).values_list("list_id", flat=True))
+            defining = set(cast(list[int], await CustomField.filter(name=name).values_list("list_id", flat=True)))
             visible = defining if visible is None else visible & defining
         masking = self.masking(principal)
         if given.get("notes") and masking != UNMASKED:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -78,7 +79,7 @@ class InboundService:
         return result
 
     async def receive_all(self, account: Account, messages: list[InboundMessage],
-                          unrouted: list[Unrouted] = ()) -> list[InboundResult]:
+                          unrouted: Sequence[Unrouted] = ()) -> list[InboundResult]:
         """A provider's batch, message by message: what became of each, once committed. A message that names
         no customer we can answer (and each of `unrouted`) is logged and kept for the admin."""
         ops: list[StoreInbound | ApplyCustomerChange | None] = []
@@ -101,7 +102,8 @@ class InboundService:
             if result.attachment_id is not None:
                 self.media.enqueue(result.attachment_id)
         answers = iter(done)
-        return [next(answers) if op is not None else InboundResult(None, None, account.queue_id, False, False,
+        queue_id: int = getattr(account, "queue_id")  # the FK's column, unknown to tortoise's typing
+        return [next(answers) if op is not None else InboundResult(None, None, queue_id, False, False,
                                                                    unrouted=True) for op in ops]
 
     async def receive_meta(self, signed_by: Account, changes: list[MetaChange]) -> Received:
@@ -152,13 +154,15 @@ class InboundService:
         media = message.media
         change = kind in CHANGE_KINDS and bool(message.refers_to)
         file = (media.ref, media.content_type, media.filename) if media and media.ref else None
-        store = StoreInbound(account.id, account.queue_id, message_id, phone, (message.name or "").strip()[:128],
+        queue_id: int = getattr(account, "queue_id")  # the FK's column, unknown to tortoise's typing
+        store = StoreInbound(account.id, queue_id, message_id, phone, (message.name or "").strip()[:128],
                              _unplaced(kind, text) if change else text, kind, file, received_at=received,
                              sent_at=_sent_at(message.sent_at, received),
                              payload=payload, new_phone=self._new_phone(message),
                              on_committed=self.system.deliver_inbound)
         if not change:
             return store
+        assert message.refers_to is not None  # a change has one (`change` above)
         return ApplyCustomerChange(kind, message_id, message.refers_to, text, store.sent_at or received, store,
                                    on_changed=self._changed)
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -202,7 +203,7 @@ class InteractionService:
         return views, total
 
     async def messages(self, principal: Principal, interaction_id: int, *, before: int | None = None,
-                       limit: int = 100) -> list[dict[str, Any]]:
+                       limit: int = 100) -> builtins.list[dict[str, Any]]:
         row = await readable_interaction(principal, interaction_id)
         if not 1 <= limit <= 500:
             raise Invalid("limit must be from 1 to 500.")
@@ -230,7 +231,8 @@ class InteractionService:
         text = _text(fill(text, self._placeholders(principal, row)), "message")
         return await self._queue_out(principal, interaction_id, text)
 
-    async def canned_answers(self, principal: Principal, interaction_id: int, search: str = "") -> list[dict[str, Any]]:
+    async def canned_answers(self, principal: Principal, interaction_id: int,
+                             search: str = "") -> builtins.list[dict[str, Any]]:
         """The canned answers for this conversation, filled for the viewer: a detail masked for them keeps
         its placeholder (it is filled when the message is sent)."""
         row = await owned_interaction(principal, interaction_id)
@@ -266,7 +268,7 @@ class InteractionService:
                                      template=self._template_content(template, row, variables))
 
     @staticmethod
-    def _template_content(template: Any, row: dict[str, Any], variables: list[str]) -> dict[str, Any]:
+    def _template_content(template: Any, row: dict[str, Any], variables: builtins.list[str]) -> dict[str, Any]:
         """What the outbox sends: the template as the account's provider knows it."""
         ids = template.provider_ids or {}
         provider_id = ids.get(row["account__key"]) or ids.get(row["account__provider"]) or ""
@@ -338,7 +340,8 @@ class InteractionService:
         if window_open(closes_at, datetime.now(timezone.utc)):
             raise Conflict("The customer can still be written to freely: no recontact template is needed.",
                            code="window_open")
-        name = (await Account.filter(key=row["account__key"]).values_list("recontact_template", flat=True))[0]
+        name = cast(list[str | None], await Account.filter(key=row["account__key"]).values_list(
+            "recontact_template", flat=True))[0]
         template = await queries.find_template(name) if name else None
         if template is None:
             raise Conflict("This account has no recontact template: an administrator sets one.",
@@ -474,7 +477,8 @@ class InteractionService:
         return await ask(ref, lambda reply: mail.StartTransfer(
             principal.username, targets, timeout, reply, to_queue=found.name, to_queue_id=found.id, note=reason))
 
-    async def transfer_targets(self, principal: Principal, interaction_id: int) -> dict[str, list[dict[str, Any]]]:
+    async def transfer_targets(self, principal: Principal,
+                               interaction_id: int) -> dict[str, builtins.list[dict[str, Any]]]:
         """Whom the owner may transfer to now (SPEC D9): online agents and/or queues, as the setting allows.
         Each queue with `agents_online`: how many of its members besides the owner could take it now (a queue
         with none is refused by `transfer`)."""
@@ -495,18 +499,19 @@ class InteractionService:
             queues = [{"name": name, "agents_online": len(online_here)} for name, online_here in members.items()]
         return {"agents": agents, "queues": queues}
 
-    async def _online_members(self, queue: str) -> list[str]:
+    async def _online_members(self, queue: str) -> builtins.list[str]:
         """The members of `queue` online now (none when its actor is not running)."""
         ref = self.system.queue(queue)
         return await ask(ref, mail.AvailableMembers) if ref is not None else []
 
-    async def journey(self, principal: Principal, interaction_id: int) -> list[dict[str, Any]]:
+    async def journey(self, principal: Principal, interaction_id: int) -> builtins.list[dict[str, Any]]:
         """The customer's interactions (same account and number, or same contact when the viewer may see
         the contact's list), newest first: when, with whom, how it ended (SPEC C6)."""
         row = await readable_interaction(principal, interaction_id)
         same = Q(account__key=row["account__key"], customer_phone=row["customer_phone"])
         if row["contact_id"] is not None:
-            contact_list = await Contact.filter(id=row["contact_id"]).values_list("list_id", flat=True)
+            contact_list = cast(list[int | None], await Contact.filter(id=row["contact_id"]).values_list(
+                "list_id", flat=True))
             if contact_list and await list_rights.allowed(principal, contact_list[0], "view"):
                 same |= Q(contact_id=row["contact_id"])
         rows = await Interaction.filter(same).order_by("-created_at").limit(50).values(

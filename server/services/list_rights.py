@@ -3,7 +3,7 @@ an admin gave them per list, where adding and editing need viewing too (a right 
 grants nothing). Every contact read or write asks here."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from server.persistence.models import ContactList, CustomField, ListPermission
 from server.services.auth import Principal
@@ -14,7 +14,7 @@ RIGHTS: tuple[Right, ...] = ("view", "add", "edit")
 
 async def rights_by_list(principal: Principal) -> dict[int, set[Right]]:
     """The rights `principal` holds on each list they may see: the one place the rule is written."""
-    lists = await ContactList.all().values_list("id", flat=True)
+    lists = cast(list[int], await ContactList.all().values_list("id", flat=True))
     if principal.role == "admin":
         return {list_id: set(RIGHTS) for list_id in lists}
     granted: dict[int, set[Right]] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from server.actors.system import ActorSystem
 from server.domain.masking import Masking
@@ -54,7 +54,8 @@ class OutboundService:
     async def accounts(self, principal: Principal) -> list[str]:
         """The accounts `principal` may start conversations from: those routed to their queues."""
         queues = await queries.queue_names_of(principal.username)
-        return list(await Account.filter(queue__name__in=queues).order_by("key").values_list("key", flat=True))
+        return list(cast(list[str], await Account.filter(queue__name__in=queues).order_by("key").values_list(
+            "key", flat=True)))
 
     async def check(self, principal: Principal, account_ref: Any, phone: Any) -> dict[str, Any]:
         """For the "+" dialog: which case applies, as the agent may see it (the number masked for them)."""
@@ -86,11 +87,12 @@ class OutboundService:
             if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
                 raise Invalid("variables must be a list of texts.")
             render_template(template.body, variables)  # every variable given, before anything is opened
+        queue_id: int = getattr(found.account, "queue_id")  # the FK's column, unknown to tortoise's typing
         opened: OutboundOpened = await self.writer.submit(OpenOutbound(
-            found.account.id, found.account.queue_id, found.phone, principal.id, principal.username))
+            found.account.id, queue_id, found.phone, principal.id, principal.username))
         if not opened.created:
             raise self._open_already(principal, opened.interaction_id, opened.owner)
-        self.system.outbound_opened(opened.interaction_id, found.account.queue_id, principal.username)
+        self.system.outbound_opened(opened.interaction_id, queue_id, principal.username)
         if "text" in body:
             message = await self.interactions.send_text(principal, opened.interaction_id, body["text"])
         else:
@@ -104,7 +106,7 @@ class OutboundService:
         account = await queries.find_account(account_ref)
         if account is None:
             raise NotFound(f"There is no account {account_ref!r}.")
-        queue = self.system.queue_name(account.queue_id)
+        queue = self.system.queue_name(getattr(account, "queue_id"))  # the FK's column, unknown to tortoise's typing
         if self.system.desk(principal.username) is None or queue not in await queries.queue_names_of(
                 principal.username):
             raise Forbidden(f"Only agents of the queue {queue} can start conversations from {account.key}.")
@@ -120,8 +122,9 @@ class OutboundService:
         if open_row:
             raise self._open_already(principal, open_row["id"], open_row["owner__username"])
         contact_id = await visible_contact_id(principal, phone)  # one in a hidden list is none of theirs
-        last_inbound = await Interaction.filter(account_id=account.id, customer_phone=phone).exclude(
-            last_inbound_at=None).order_by("-last_inbound_at").first().values_list("last_inbound_at", flat=True)
+        last_inbound = cast(datetime | None, await Interaction.filter(
+            account_id=account.id, customer_phone=phone).exclude(last_inbound_at=None).order_by(
+            "-last_inbound_at").first().values_list("last_inbound_at", flat=True))
         closes_at = window_closes_at(account.provider, account.window_hours, last_inbound)
         if contact_id is None:
             return Situation(account, phone, TEMPLATE, "This number is not a contact yet: start with a template.",

@@ -8,8 +8,9 @@ history; make a new queue instead.
 """
 from __future__ import annotations
 
+import builtins
 import re
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -220,7 +221,8 @@ class QueueAdminService:
         principal.require_admin()
         queue = await named(Queue, key, "queue")
         async with in_transaction():
-            accounts = await Account.filter(queue_id=queue.id).order_by("key").values_list("key", flat=True)
+            accounts = cast(list[str], await Account.filter(queue_id=queue.id).order_by("key").values_list(
+                "key", flat=True))
             if accounts:
                 raise Conflict(f"Accounts route to the queue {queue.name!r} ({', '.join(accounts)}): route them "
                                "to another queue first.", code="in_use")
@@ -237,7 +239,7 @@ class QueueAdminService:
             await record(principal, "queue.delete", f"queue {queue.name}", before, None)
         self.system.queue_deleted(queue.id, queue.name, await load_agent_rows(before["members"]))
 
-    async def _tell_members(self, queue: str, usernames: list[str], left: list[str]) -> None:
+    async def _tell_members(self, queue: str, usernames: builtins.list[str], left: builtins.list[str]) -> None:
         """After the commit: each affected agent's stored membership goes to its desk (a new desk owns what
         the agent already owns)."""
         rows = await load_agent_rows(usernames)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
 from server.domain.nul import refuse_nul
@@ -55,7 +55,8 @@ class SimulatorService:
     async def accounts(self, principal: Principal) -> list[str]:
         """Keys of the sandbox accounts, in order."""
         self.check_allowed(principal)
-        return list(await Account.filter(provider=PROVIDER).order_by("key").values_list("key", flat=True))
+        return list(cast(list[str], await Account.filter(provider=PROVIDER).order_by("key").values_list(
+            "key", flat=True)))
 
     async def send(self, principal: Principal, account_key: str, phone: str, text: str,
                    name: str = "") -> dict[str, int | None]:
@@ -101,9 +102,10 @@ class SimulatorService:
         if not message_ids:
             return 0
         prefix = f"{account.id}:"
-        keys = await Message.filter(id__in=message_ids, direction="out", interaction__account_id=account.id,
-                                    external_key__startswith=prefix).values_list("external_key", flat=True)
-        updates = [(key.split(":", 1)[1], status, None) for key in keys]
+        keys = cast(list[str], await Message.filter(
+            id__in=message_ids, direction="out", interaction__account_id=account.id,
+            external_key__startswith=prefix).values_list("external_key", flat=True))
+        updates: list[tuple[str, str, str | None]] = [(key.split(":", 1)[1], status, None) for key in keys]
         return await self.inbound.apply_statuses(account, updates)
 
     async def _account(self, key: str) -> Account:
@@ -117,9 +119,10 @@ class SimulatorService:
     @staticmethod
     async def _latest_interaction(account_id: int, phone: str) -> int | None:
         conversation = Interaction.filter(account_id=account_id, customer_phone=phone)
-        found = await conversation.filter(status="open").order_by("-id").first().values_list("id", flat=True)
+        found = cast(int | None, await conversation.filter(status="open").order_by("-id").first().values_list(
+            "id", flat=True))
         if found is None:
-            found = await conversation.order_by("-id").first().values_list("id", flat=True)
+            found = cast(int | None, await conversation.order_by("-id").first().values_list("id", flat=True))
         return found
 
 

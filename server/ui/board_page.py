@@ -36,7 +36,7 @@ QUEUE_COLUMNS = [
     {"name": "answered", "label": "Answered today", "field": "answered_today"},
     {"name": "target", "label": "Within target", "field": "target"},
 ]
-AGENT_COLUMNS = [
+AGENT_COLUMNS: list[dict[str, Any]] = [
     {"name": "agent", "label": "Agent", "field": "agent", "align": "left", "sortable": True},
     {"name": "state", "label": "State", "field": "state", "align": "left", "sortable": True},
     {"name": "reason", "label": "Reason", "field": "reason", "align": "left"},

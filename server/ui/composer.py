@@ -61,6 +61,8 @@ class StreamedUpload:
 
 
 class Composer:
+    upload: ui.upload  # made in __init__ after the button that opens it
+
     def __init__(self, chat: Any) -> None:
         self.chat = chat
         self.services = context.services()
@@ -216,8 +218,12 @@ class Composer:
                         ui.label("No canned answer matches.").classes("xc-muted")
                     for answer in answers:
                         text = answer["text"]
-                        with ui.item(on_click=lambda t=text: (self._insert(t), dialog.close())).classes(
-                                "xc-tab w-full").mark("canned-answer"):
+
+                        def use(t: str = text) -> None:
+                            self._insert(t)
+                            dialog.close()
+
+                        with ui.item(on_click=use).classes("xc-tab w-full").mark("canned-answer"):
                             with ui.item_section():
                                 ui.item_label(answer["name"]).classes("font-medium")
                                 ui.item_label(text).props("caption")

@@ -117,7 +117,8 @@ class ContactForm:
                 text = "" if current is None else str(current)
                 if spec["kind"] == "choice":
                     choices = [*spec["choices"], *([text] if text and text not in spec["choices"] else [])]
-                    widget = ui.select({"": "—", **{c: c for c in choices}}, value=text, label=spec["label"])
+                    widget: ui.select | ui.input = ui.select({"": "—", **{c: c for c in choices}}, value=text,
+                                                             label=spec["label"])
                 else:
                     widget = ui.input(spec["label"], value=text)
                     if spec["kind"] in ("number", "date"):

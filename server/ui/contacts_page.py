@@ -160,7 +160,8 @@ class ContactsPage:
 
     async def _list_chosen(self) -> None:
         """The chosen list's custom fields join the advanced search."""
-        fields = next((found["custom_fields"] for found in self.lists if found["name"] == self.list.value), [])
+        fields: list[dict[str, Any]] = next(
+            (found["custom_fields"] for found in self.lists if found["name"] == self.list.value), [])
         self.custom_row.clear()
         with self.custom_row:
             self.custom_search = {f["name"]: ui.input(f["label"]).props("outlined dense clearable").classes(

@@ -101,6 +101,7 @@ async def still_allowed(*, by_person: bool = True) -> bool:
     if current is None:
         _send_to_sign_in(client, SESSION_ENDED)
         return False
+    assert built_for is not None  # else `current` is None, above
     if (current.id, current.role) != (built_for.id, built_for.role):
         _reload(client, ACCOUNT_CHANGED)
         return False

@@ -3,7 +3,7 @@ where they cover neither the offers, the composer nor the chat's menu. A notice 
 replaces the one before instead of piling up."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from nicegui import ui
 
@@ -12,5 +12,5 @@ SHOWN_MS = 5000
 
 
 def tell(message: str, *, kind: Kind = "info", key: str | None = None) -> None:
-    options = {"group": key} if key else {}
+    options: dict[str, Any] = {"group": key} if key else {}
     ui.notify(message, type=kind, position="top", timeout=SHOWN_MS, **options)

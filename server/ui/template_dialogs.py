@@ -173,9 +173,9 @@ async def submit_dialog(page: TemplatesPage, template: dict[str, Any]) -> None:
         account = ui.select(accounts, value=accounts[0] if accounts else None, label="Meta account").props(
             "outlined dense").classes("w-full").mark("submit-account")
         shown = Preview()
-        examples = Samples("submit-example", lambda: shown.show(template["header"], template["body"],
-                                                                 examples.values, template["footer"],
-                                                                 template["buttons"]))
+        examples: Samples = Samples("submit-example", lambda: shown.show(template["header"], template["body"],
+                                                                          examples.values, template["footer"],
+                                                                          template["buttons"]))
         examples.follow(template["body"])
         examples.on_change()
 
