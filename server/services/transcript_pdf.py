@@ -34,6 +34,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from server.domain.phone import readable_phone
@@ -173,11 +174,24 @@ _registering = threading.Lock()
 
 @lru_cache(maxsize=1)
 def fonts() -> FontSet:
-    """Loaded once per process; raises TranscriptFontsMissing when no font file is found. Registering is
-    the one step that changes reportlab's shared state (its font registry): one thread at a time. Drawing
-    needs no lock: each document keeps its own state (a TrueType font's subsets are kept per document)."""
+    """Loaded once per process; raises TranscriptFontsMissing when no font file is found. Registering
+    changes reportlab's shared state (its font registry): one thread at a time. Laying a document out needs no
+    lock (a TrueType font's subsets are kept per document); saving it does (`_SavedOneAtATime`)."""
     with _registering:
         return FontSet()
+
+
+_saving = threading.Lock()
+
+
+class _SavedOneAtATime(Canvas):
+    """A canvas whose save takes turns: saving subsets each TrueType font from its face, which every
+    document shares and which reads its file through a position of its own (two saves at once read each
+    other's glyphs: an IndexError, or a garbled font)."""
+
+    def save(self) -> None:
+        with _saving:
+            super().save()
 
 
 # --- the document ----------------------------------------------------------------------------------
@@ -395,5 +409,5 @@ def _render(interaction: dict[str, Any], messages: list[dict[str, Any]], viewer:
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
                             bottomMargin=16 * mm, title=title, author="Contact center",
                             subject=f"Interaction {interaction['id']}")
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer, canvasmaker=_SavedOneAtATime)
     return buffer.getvalue()

@@ -3,10 +3,12 @@ internal notes are marked, delivery states and attachments are shown, missing fo
 from __future__ import annotations
 
 import io
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pypdf import PdfReader
+from reportlab.pdfgen.canvas import Canvas
 
 from server.services import transcript_pdf
 from server.services.transcript_pdf import (REPLACEMENT, TranscriptFontsMissing, agents_of, fonts,
@@ -148,3 +150,27 @@ def test_transcripts_drawn_at_once_read_as_drawn_one_by_one() -> None:
         together = list(pool.map(lambda args: text_of(render_transcript(*args)), views))
     assert [t.split("Generated")[1].split("\n", 1)[1] for t in together] == \
         [t.split("Generated")[1].split("\n", 1)[1] for t in alone]
+
+
+def test_saves_take_turns_for_the_font_faces_every_document_shares(monkeypatch) -> None:
+    """Saving subsets each TrueType font from a face all documents share, which reads its file through a
+    position of its own: two saves at once read each other's glyphs (an IndexError, or a garbled font; seen
+    beside CPU hogs). Each save is held a while here, so that saves at once would overlap for sure."""
+    fonts()
+    inside, most = 0, 0
+    unpatched = Canvas.save
+
+    def slow_save(canvas: Canvas) -> None:
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+        time.sleep(0.05)
+        inside -= 1
+        unpatched(canvas)
+
+    monkeypatch.setattr(Canvas, "save", slow_save)
+    views = [(interaction(id=n), [message(1, SCRIPTS["chinese"] + f" {n}")]) for n in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        drawn = list(pool.map(lambda args: render_transcript(*args), views))
+    assert most == 1
+    assert all(pdf.startswith(b"%PDF") for pdf in drawn)
