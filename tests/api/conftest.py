@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
@@ -49,6 +51,18 @@ def eventually(check: Callable[[], T], timeout: float = 5.0, interval: float = 0
         if time.time() > deadline:
             raise AssertionError(f"not reached within {timeout}s: {what or check} (last: {value!r})")
         time.sleep(interval)
+
+
+def at_once(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """Each call on a thread of its own, all released at the same moment (a race); their results in order."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], T]) -> T:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls, timeout=60))
 
 
 def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:

@@ -3,7 +3,6 @@ before and after; administrators read it through GET /admin/audit with filters; 
 it, neither through the API nor through the ORM."""
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ import pytest
 from server.persistence.append_only import AppendOnlyError
 from server.persistence.db import close_database, open_database
 from server.persistence.models import AuditEntry
-from tests.api.conftest import QUEUE, Desk, assert_error, eventually, new_phone
+from tests.api.conftest import QUEUE, Desk, assert_error, at_once, eventually, new_phone
 from tests.serverproc import Api, ServerProcess
 
 
@@ -43,21 +42,7 @@ def only(desk: Desk, action: str, target: str) -> dict[str, Any]:
 
 def race(calls: list[tuple[Api, str, dict[str, Any]]]) -> list[httpx.Response]:
     """POST every (client, path, body) at the same moment, each from its own thread."""
-    barrier = threading.Barrier(len(calls))
-    results: list[httpx.Response | None] = [None] * len(calls)
-
-    def run(n: int) -> None:
-        api, path, body = calls[n]
-        barrier.wait()
-        results[n] = api.post(path, json=body)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
-    assert all(r is not None for r in results)
-    return results  # type: ignore[return-value]
+    return at_once([lambda api=api, path=path, body=body: api.post(path, json=body) for api, path, body in calls])
 
 
 @pytest.fixture(scope="module")

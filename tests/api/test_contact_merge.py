@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import Desk, assert_error, new_phone
+from tests.api.conftest import Desk, assert_error, at_once, new_phone
 from tests.serverproc import Api, ServerProcess
 
 ROUNDS = 4
@@ -70,15 +70,9 @@ def racers(demo_server: ServerProcess) -> Iterator[list[Api]]:
 
 def _race(calls: list[tuple[Api, int, int]]) -> list[httpx.Response]:
     """Every merge (survivor, other) at the same moment, each on its own thread and connection."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: tuple[Api, int, int]) -> httpx.Response:
-        api, survivor, other = call
-        barrier.wait()
-        return api.post(f"/contacts/{survivor}/merge", json={"other": other})
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
+    return at_once([lambda api=api, survivor=survivor, other=other: api.post(f"/contacts/{survivor}/merge",
+                                                                            json={"other": other})
+                    for api, survivor, other in calls])
 
 
 def test_merge_moves_interactions_tags_phones_and_fills_only_empty_fields(desk: Desk) -> None:

@@ -2,12 +2,9 @@
 (SPEC R1-R4, R6, R10, R12)."""
 from __future__ import annotations
 
-import threading
-
 import httpx
 
-from tests.api.conftest import AGENTS, CAPACITY, QUEUE, Desk, assert_error, eventually, new_phone
-from tests.serverproc import Api
+from tests.api.conftest import AGENTS, CAPACITY, QUEUE, Desk, assert_error, at_once, eventually, new_phone
 
 
 def test_ring_all_offers_a_new_conversation_to_every_online_agent(desk: Desk) -> None:
@@ -148,18 +145,9 @@ def test_the_acceptance_race_has_exactly_one_winner(desk: Desk) -> None:
         interaction_id = desk.inbound(new_phone(), "who is first?")
         for username in AGENTS:
             desk[username].wait_for_offer(interaction_id)
-        barrier = threading.Barrier(len(AGENTS))
-        results: dict[str, httpx.Response] = {}
-
-        def accept(username: str, api: Api, iid: int = interaction_id) -> None:
-            barrier.wait()
-            results[username] = api.post(f"/interactions/{iid}/accept")
-
-        threads = [threading.Thread(target=accept, args=(u, desk[u])) for u in AGENTS]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(20)
+        accepts = at_once([lambda api=desk[u], iid=interaction_id: api.post(f"/interactions/{iid}/accept")
+                           for u in AGENTS])
+        results: dict[str, httpx.Response] = dict(zip(AGENTS, accepts))
         winners = [u for u, r in results.items() if r.status_code == 200]
         assert len(results) == len(AGENTS)
         assert len(winners) == 1, {u: r.text for u, r in results.items()}
@@ -189,18 +177,8 @@ def test_the_tab_limit_holds_for_two_accepts_at_once(desk: Desk) -> None:
         offered = [desk.inbound(new_phone(), "me next?") for _ in range(2)]
         for interaction_id in offered:
             desk["agent1"].wait_for_offer(interaction_id)
-        barrier = threading.Barrier(2)
-        results: dict[int, httpx.Response] = {}
-
-        def accept(interaction_id: int) -> None:
-            barrier.wait()
-            results[interaction_id] = desk["agent1"].post(f"/interactions/{interaction_id}/accept")
-
-        threads = [threading.Thread(target=accept, args=(i,)) for i in offered]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(20)
+        accepts = at_once([lambda i=i: desk["agent1"].post(f"/interactions/{i}/accept") for i in offered])
+        results: dict[int, httpx.Response] = dict(zip(offered, accepts))
         won = [i for i, r in results.items() if r.status_code == 200]
         assert len(won) == 1, {i: r.text for i, r in results.items()}
         [refused] = [i for i in offered if i not in won]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Iterator
 
@@ -12,7 +11,7 @@ from tortoise import Tortoise
 
 from server.persistence.db import tortoise_config
 from server.services.transfer_offers import transfer_details
-from tests.api.conftest import QUEUE, Desk, assert_error, eventually
+from tests.api.conftest import QUEUE, Desk, assert_error, at_once, eventually
 from tests.serverproc import ServerProcess
 from tests.stored import SQLITE_FILE, rows
 
@@ -98,18 +97,9 @@ def test_transfer_to_a_queue_is_offered_to_its_online_agents_first_accept_wins(d
     desk.no_offer_for("agent1", owned, wait=0.05)
     desk.no_offer_for("agent5", owned, wait=0.05)
 
-    barrier = threading.Barrier(3)
-    results: dict[str, httpx.Response] = {}
-
-    def accept(username: str) -> None:
-        barrier.wait()
-        results[username] = desk[username].post(f"/interactions/{owned}/accept")
-
-    threads = [threading.Thread(target=accept, args=(u,)) for u in ("agent2", "agent3", "agent4")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    targets = ("agent2", "agent3", "agent4")
+    accepts = at_once([lambda u=u: desk[u].post(f"/interactions/{owned}/accept") for u in targets])
+    results: dict[str, httpx.Response] = dict(zip(targets, accepts))
     winners = [u for u, resp in results.items() if resp.status_code == 200]
     assert len(winners) == 1, {u: resp.text for u, resp in results.items()}
     winner = winners[0]
