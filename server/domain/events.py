@@ -10,104 +10,107 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+class _OfAgent:
+    """An event of one agent about one interaction: for the agent's desk and the interaction's watchers."""
+
+    __slots__ = ()
+    agent: str
+    interaction_id: int
+
+    def topics(self) -> tuple[str, ...]:
+        return (f"agent:{self.agent}", f"interaction:{self.interaction_id}")
+
+
+class _OfInteraction:
+    """An event of one interaction's messages: for its watchers."""
+
+    __slots__ = ()
+    interaction_id: int
+
+    def topics(self) -> tuple[str, ...]:
+        return (f"interaction:{self.interaction_id}",)
+
+
+class _ForTheBoard:
+    """What only the supervisor board needs."""
+
+    __slots__ = ()
+
+    def topics(self) -> tuple[str, ...]:
+        return ("board",)
+
+
 @dataclass(slots=True)
-class OfferShown:
+class OfferShown(_OfAgent):
     agent: str
     interaction_id: int
     queue: str
     kind: str  # "new" | "transfer"
     deadline: float
 
-    def topics(self) -> tuple[str, ...]:
-        return (f"agent:{self.agent}", f"interaction:{self.interaction_id}")
-
 
 @dataclass(slots=True)
-class OfferGone:
+class OfferGone(_OfAgent):
     agent: str
     interaction_id: int
     reason: str  # taken | timeout | rejected | closed | declined | offline | cancelled
     by: str | None = None
 
-    def topics(self) -> tuple[str, ...]:
-        return (f"agent:{self.agent}", f"interaction:{self.interaction_id}")
-
 
 @dataclass(slots=True)
-class InteractionOwned:
+class InteractionOwned(_OfAgent):
     agent: str
     interaction_id: int
     previous_owner: str | None = None
 
-    def topics(self) -> tuple[str, ...]:
-        return (f"agent:{self.agent}", f"interaction:{self.interaction_id}")
-
 
 @dataclass(slots=True)
-class InteractionReleased:
+class InteractionReleased(_OfAgent):
     agent: str
     interaction_id: int
     reason: str  # closed | transferred
 
-    def topics(self) -> tuple[str, ...]:
-        return (f"agent:{self.agent}", f"interaction:{self.interaction_id}")
-
 
 @dataclass(slots=True)
-class UnreadChanged:
+class UnreadChanged(_OfAgent):
     agent: str
     interaction_id: int
     unread: int
     total: int
 
-    def topics(self) -> tuple[str, ...]:
-        return (f"agent:{self.agent}", f"interaction:{self.interaction_id}")
-
 
 @dataclass(slots=True)
-class MessageAdded:
+class MessageAdded(_OfInteraction):
     interaction_id: int
     message_id: int
     direction: str
 
-    def topics(self) -> tuple[str, ...]:
-        return (f"interaction:{self.interaction_id}",)
-
 
 @dataclass(frozen=True)
-class MessageStatusChanged:
+class MessageStatusChanged(_OfInteraction):
     """An outbound message moved: sent, delivered, read, or failed (with the provider's reason)."""
 
     interaction_id: int
     message_id: int
     status: str
 
-    def topics(self) -> tuple[str, ...]:
-        return (f"interaction:{self.interaction_id}",)
-
 
 @dataclass(frozen=True)
-class MessageChanged:
+class MessageChanged(_OfInteraction):
     """The customer edited or deleted a message of theirs, or reacted to a message."""
 
     interaction_id: int
     message_id: int
     change: str  # edit | revoke | reaction
 
-    def topics(self) -> tuple[str, ...]:
-        return (f"interaction:{self.interaction_id}",)
-
 
 @dataclass(frozen=True)
-class AttachmentChanged:
+class AttachmentChanged(_OfInteraction):
     """A media message's file was fetched from the provider (stored) or could not be (failed)."""
 
     interaction_id: int
     message_id: int
     state: str
-
-    def topics(self) -> tuple[str, ...]:
-        return (f"interaction:{self.interaction_id}",)
 
 
 @dataclass(frozen=True)
@@ -133,17 +136,14 @@ class QueueChanged:
 
 
 @dataclass(frozen=True)
-class QueueRemoved:
+class QueueRemoved(_ForTheBoard):
     """The queue was deleted: its actor's last event."""
 
     queue: str
 
-    def topics(self) -> tuple[str, ...]:
-        return ("board",)
-
 
 @dataclass(slots=True)
-class QueueAnswered:
+class QueueAnswered(_ForTheBoard):
     """An agent won an interaction offered by the queue, `waited` seconds after it joined the queue."""
 
     queue: str
@@ -151,12 +151,9 @@ class QueueAnswered:
     agent: str
     waited: float
 
-    def topics(self) -> tuple[str, ...]:
-        return ("board",)
-
 
 @dataclass(frozen=True)
-class DeskStarted:
+class DeskStarted(_ForTheBoard):
     """An agent's desk came up (at start-up, or when the agent joined a first queue), or its queues changed."""
 
     agent: str
@@ -166,30 +163,21 @@ class DeskStarted:
     queues: tuple[str, ...]
     open_ids: tuple[int, ...]
 
-    def topics(self) -> tuple[str, ...]:
-        return ("board",)
-
 
 @dataclass(slots=True)
-class InteractionPlaced:
+class InteractionPlaced(_ForTheBoard):
     """An interaction of `queue` opened (or was rebuilt at start-up), or ended (`open` false)."""
 
     interaction_id: int
     queue: str
     open: bool
 
-    def topics(self) -> tuple[str, ...]:
-        return ("board",)
-
 
 @dataclass(frozen=True)
-class TransferFailed:
+class TransferFailed(_OfAgent):
     agent: str
     interaction_id: int
     reason: str
-
-    def topics(self) -> tuple[str, ...]:
-        return (f"agent:{self.agent}", f"interaction:{self.interaction_id}")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ def sample(kind: type) -> Event:
 
 
 def test_the_event_set_is_closed_and_each_event_names_its_topics() -> None:
-    declared = {cls for _, cls in inspect.getmembers(events, inspect.isclass) if cls.__module__ == events.__name__}
+    declared = {cls for name, cls in inspect.getmembers(events, inspect.isclass)
+                if cls.__module__ == events.__name__ and not name.startswith("_")}
     assert declared == set(typing.get_args(Event))
     for kind in declared:
         topics = sample(kind).topics()
