@@ -89,6 +89,7 @@ class Account(Model):
     phone_number = fields.CharField(max_length=32, default="")
     queue: fields.ForeignKeyRelation[Queue] = fields.ForeignKeyField("models.Queue", related_name="accounts",
                                                                       on_delete=fields.RESTRICT)
+    queue_id: int  # the column behind `queue`, which tortoise adds
     credentials: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     api_base_url = fields.CharField(max_length=255, default="")
     window_hours = fields.IntField(null=True)  # None: the provider's rule
@@ -136,6 +137,7 @@ class CustomField(Model):
     id = fields.IntField(primary_key=True)
     list: fields.ForeignKeyRelation[ContactList] = fields.ForeignKeyField(
         "models.ContactList", related_name="custom_fields", on_delete=fields.CASCADE)
+    list_id: int  # the column behind `list`, which tortoise adds
     name = fields.CharField(max_length=64)  # the key in Contact.fields
     label = fields.CharField(max_length=128, default="")
     kind = fields.CharField(max_length=8, default="text")  # text | number | date | choice
@@ -467,6 +469,7 @@ class Campaign(Model):
         "models.Account", related_name="campaigns", on_delete=fields.RESTRICT)
     list: fields.ForeignKeyRelation[ContactList] = fields.ForeignKeyField(
         "models.ContactList", related_name="campaigns", on_delete=fields.RESTRICT)
+    list_id: int  # the column behind `list`, which tortoise adds
     tags: fields.JSONField[builtins.list[str]] = fields.JSONField(default=builtins.list)  # tag names; empty: all
     template: fields.ForeignKeyRelation[Template] = fields.ForeignKeyField(
         "models.Template", related_name="campaigns", on_delete=fields.RESTRICT)

@@ -75,7 +75,7 @@ def credentials_view(provider: str, values: dict[str, Any]) -> dict[str, dict[st
 
 
 async def account_view(account: Account) -> dict[str, Any]:
-    queue = await Queue.get_or_none(id=getattr(account, "queue_id"))  # the FK's column, unknown to tortoise's typing
+    queue = await Queue.get_or_none(id=account.queue_id)
     return {"id": account.id, "key": account.key, "provider": account.provider, "name": account.name,
             "phone_number": account.phone_number, "queue": queue.name if queue else None,
             "api_base_url": account.api_base_url, "window_hours": account.window_hours,

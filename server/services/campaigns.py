@@ -168,8 +168,7 @@ class CampaignService:
     @staticmethod
     async def _recipients(campaign: Campaign) -> builtins.list[CampaignRecipient]:
         """Every contact of the list (with all the campaign's tags), pending or skipped with the reason."""
-        list_id: int = getattr(campaign, "list_id")  # the FK's column, unknown to tortoise's typing
-        ids = await Contact.filter(list_id=list_id).order_by("id").values_list("id", flat=True)
+        ids = await Contact.filter(list_id=campaign.list_id).order_by("id").values_list("id", flat=True)
         for tag in campaign.tags:
             tagged = {r["cid"] for r in await raw(
                 "SELECT ct.contacts_id AS cid FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.name = ?",

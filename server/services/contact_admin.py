@@ -58,8 +58,7 @@ def _object(body: Any) -> dict[str, Any]:
 
 
 def field_view(row: CustomField) -> dict[str, Any]:
-    # list_id: the FK's column, unknown to tortoise's typing
-    return {"id": row.id, "list_id": getattr(row, "list_id"), "name": row.name, "label": row.label or row.name,
+    return {"id": row.id, "list_id": row.list_id, "name": row.name, "label": row.label or row.name,
             "kind": row.kind, "choices": row.choices or []}
 
 

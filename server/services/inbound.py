@@ -102,8 +102,7 @@ class InboundService:
             if result.attachment_id is not None:
                 self.media.enqueue(result.attachment_id)
         answers = iter(done)
-        queue_id: int = getattr(account, "queue_id")  # the FK's column, unknown to tortoise's typing
-        return [next(answers) if op is not None else InboundResult(None, None, queue_id, False, False,
+        return [next(answers) if op is not None else InboundResult(None, None, account.queue_id, False, False,
                                                                    unrouted=True) for op in ops]
 
     async def receive_meta(self, signed_by: Account, changes: list[MetaChange]) -> Received:
@@ -154,8 +153,7 @@ class InboundService:
         media = message.media
         change = kind in CHANGE_KINDS and bool(message.refers_to)
         file = (media.ref, media.content_type, media.filename) if media and media.ref else None
-        queue_id: int = getattr(account, "queue_id")  # the FK's column, unknown to tortoise's typing
-        store = StoreInbound(account.id, queue_id, message_id, phone, (message.name or "").strip()[:128],
+        store = StoreInbound(account.id, account.queue_id, message_id, phone, (message.name or "").strip()[:128],
                              _unplaced(kind, text) if change else text, kind, file, received_at=received,
                              sent_at=_sent_at(message.sent_at, received),
                              payload=payload, new_phone=self._new_phone(message),

@@ -87,12 +87,11 @@ class OutboundService:
             if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
                 raise Invalid("variables must be a list of texts.")
             render_template(template.body, variables)  # every variable given, before anything is opened
-        queue_id: int = getattr(found.account, "queue_id")  # the FK's column, unknown to tortoise's typing
         opened: OutboundOpened = await self.writer.submit(OpenOutbound(
-            found.account.id, queue_id, found.phone, principal.id, principal.username))
+            found.account.id, found.account.queue_id, found.phone, principal.id, principal.username))
         if not opened.created:
             raise self._open_already(principal, opened.interaction_id, opened.owner)
-        self.system.outbound_opened(opened.interaction_id, queue_id, principal.username)
+        self.system.outbound_opened(opened.interaction_id, found.account.queue_id, principal.username)
         if "text" in body:
             message = await self.interactions.send_text(principal, opened.interaction_id, body["text"])
         else:
@@ -106,7 +105,7 @@ class OutboundService:
         account = await queries.find_account(account_ref)
         if account is None:
             raise NotFound(f"There is no account {account_ref!r}.")
-        queue = self.system.queue_name(getattr(account, "queue_id"))  # the FK's column, unknown to tortoise's typing
+        queue = self.system.queue_name(account.queue_id)
         if self.system.desk(principal.username) is None or queue not in await queries.queue_names_of(
                 principal.username):
             raise Forbidden(f"Only agents of the queue {queue} can start conversations from {account.key}.")

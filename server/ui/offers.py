@@ -96,8 +96,6 @@ class OfferPanel:
 
     async def _tell_taken(self, customer: str, by: str) -> None:
         name = await context.services().agents.display_name(by)
-        if ui.context.client.is_deleted:  # the page went meanwhile
-            return
         notices.tell(f"{name} took {customer} first.", key="taken")
 
     async def _answer(self, interaction_id: int, *, accept: bool) -> None:

@@ -39,7 +39,6 @@ class _Shown:
 class WaitingList:
     def __init__(self, desk: Any) -> None:
         self.desk = desk
-        self.client = ui.context.client
         self.shown: dict[int, _Shown] = {}
         self._refresh_due = False
         with ui.expansion(value=True).classes("w-full").props("dense header-class='px-2'") as self.section:
@@ -54,7 +53,7 @@ class WaitingList:
     async def refresh(self) -> None:
         """Show the list as it is now; rows still listed stay as they are (a click on one is not lost)."""
         found = await context.attempt(context.services().agents.waiting(self.desk.principal))
-        if found is None or self.client.is_deleted:  # the page went while the list was read
+        if found is None:
             return
         items, total = found
         listed = {item["interaction_id"] for item in items}
